@@ -1,0 +1,122 @@
+"""Owners' and the catalog's Markdown → sanitised HTML, plus the product shortcode of posts.
+
+Markdown is rendered first, then cleaned by nh3 (an allow-list: no script, no event
+attributes, no style, no iframes, no javascript: or data: URLs, no remote images). This
+HTML is the only HTML templates mark safe. A post embeds a product card with
+``{{< product SKU >}}`` on a line of its own (Hugo's shortcode syntax).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+import markdown
+import nh3
+
+from .errors import Diagnostics
+
+SHORTCODE_RE = re.compile(r"^\s*\{\{<\s*(\w+)\s*(.*?)\s*>\}\}\s*$")
+_CARD_TOKEN = "SFPRODUCTCARD:{}:END"
+_CARD_RE = re.compile(r"<p>SFPRODUCTCARD:([A-Za-z0-9._-]{1,64}):END</p>")
+_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "b", "i", "s", "del", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "img", "h2", "h3", "h4", "h5", "h6",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def _is_remote(ref: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", ref)) or ref.startswith("//")
+
+
+def local_image_refs_with_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(0-based line, path) of every local image a Markdown text refers to."""
+    for number, line in enumerate(text.splitlines()):
+        for match in _IMAGE_RE.finditer(line):
+            ref = match.group(1) or match.group(2)
+            if not _is_remote(ref):
+                yield number, ref
+
+
+def local_image_refs(text: str) -> list[str]:
+    return [ref for _, ref in local_image_refs_with_lines(text)]
+
+
+def shortcodes(body: str, diags: Diagnostics, path: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """(0-based line, SKU) of each product shortcode; other shortcodes are errors."""
+    for number, line in enumerate(body.splitlines()):
+        match = SHORTCODE_RE.match(line)
+        if match is None:
+            if "{{<" in line:
+                diags.add(path, first_line + number, line.index("{{<") + 1, "malformed shortcode: write {{< product SKU >}} on a line of its own")
+            continue
+        name, args = match.groups()
+        if name != "product" or not args or " " in args:
+            diags.add(path, first_line + number, 1, f"unknown shortcode '{name} {args}'".rstrip() + ": write {{< product SKU >}}")
+            continue
+        yield number, args.strip("\"'")
+
+
+def _expand_shortcodes(text: str) -> str:
+    out = []
+    for line in text.splitlines():
+        match = SHORTCODE_RE.match(line)
+        if match and match.group(1) == "product":
+            out.extend(["", _CARD_TOKEN.format(match.group(2).strip("\"'")), ""])
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+_md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+
+
+@lru_cache(maxsize=65536)
+def render(text: str, media_prefix: str = "") -> str:
+    """Markdown → sanitised HTML. Local image paths become ``media_prefix + path``; remote ones are dropped.
+
+    Cached by content: a product's description is rendered once per build, not once per shop.
+    """
+    if not text.strip():
+        return ""
+    html = _md.reset().convert(_expand_shortcodes(text))
+
+    def attribute_filter(element: str, attribute: str, value: str) -> str | None:
+        if element == "img" and attribute == "src":
+            if _is_remote(value):
+                return None  # shop pages load nothing from third parties
+            pure = PurePosixPath(value)
+            if pure.is_absolute() or ".." in pure.parts or not value.startswith("images/"):
+                return None  # only the project's own, checked images
+            return media_prefix + value
+        return value
+
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener nofollow ugc",
+        attribute_filter=attribute_filter,
+        strip_comments=True,
+    )
+
+
+def embed_cards(html: str, card: Callable[[str], str]) -> str:
+    """Replace each product-card token with ``card(sku)`` (trusted theme HTML)."""
+    return _CARD_RE.sub(lambda m: card(m.group(1)), html)
+
+
+def plain(text: str, limit: int = 160) -> str:
+    """A short plain-text summary of Markdown, for meta descriptions."""
+    html = render(text)
+    words = html_lib.unescape(re.sub(r"\s+", " ", nh3.clean(html, tags=set())).strip())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"

@@ -1,0 +1,140 @@
+"""The resolved project: frozen, plain data that every later stage (plan, views, hook) reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    currency: str
+    locale: str
+    checkout_url: str
+    shop_url: str
+    attribution_days: int
+    refund_days: int
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    title: str
+    commission: Decimal
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    title: str
+    price: Decimal
+    stock: int | None
+
+    @property
+    def sold_out(self) -> bool:
+        return self.stock == 0
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    title: str
+    brand: str
+    category: Category
+    price: Decimal
+    list_price: Decimal | None
+    commission: Decimal  # the rate in force: the product's own, else its category's
+    status: str
+    stock: int | None
+    max_per_order: int | None
+    images: tuple[str, ...]
+    description: str
+    variants: tuple[Variant, ...]
+    tags: tuple[str, ...]
+
+    @property
+    def published(self) -> bool:
+        """Recalled and discontinued products never reach a shop page (SPEC "Pages of one shop")."""
+        return self.status in ("active", "sold_out")
+
+    @property
+    def sold_out(self) -> bool:
+        if self.status == "sold_out" or self.stock == 0:
+            return True
+        return bool(self.variants) and all(v.sold_out for v in self.variants)
+
+    def variant(self, variant_id: str | None) -> Variant | None:
+        for v in self.variants:
+            if v.id == variant_id:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class Pick:
+    product: Product
+    note: str
+    featured: bool
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    description: str
+    picks: tuple[Pick, ...]
+
+
+@dataclass(frozen=True)
+class Post:
+    slug: str
+    title: str
+    date: dt.date
+    summary: str
+    tags: tuple[str, ...]
+    body: str
+    source: str  # project-relative path, for diagnostics
+    body_line: int
+
+
+@dataclass(frozen=True)
+class Shop:
+    id: str
+    title: str
+    owner: str
+    bio: str
+    avatar: str | None  # path relative to content/<shop>/
+    theme: str
+    locale: str
+    base_url: str  # absolute, ends with '/'
+    contact: tuple[tuple[str, str], ...]
+    picks: tuple[Pick, ...]  # published picks only, in the owner's order
+    collections: tuple[Collection, ...]
+    posts: tuple[Post, ...]  # newest first
+    source_dir: Path
+
+    def pick(self, sku: str) -> Pick | None:
+        for p in self.picks:
+            if p.product.sku == sku:
+                return p
+        return None
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    platform: Platform
+    categories: dict[str, Category]
+    products: dict[str, Product]
+    shops: tuple[Shop, ...]
+    themes: tuple[str, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def shop(self, shop_id: str) -> Shop | None:
+        for s in self.shops:
+            if s.id == shop_id:
+                return s
+        return None

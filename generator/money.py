@@ -1,0 +1,19 @@
+"""Money for people: Babel formats a Decimal for the shop's locale and currency."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+from babel.numbers import format_currency
+
+
+@lru_cache(maxsize=16384)
+def format_money(amount: Decimal, currency: str, locale: str) -> str:
+    """``¥89.00`` for zh_CN, ``CN¥89.00`` for en_US: always two places, never through a float."""
+    return format_currency(amount, currency, locale=locale)
+
+
+def as_text(amount: Decimal) -> str:
+    """Money in JSON and data attributes is decimal text with two places (SPEC "Checkout hook")."""
+    return str(amount.quantize(Decimal("0.01")))

@@ -1,0 +1,307 @@
+"""Load and check a whole shop project: catalog.yaml, every content/<shop>/ and its posts.
+
+Everything is gathered and checked before anything is written, so ``shopforest check``
+finds every error a build would hit (STYLE "The shape").
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_name
+
+from . import markup
+from .errors import ContentError, Diagnostics
+from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant
+from .schema import SHOP_ID_RE, SLUG_RE, CatalogIn, PostMetaIn, ProductIn, ShopIn
+from .sources import Document, load_yaml_file, read_text, split_front_matter
+from .validate import validate
+
+CATALOG = "catalog.yaml"
+
+
+def _locale_ok(name: str) -> bool:
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def _currency_ok(code: str) -> bool:
+    return get_currency_name(code, locale="en") != code
+
+
+def check_local_path(root: Path, base: Path, ref: str) -> str | None:
+    """Why ``ref`` (a path relative to ``base``) is not an existing file inside ``base``, or None."""
+    pure = PurePosixPath(ref)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in ref or not ref.strip():
+        return f"image path '{ref}' must be relative and stay inside {base.relative_to(root).as_posix() or 'the project'}/"
+    if not (base / pure).is_file():
+        return f"image '{ref}' does not exist"
+    return None
+
+
+def available_themes(root: Path) -> tuple[str, ...]:
+    themes = root / "themes"
+    if not themes.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in themes.iterdir() if (p / "templates").is_dir()))
+
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.diags = Diagnostics()
+        self.warnings: list[str] = []
+
+    def add(self, doc: Document, loc: tuple[Any, ...], message: str, *, key: bool = False) -> None:
+        line, col = doc.at(loc, key=key)
+        self.diags.add(doc.path, line, col, message)
+
+    # catalog.yaml ---------------------------------------------------------------
+
+    def catalog(self) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
+        path = self.root / CATALOG
+        if not path.is_file():
+            self.diags.add(CATALOG, 1, 1, "catalog.yaml not found (is this a shop project folder?)")
+            return None
+        doc = load_yaml_file(path, CATALOG, self.diags)
+        if doc is None:
+            return None
+        cat = validate(CatalogIn, doc, self.diags)
+        if cat is None:
+            return None
+        p = cat.platform
+        if not _locale_ok(p.locale):
+            self.add(doc, ("platform", "locale"), f"unknown locale '{p.locale}'")
+        if not _currency_ok(p.currency):
+            self.add(doc, ("platform", "currency"), f"unknown currency '{p.currency}'")
+        if "{shop}" not in p.shop_url:
+            self.add(doc, ("platform", "shop_url"), "shop_url must contain {shop}")
+        for key in ("shop_url", "checkout_url"):
+            if not re.match(r"^https?://", getattr(p, key)):
+                self.add(doc, ("platform", key), f"{key} must be an http:// or https:// URL")
+        platform = Platform(
+            p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days
+        )
+        categories: dict[str, Category] = {}
+        for i, c in enumerate(cat.categories):
+            if c.id in categories:
+                self.add(doc, ("categories", i, "id"), f"duplicate category '{c.id}'")
+            categories[c.id] = Category(c.id, c.title, c.commission)
+        products: dict[str, Product] = {}
+        first_line: dict[str, int] = {}
+        for i, prod in enumerate(cat.products):
+            loc = ("products", i)
+            if prod.sku in products:
+                self.add(doc, (*loc, "sku"), f"duplicate SKU '{prod.sku}' (first defined at line {first_line[prod.sku]})")
+                continue
+            first_line[prod.sku] = doc.at((*loc, "sku"))[0]
+            product = self.product(doc, loc, prod, categories)
+            if product is not None:
+                products[prod.sku] = product
+        return platform, categories, products
+
+    def product(
+        self, doc: Document, loc: tuple[Any, ...], prod: ProductIn, categories: dict[str, Category]
+    ) -> Product | None:
+        category = categories.get(prod.category)
+        if category is None:
+            known = ", ".join(sorted(categories)) or "none"
+            self.add(doc, (*loc, "category"), f"unknown category '{prod.category}' (known: {known})")
+            return None
+        if prod.list_price is not None and prod.list_price < prod.price:
+            self.add(doc, (*loc, "list_price"), f"list_price {prod.list_price} is below price {prod.price}")
+        for j, image in enumerate(prod.images):
+            if image.startswith("https://"):
+                continue
+            problem = check_local_path(self.root, self.root, image)
+            if problem is None and not image.startswith("images/"):
+                problem = f"image '{image}' must be under images/"
+            if problem:
+                self.add(doc, (*loc, "images", j), problem)
+        seen: set[str] = set()
+        for j, v in enumerate(prod.variants):
+            if v.id in seen:
+                self.add(doc, (*loc, "variants", j, "id"), f"duplicate variant '{v.id}' in {prod.sku}")
+            seen.add(v.id)
+        self.markdown_images(doc, (*loc, "description"), prod.description, self.root)
+        variants = tuple(Variant(v.id, v.title, v.price if v.price is not None else prod.price, v.stock) for v in prod.variants)
+        return Product(
+            sku=prod.sku,
+            title=prod.title,
+            brand=prod.brand,
+            category=category,
+            price=prod.price,
+            list_price=prod.list_price,
+            commission=prod.commission if prod.commission is not None else category.commission,
+            status=prod.status,
+            stock=prod.stock,
+            max_per_order=prod.max_per_order,
+            images=tuple(prod.images),
+            description=prod.description,
+            variants=variants,
+            tags=tuple(prod.tags),
+        )
+
+    def markdown_images(self, doc: Document, loc: tuple[Any, ...], text: str, base: Path) -> None:
+        for ref in markup.local_image_refs(text):
+            problem = check_local_path(self.root, base, ref)
+            if problem:
+                self.add(doc, loc, problem)
+
+    # content/<shop>/ ---------------------------------------------------------------
+
+    def shop(self, folder: Path, platform: Platform, products: dict[str, Product], themes: tuple[str, ...]) -> Shop | None:
+        shop_id = folder.name
+        rel = f"content/{shop_id}/shop.yaml"
+        if not SHOP_ID_RE.fullmatch(shop_id):
+            self.diags.add(
+                rel, 1, 1, f"invalid shop id '{shop_id}': use 2-39 lowercase letters, digits and '-', starting with a letter or digit"
+            )
+            return None
+        doc = load_yaml_file(folder / "shop.yaml", rel, self.diags)
+        if doc is None:
+            return None
+        data = validate(ShopIn, doc, self.diags)
+        if data is None:
+            return None
+        if data.theme not in themes:
+            self.add(doc, ("theme",), f"unknown theme '{data.theme}' (available: {', '.join(themes) or 'none'})")
+        locale = data.locale or platform.locale
+        if data.locale and not _locale_ok(data.locale):
+            self.add(doc, ("locale",), f"unknown locale '{data.locale}'")
+        base_url = data.base_url or platform.shop_url.replace("{shop}", shop_id)
+        if not re.match(r"^https?://[^\s/]+", base_url):
+            self.add(doc, ("base_url",), "base_url must be an absolute http:// or https:// URL")
+        if not base_url.endswith("/"):
+            base_url += "/"
+        if data.avatar is not None:
+            problem = check_local_path(self.root, folder, data.avatar)
+            if problem:
+                self.add(doc, ("avatar",), problem)
+        self.markdown_images(doc, ("bio",), data.bio, folder)
+
+        picks: dict[str, Pick] = {}
+        for i, p in enumerate(data.picks):
+            product = products.get(p.sku)
+            if product is None:
+                self.add(doc, ("picks", i, "sku"), f"unknown SKU '{p.sku}' (not in catalog.yaml)")
+                continue
+            if p.sku in picks or any(q.sku == p.sku for q in data.picks[:i]):
+                self.add(doc, ("picks", i, "sku"), f"'{p.sku}' is picked twice")
+                continue
+            self.markdown_images(doc, ("picks", i, "note"), p.note, folder)
+            if not product.published:
+                line, col = doc.at(("picks", i, "sku"))
+                self.warnings.append(f"{rel}:{line}:{col}: warning: {shop_id}: {p.sku} is {product.status}; not published")
+                continue
+            picks[p.sku] = Pick(product, p.note, p.featured)
+
+        collections: list[Collection] = []
+        seen_ids: set[str] = set()
+        for i, c in enumerate(data.collections):
+            if c.id in seen_ids:
+                self.add(doc, ("collections", i, "id"), f"duplicate collection '{c.id}'")
+            seen_ids.add(c.id)
+            members: list[Pick] = []
+            for j, sku in enumerate(c.skus):
+                if sku not in products:
+                    self.add(doc, ("collections", i, "skus", j), f"unknown SKU '{sku}' (not in catalog.yaml)")
+                elif not any(q.sku == sku for q in data.picks):
+                    self.add(doc, ("collections", i, "skus", j), f"'{sku}' is in collection '{c.id}' but not among the picks")
+                elif sku in picks:
+                    members.append(picks[sku])
+            self.markdown_images(doc, ("collections", i, "description"), c.description, folder)
+            collections.append(Collection(c.id, c.title, c.description, tuple(members)))
+
+        posts = self.posts(folder, shop_id, products, data, picks)
+        return Shop(
+            id=shop_id,
+            title=data.title,
+            owner=data.owner,
+            bio=data.bio,
+            avatar=data.avatar,
+            theme=data.theme,
+            locale=locale,
+            base_url=base_url,
+            contact=tuple(sorted(data.contact.items())),
+            picks=tuple(picks.values()),
+            collections=tuple(collections),
+            posts=posts,
+            source_dir=folder,
+        )
+
+    def posts(
+        self, folder: Path, shop_id: str, products: dict[str, Product], data: ShopIn, picks: dict[str, Pick]
+    ) -> tuple[Post, ...]:
+        posts_dir = folder / "posts"
+        if not posts_dir.is_dir():
+            return ()
+        picked = {p.sku for p in data.picks}
+        out: list[Post] = []
+        for path in sorted(posts_dir.glob("*.md")):
+            rel = f"content/{shop_id}/posts/{path.name}"
+            slug = path.stem
+            if not SLUG_RE.fullmatch(slug):
+                self.diags.add(rel, 1, 1, f"invalid post file name '{path.name}': use lowercase letters, digits and '-'")
+                continue
+            text = read_text(path, rel, self.diags)
+            if text is None:
+                continue
+            fm = split_front_matter(text, rel, self.diags)
+            if fm.meta is None:
+                continue
+            meta = validate(PostMetaIn, fm.meta, self.diags)
+            for offset, sku in markup.shortcodes(fm.body, self.diags, rel, fm.body_line):
+                line = fm.body_line + offset
+                if sku not in products:
+                    self.diags.add(rel, line, 1, f"unknown SKU '{sku}' in product shortcode")
+                elif sku not in picked:
+                    self.diags.add(rel, line, 1, f"'{sku}' in product shortcode is not one of this shop's picks")
+                elif sku not in picks:
+                    self.warnings.append(f"{rel}:{line}:1: warning: {shop_id}: {sku} is not published; its card is left out")
+            for offset, ref in markup.local_image_refs_with_lines(fm.body):
+                problem = check_local_path(self.root, folder, ref)
+                if problem:
+                    self.diags.add(rel, fm.body_line + offset, 1, problem)
+            if meta is None or meta.draft:
+                continue
+            out.append(
+                Post(slug, meta.title, meta.date, meta.summary, tuple(meta.tags), fm.body, rel, fm.body_line)
+            )
+        out.sort(key=lambda p: (p.date, p.slug), reverse=True)
+        return tuple(out)
+
+
+def load_project(root: Path, *, only: str | None = None) -> Project:
+    """Load, validate and resolve the project at ``root``; raise ContentError with every mistake.
+
+    ``only`` restricts shop loading to one shop id (``--shop``); the catalog is always checked.
+    """
+    loader = _Loader(root)
+    themes = available_themes(root)
+    if "default" not in themes:
+        loader.diags.add("themes/default", 1, 1, "the default theme is missing (themes/default/templates/)")
+    catalog = loader.catalog()
+    shops: list[Shop] = []
+    content = root / "content"
+    if catalog is not None and content.is_dir():
+        platform, _, products = catalog
+        for folder in sorted(p for p in content.iterdir() if p.is_dir()):
+            if only is not None and folder.name != only:
+                continue
+            if not (folder / "shop.yaml").is_file():
+                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, "shop.yaml not found")
+                continue
+            shop = loader.shop(folder, platform, products, themes)
+            if shop is not None:
+                shops.append(shop)
+    if loader.diags or catalog is None:
+        raise ContentError(loader.diags.sorted())
+    platform, categories, products = catalog
+    return Project(root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)))

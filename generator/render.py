@@ -1,0 +1,45 @@
+"""Render one output to bytes; template mistakes name the template file and line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+
+from .errors import TemplateError
+from .theme import Theme
+
+
+def _template_frame(tb: TracebackType | None) -> tuple[str, int] | None:
+    """The innermost traceback frame that belongs to a template (Jinja rewrites them so)."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".json")):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _shown(filename: str, root: Path) -> str:
+    try:
+        return Path(filename).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return filename
+
+
+def render_template(theme: Theme, template: str, view: dict[str, Any], root: Path) -> str:
+    try:
+        return theme.env.get_template(template).render(view)
+    except jinja2.TemplateSyntaxError as exc:
+        where = _shown(exc.filename or template, root)
+        raise TemplateError(f"{where}:{exc.lineno}: template error: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"themes/{theme.name}: template '{exc.name}' not found (theme chain: {', '.join(d.name for d in theme.dirs)})") from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        frame = _template_frame(sys.exc_info()[2])
+        where = f"{_shown(frame[0], root)}:{frame[1]}" if frame else f"themes/{theme.name}/templates/{template}"
+        raise TemplateError(f"{where}: template error: {exc}") from None

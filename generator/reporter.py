@@ -1,0 +1,54 @@
+"""Build events go to a reporter, never to print(): the CLI shows them, tests record them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class BuildStats:
+    shops: int = 0
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.shops} shop{'s' if self.shops != 1 else ''}, {self.written} written, "
+            f"{self.unchanged} unchanged, {self.removed} removed, {self.warnings} warning"
+            f"{'s' if self.warnings != 1 else ''} in {self.seconds:.2f}s"
+        )
+
+
+class Reporter:
+    """Does nothing; subclass to show or record what happens."""
+
+    def start(self, shops: int) -> None:
+        pass
+
+    def shop_done(self, shop_id: str) -> None:
+        pass
+
+    def warning(self, message: str) -> None:
+        pass
+
+    def finish(self, stats: BuildStats) -> None:
+        pass
+
+
+@dataclass
+class RecordingReporter(Reporter):
+    events: list[tuple[str, str]] = field(default_factory=list)
+    stats: BuildStats | None = None
+
+    def shop_done(self, shop_id: str) -> None:
+        self.events.append(("shop", shop_id))
+
+    def warning(self, message: str) -> None:
+        self.events.append(("warning", message))
+
+    def finish(self, stats: BuildStats) -> None:
+        self.stats = stats

@@ -1,0 +1,211 @@
+"""Load the project's files: YAML read safely, with the source position of every key and value.
+
+PyYAML's constructors are not used: we compose the node graph (libyaml's C parser when
+present) and build plain Python values ourselves, so that
+- duplicate keys are an error instead of "last one wins",
+- a number with a fraction becomes a ``Decimal`` built from its text, never a float,
+- dates stay text (the schema parses them), unknown tags are refused,
+- depth and node count are bounded, so alias bombs cannot explode,
+- every value keeps its ``line:col`` for diagnostics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostics
+
+try:  # libyaml's C composer, when the wheel ships it
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - pure-Python fallback
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Loc = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_NODES = 500_000
+MAX_DEPTH = 64
+
+_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass
+class Document:
+    """A loaded YAML document: its data plus where each value and key started (1-based)."""
+
+    path: str
+    data: Any
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    line_offset: int = 0
+
+    def at(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        """Position of ``loc``, or of its nearest ancestor that has one."""
+        table = self.keys if key else self.values
+        probe = tuple(loc)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if not key and probe in self.keys:
+                return self.keys[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1 + self.line_offset, 1))
+
+
+class _Builder:
+    def __init__(self, doc: Document, diags: Diagnostics) -> None:
+        self.doc = doc
+        self.diags = diags
+        self.nodes = 0
+
+    def pos(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + 1 + self.doc.line_offset, node.start_mark.column + 1
+
+    def fail(self, node: yaml.Node, message: str) -> None:
+        line, col = self.pos(node)
+        self.diags.add(self.doc.path, line, col, message)
+
+    def build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
+            raise _TooBig(node)
+        self.doc.values.setdefault(loc, self.pos(node))
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, loc, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _TAG + "seq":
+                self.fail(node, f"unsupported YAML tag {node.tag}")
+            return [self.build(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        return self.scalar(node)
+
+    def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
+        if node.tag != _TAG + "map":
+            self.fail(node, f"unsupported YAML tag {node.tag}")
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                self.fail(key_node, "YAML merge keys (<<) are not supported")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, "mapping keys must be plain text")
+                continue
+            key = str(key_node.value)
+            if key in out:
+                first = self.doc.keys[(*loc, key)]
+                self.fail(key_node, f"duplicate key '{key}' (first defined at line {first[0]})")
+                continue
+            self.doc.keys[(*loc, key)] = self.pos(key_node)
+            out[key] = self.build(value_node, (*loc, key), depth + 1)
+        return out
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _TAG + "str":
+            return text
+        if tag == _TAG + "null":
+            return None
+        if tag == _TAG + "bool":
+            return text.lower() in ("yes", "true", "on", "y")
+        if tag == _TAG + "int":
+            try:
+                return int(text.replace("_", ""), 0)
+            except ValueError:
+                return text
+        if tag == _TAG + "float":
+            try:
+                value = Decimal(text.replace("_", ""))
+            except InvalidOperation:
+                self.fail(node, f"'{text}' is not a finite number")
+                return None
+            if not value.is_finite():
+                self.fail(node, f"'{text}' is not a finite number")
+                return None
+            return value
+        if tag == _TAG + "timestamp":
+            return text  # the schema parses dates
+        self.fail(node, f"unsupported YAML tag {tag}")
+        return None
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
+def parse_yaml(text: str, path: str, diags: Diagnostics, *, line_offset: int = 0) -> Document | None:
+    """Parse one YAML document; mistakes go to ``diags`` and give ``None``."""
+    doc = Document(path=path, data=None, line_offset=line_offset)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        col = mark.column + 1 if mark else 1
+        problem = exc.problem or exc.context or "cannot be parsed"
+        diags.add(path, line, col, f"malformed YAML: {problem}")
+        return None
+    except yaml.YAMLError as exc:
+        diags.add(path, 1 + line_offset, 1, f"malformed YAML: {exc}")
+        return None
+    if node is None:
+        doc.data = {}
+        return doc
+    builder = _Builder(doc, diags)
+    try:
+        doc.data = builder.build(node, (), 0)
+    except _TooBig as exc:
+        builder.fail(exc.node, f"document too large or too deeply nested (limits: {MAX_NODES} values, depth {MAX_DEPTH})")
+        return None
+    return doc  # non-fatal mistakes (duplicate keys, tags) are in diags; keep checking the rest
+
+
+def read_text(path: Path, shown: str, diags: Diagnostics) -> str | None:
+    """Read a UTF-8 text file with a size bound; mistakes go to ``diags``."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            diags.add(shown, 1, 1, f"file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
+            return None
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        diags.add(shown, 1, 1, f"not valid UTF-8 text (byte {exc.start})")
+    except OSError as exc:
+        diags.add(shown, 1, 1, f"cannot read file: {exc.strerror}")
+    return None
+
+
+def load_yaml_file(path: Path, shown: str, diags: Diagnostics) -> Document | None:
+    text = read_text(path, shown, diags)
+    if text is None:
+        return None
+    return parse_yaml(text, shown, diags)
+
+
+@dataclass
+class FrontMatter:
+    """A Markdown file split into its YAML front matter and its body."""
+
+    meta: Document | None
+    body: str
+    body_line: int  # 1-based line where the body starts
+
+
+def split_front_matter(text: str, path: str, diags: Diagnostics) -> FrontMatter:
+    """``---`` YAML ``---`` then Markdown, as Hugo, Jekyll and Lektor-style tools read it."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        diags.add(path, 1, 1, "a post must start with YAML front matter between '---' lines")
+        return FrontMatter(None, text, 1)
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            meta_text = "".join(lines[1:i])
+            meta = parse_yaml(meta_text, path, diags, line_offset=1)
+            return FrontMatter(meta, "".join(lines[i + 1 :]), i + 2)
+    diags.add(path, 1, 1, "front matter is not closed by a '---' line")
+    return FrontMatter(None, "", 1)

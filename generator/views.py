@@ -1,0 +1,257 @@
+"""View dictionaries: the documented, stable shape templates receive (docs/themes.md).
+
+Every ``path`` in a view is relative to the shop's root; templates prefix it with ``root``,
+which is the relative way back to the shop root from the page being rendered ("", "../",
+"../../"), so a shop works at a domain root and under any sub-path. Absolute URLs
+(``url`` keys) come from the shop's base URL. Views are pure: no files, no clock.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from . import markup
+from .i18n import html_lang, words
+from .model import Collection, Pick, Platform, Post, Product, Shop
+from .money import as_text, format_money
+
+View = dict[str, Any]
+
+CATALOG_MEDIA = "media/catalog/"
+OWNER_MEDIA = "media/owner/"
+PLACEHOLDER_IMAGE = "assets-placeholder"
+
+
+def product_path(sku: str) -> str:
+    return f"p/{sku}/"
+
+
+def collection_path(cid: str) -> str:
+    return f"c/{cid}/"
+
+
+def post_path(slug: str) -> str:
+    return f"posts/{slug}/"
+
+
+def depth_root(path: str) -> str:
+    """The relative way back to the shop root from a page at ``path`` (``p/X/`` → ``../../``)."""
+    return "../" * path.count("/")
+
+
+def image_path(ref: str) -> str | None:
+    if ref.startswith("https://"):
+        return None
+    return CATALOG_MEDIA + ref
+
+
+class ShopViews:
+    """Builds the views of one shop; product facts are computed once per product and shared."""
+
+    def __init__(self, shop: Shop, platform: Platform, product_cache: dict[tuple[str, str], View]) -> None:
+        self.shop = shop
+        self.platform = platform
+        self.locale = shop.locale
+        self.currency = platform.currency
+        self.t = words(shop.locale)
+        self._product_cache = product_cache
+
+    # pieces -------------------------------------------------------------------
+
+    def money(self, amount: Decimal) -> str:
+        return format_money(amount, self.currency, self.locale)
+
+    def product_facts(self, product: Product) -> View:
+        """The catalog's facts about one product in one locale; shared by every shop in that locale."""
+        key = (product.sku, self.locale)
+        cached = self._product_cache.get(key)
+        if cached is not None:
+            return cached
+        images = [p for p in (image_path(ref) for ref in product.images) if p]
+        remote = [ref for ref in product.images if ref.startswith("https://")]
+        facts: View = {
+            "sku": product.sku,
+            "title": product.title,
+            "brand": product.brand,
+            "category": {"id": product.category.id, "title": product.category.title},
+            "price": as_text(product.price),
+            "price_display": self.money(product.price),
+            "list_price_display": self.money(product.list_price)
+            if product.list_price is not None and product.list_price > product.price
+            else None,
+            "status": product.status,
+            "sold_out": product.sold_out,
+            "stock": product.stock,
+            "max_per_order": product.max_per_order,
+            "max_quantity": max_quantity(product),
+            "images": images,
+            "remote_images": remote,
+            "description_html": markup.render(product.description, "../../" + CATALOG_MEDIA),
+            "description_text": markup.plain(product.description),
+            "tags": list(product.tags),
+            "variants": [
+                {
+                    "id": v.id,
+                    "title": v.title,
+                    "price": as_text(v.price),
+                    "price_display": self.money(v.price),
+                    "sold_out": v.sold_out or product.sold_out,
+                    "max_quantity": max_quantity(product, v.stock),
+                }
+                for v in product.variants
+            ],
+            "path": product_path(product.sku),
+        }
+        self._product_cache[key] = facts
+        return facts
+
+    def offer(self, pick: Pick) -> View:
+        """A product as this shop offers it: catalog facts plus the owner's words."""
+        return {
+            **self.product_facts(pick.product),
+            "note_html": markup.render(pick.note, "../../" + OWNER_MEDIA),
+            "note_text": markup.plain(pick.note, 90),
+            "featured": pick.featured,
+            "url": self.shop.base_url + product_path(pick.product.sku),
+        }
+
+    def collection(self, c: Collection) -> View:
+        return {
+            "id": c.id,
+            "title": c.title,
+            "description_html": markup.render(c.description, "../../" + OWNER_MEDIA),
+            "picks": [self.offer(p) for p in c.picks],
+            "path": collection_path(c.id),
+            "url": self.shop.base_url + collection_path(c.id),
+        }
+
+    def post_summary(self, post: Post) -> View:
+        return {
+            "slug": post.slug,
+            "title": post.title,
+            "date": post.date.isoformat(),
+            "summary": post.summary or markup.plain(post.body),
+            "tags": list(post.tags),
+            "path": post_path(post.slug),
+            "url": self.shop.base_url + post_path(post.slug),
+        }
+
+    def site(self, root: str, assets: dict[str, str]) -> View:
+        shop = self.shop
+        return {
+            "id": shop.id,
+            "title": shop.title,
+            "owner": shop.owner,
+            "bio_html": markup.render(shop.bio, root + OWNER_MEDIA),
+            "bio_text": markup.plain(shop.bio),
+            "avatar": OWNER_MEDIA + shop.avatar if shop.avatar else None,
+            "contact": [{"kind": k, "value": v} for k, v in shop.contact],
+            "locale": shop.locale,
+            "lang": html_lang(shop.locale),
+            "currency": self.currency,
+            "base_url": shop.base_url,
+            "checkout_url": self.platform.checkout_url,
+            "platform": self.platform.name,
+            "collections": [{"id": c.id, "title": c.title, "path": collection_path(c.id)} for c in shop.collections],
+            "has_posts": bool(shop.posts),
+        }
+
+    def page(self, path: str, kind: str, title: str, description: str, assets: dict[str, str], **extra: Any) -> View:
+        """The full view of one page: ``site``, ``page``, ``t``, ``root``, ``assets`` plus page data."""
+        root = depth_root(path) if kind != "404" else self.shop_path_root()
+        return {
+            "root": root,
+            "assets": {name: root + fp for name, fp in assets.items()},
+            "site": self.site(root, assets),
+            "page": {
+                "kind": kind,
+                "path": path,
+                "title": title,
+                "description": description,
+                "canonical": self.shop.base_url + path,
+            },
+            "t": self.t,
+            **extra,
+        }
+
+    def shop_path_root(self) -> str:
+        """404.html is served at any depth, so its links start from the base URL's path."""
+        rest = self.shop.base_url.split("://", 1)[1]
+        return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+    def card_html(self, render_card: Any, sku: str) -> str:
+        pick = self.shop.pick(sku)
+        if pick is None:
+            return ""
+        return str(render_card({"p": self.offer(pick), "root": "../../", "t": self.t}))
+
+    # JSON-LD and data files ---------------------------------------------------------
+
+    def product_jsonld(self, offer: View) -> str:
+        availability = "https://schema.org/SoldOut" if offer["sold_out"] else "https://schema.org/InStock"
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": offer["title"],
+            "sku": offer["sku"],
+            "description": offer["description_text"],
+            "brand": {"@type": "Brand", "name": offer["brand"]} if offer["brand"] else None,
+            "image": [self.shop.base_url + p for p in offer["images"]] + offer["remote_images"],
+            "offers": {
+                "@type": "Offer",
+                "url": offer["url"],
+                "price": offer["price"],
+                "priceCurrency": self.currency,
+                "availability": availability,
+            },
+        }
+        return script_json({k: v for k, v in data.items() if v is not None})
+
+    def products_json(self) -> bytes:
+        """``/products.json``: every purchasable item with absolute url, id and price (SPEC)."""
+        items: list[View] = []
+        for pick in self.shop.picks:
+            product = pick.product
+            url = self.shop.base_url + product_path(product.sku)
+            if product.sold_out:
+                continue
+            if product.variants:
+                for v in product.variants:
+                    if not v.sold_out:
+                        items.append(item(f"{product.sku}:{v.id}", product, v.id, f"{product.title} · {v.title}", v.price, url, max_quantity(product, v.stock)))
+            else:
+                items.append(item(product.sku, product, None, product.title, product.price, url, max_quantity(product)))
+        doc = {"shop": self.shop.id, "currency": self.currency, "items": items}
+        return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def item(item_id: str, product: Product, variant: str | None, name: str, price: Decimal, url: str, max_qty: int) -> View:
+    return {
+        "id": item_id,
+        "sku": product.sku,
+        "variant": variant,
+        "name": name,
+        "price": as_text(price),
+        "url": url,
+        "max_quantity": max_qty,
+    }
+
+
+DEFAULT_MAX_QUANTITY = 99
+
+
+def max_quantity(product: Product, variant_stock: int | None = None) -> int:
+    """The most a customer may put in one order: max_per_order, stock and variant stock, whichever is least."""
+    bounds = [DEFAULT_MAX_QUANTITY]
+    for bound in (product.max_per_order, product.stock, variant_stock):
+        if bound is not None:
+            bounds.append(bound)
+    return min(bounds)
+
+
+def script_json(data: Any) -> str:
+    """JSON safe inside a ``<script type="application/ld+json">`` data block."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
