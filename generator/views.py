@@ -153,6 +153,8 @@ class ShopViews:
             "currency": self.currency,
             "base_url": shop.base_url,
             "checkout_url": self.platform.checkout_url,
+            "checkout_origin": origin(self.platform.checkout_url),
+            "attribution_days": self.platform.attribution_days,
             "platform": self.platform.name,
             "collections": [{"id": c.id, "title": c.title, "path": collection_path(c.id)} for c in shop.collections],
             "has_posts": bool(shop.posts),
@@ -249,6 +251,12 @@ def max_quantity(product: Product, variant_stock: int | None = None) -> int:
         if bound is not None:
             bounds.append(bound)
     return min(bounds)
+
+
+def origin(url: str) -> str:
+    """``http://127.0.0.1:8787/x`` → ``http://127.0.0.1:8787`` (for CSP connect-src)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
 def script_json(data: Any) -> str:
