@@ -16,7 +16,7 @@ from babel.numbers import get_currency_name
 from . import markup
 from .errors import ContentError, Diagnostics
 from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant
-from .schema import SHOP_ID_RE, SLUG_RE, CatalogIn, PostMetaIn, ProductIn, ShopIn
+from .schema import SHOP_ID_RE, SLUG_RE, CategoryIn, PlatformIn, PostMetaIn, ProductIn, ShopIn
 from .sources import Document, load_yaml_file, read_text, split_front_matter
 from .validate import validate
 
@@ -57,6 +57,7 @@ class _Loader:
         self.root = root
         self.diags = Diagnostics()
         self.warnings: list[str] = []
+        self.invalid_skus: set[str] = set()
 
     def add(self, doc: Document, loc: tuple[Any, ...], message: str, *, key: bool = False) -> None:
         line, col = doc.at(loc, key=key)
@@ -72,10 +73,59 @@ class _Loader:
         doc = load_yaml_file(path, CATALOG, self.diags)
         if doc is None:
             return None
-        cat = validate(CatalogIn, doc, self.diags)
-        if cat is None:
-            return None
-        p = cat.platform
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if not isinstance(doc.data, dict):
+            self.add(doc, (), "catalog.yaml must be a mapping with platform, categories and products")
+        for key in data:
+            if key not in ("platform", "categories", "products"):
+                self.add(doc, (key,), f"unknown key '{key}'", key=True)
+        if "platform" not in data:
+            self.add(doc, (), "missing required key 'platform'")
+        # Parts are validated one by one, so one bad product does not hide the rest of the project.
+        p = validate(PlatformIn, doc, self.diags, prefix=("platform",), value=data.get("platform"))
+        if p is None:
+            p = PlatformIn(name="?")  # keep checking the shops against the defaults
+        else:
+            self.platform_checks(doc, p)
+        platform = Platform(
+            p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days
+        )
+        categories: dict[str, Category] = {}
+        for i, value in enumerate(self.items(doc, data, "categories")):
+            c = validate(CategoryIn, doc, self.diags, prefix=("categories", i), value=value)
+            if c is None:
+                continue
+            if c.id in categories:
+                self.add(doc, ("categories", i, "id"), f"duplicate category '{c.id}'")
+            categories[c.id] = Category(c.id, c.title, c.commission)
+        products: dict[str, Product] = {}
+        first_line: dict[str, int] = {}
+        for i, value in enumerate(self.items(doc, data, "products")):
+            loc = ("products", i)
+            sku = value.get("sku") if isinstance(value, dict) else None
+            if isinstance(sku, str) and sku in first_line:
+                self.add(doc, (*loc, "sku"), f"duplicate SKU '{sku}' (first defined at line {first_line[sku]})")
+                continue
+            if isinstance(sku, str):
+                first_line[sku] = doc.at((*loc, "sku"))[0]
+            prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value)
+            product = self.product(doc, loc, prod, categories) if prod is not None else None
+            if product is not None:
+                products[product.sku] = product
+            elif isinstance(sku, str):
+                self.invalid_skus.add(sku)  # reported already; shops naming it are not blamed again
+        return platform, categories, products
+
+    def items(self, doc: Document, data: dict[str, Any], key: str) -> list[Any]:
+        value = data.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(doc, (key,), f"{key}: expected a list, got {type(value).__name__}")
+            return []
+        return value
+
+    def platform_checks(self, doc: Document, p: PlatformIn) -> None:
         if not _locale_ok(p.locale):
             self.add(doc, ("platform", "locale"), f"unknown locale '{p.locale}'")
         if not _currency_ok(p.currency):
@@ -85,26 +135,6 @@ class _Loader:
         for key in ("shop_url", "checkout_url"):
             if not re.match(r"^https?://", getattr(p, key)):
                 self.add(doc, ("platform", key), f"{key} must be an http:// or https:// URL")
-        platform = Platform(
-            p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days
-        )
-        categories: dict[str, Category] = {}
-        for i, c in enumerate(cat.categories):
-            if c.id in categories:
-                self.add(doc, ("categories", i, "id"), f"duplicate category '{c.id}'")
-            categories[c.id] = Category(c.id, c.title, c.commission)
-        products: dict[str, Product] = {}
-        first_line: dict[str, int] = {}
-        for i, prod in enumerate(cat.products):
-            loc = ("products", i)
-            if prod.sku in products:
-                self.add(doc, (*loc, "sku"), f"duplicate SKU '{prod.sku}' (first defined at line {first_line[prod.sku]})")
-                continue
-            first_line[prod.sku] = doc.at((*loc, "sku"))[0]
-            product = self.product(doc, loc, prod, categories)
-            if product is not None:
-                products[prod.sku] = product
-        return platform, categories, products
 
     def product(
         self, doc: Document, loc: tuple[Any, ...], prod: ProductIn, categories: dict[str, Category]
@@ -190,7 +220,8 @@ class _Loader:
         for i, p in enumerate(data.picks):
             product = products.get(p.sku)
             if product is None:
-                self.add(doc, ("picks", i, "sku"), f"unknown SKU '{p.sku}' (not in catalog.yaml)")
+                if p.sku not in self.invalid_skus:
+                    self.add(doc, ("picks", i, "sku"), f"unknown SKU '{p.sku}' (not in catalog.yaml)")
                 continue
             if p.sku in picks or any(q.sku == p.sku for q in data.picks[:i]):
                 self.add(doc, ("picks", i, "sku"), f"'{p.sku}' is picked twice")
@@ -211,7 +242,8 @@ class _Loader:
             members: list[Pick] = []
             for j, sku in enumerate(c.skus):
                 if sku not in products:
-                    self.add(doc, ("collections", i, "skus", j), f"unknown SKU '{sku}' (not in catalog.yaml)")
+                    if sku not in self.invalid_skus:
+                        self.add(doc, ("collections", i, "skus", j), f"unknown SKU '{sku}' (not in catalog.yaml)")
                 elif not any(q.sku == sku for q in data.picks):
                     self.add(doc, ("collections", i, "skus", j), f"'{sku}' is in collection '{c.id}' but not among the picks")
                 elif sku in picks:
@@ -259,7 +291,9 @@ class _Loader:
             meta = validate(PostMetaIn, fm.meta, self.diags)
             for offset, sku in markup.shortcodes(fm.body, self.diags, rel, fm.body_line):
                 line = fm.body_line + offset
-                if sku not in products:
+                if sku in self.invalid_skus:
+                    pass
+                elif sku not in products:
                     self.diags.add(rel, line, 1, f"unknown SKU '{sku}' in product shortcode")
                 elif sku not in picked:
                     self.diags.add(rel, line, 1, f"'{sku}' in product shortcode is not one of this shop's picks")

@@ -63,10 +63,14 @@ def message_for(error: dict[str, Any]) -> tuple[str, bool]:
     return f"{_field(loc)}: {error['msg']}", False
 
 
-def validate(model: type[M], doc: Document, diags: Diagnostics, *, prefix: Loc = ()) -> M | None:
-    """Validate ``doc.data`` against ``model``; every error becomes a diagnostic at its source position."""
+_MISSING = object()
+
+
+def validate(model: type[M], doc: Document, diags: Diagnostics, *, prefix: Loc = (), value: Any = _MISSING) -> M | None:
+    """Validate ``doc.data`` (or ``value``, found at ``prefix`` in it) against ``model``;
+    every error becomes a diagnostic at its source position."""
     try:
-        return model.model_validate(doc.data)
+        return model.model_validate(doc.data if value is _MISSING else value)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             message, on_key = message_for(dict(error))
