@@ -1,0 +1,97 @@
+"""Owners' content is untrusted: whatever an owner writes, no script runs on any shop page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from generator.builder import build
+
+from .sitecheck import URL_ATTRS, html_files, parse
+from .test_invalid_content import make_case
+
+PAYLOADS = """\
+<script>alert('x')</script>
+<SCRIPT SRC=https://evil.example/x.js></SCRIPT>
+<img src=images/avatar.svg onerror="alert(1)">
+<img src="images/avatar.svg" onload=alert(1)>
+<a href="javascript:alert(1)">click</a>
+<a href="JaVaScRiPt:alert(1)">click</a>
+<a href="  javascript:alert(1)">spaces</a>
+<a href="&#106;avascript:alert(1)">entity</a>
+<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">data</a>
+<a href="vbscript:msgbox(1)">vb</a>
+<iframe src="https://evil.example/"></iframe>
+<svg onload=alert(1)><script>alert(2)</script></svg>
+<math><mtext><table><mglyph><style><img src=images/avatar.svg onerror=alert(3)>
+<div style="background:url(javascript:alert(1))" onclick="alert(1)">styled</div>
+<object data="evil.swf"></object><embed src="evil.swf">
+<form action="javascript:alert(1)"><button formaction="javascript:alert(1)">go</button></form>
+<p onmouseover="alert(1)">unclosed <b>bold <i>italic
+<base href="https://evil.example/">
+<meta http-equiv="refresh" content="0;url=javascript:alert(1)">
+<link rel="stylesheet" href="https://evil.example/x.css">
+[md link](javascript:alert(1))
+![md image](https://tracker.example/pixel.gif)
+<noscript><p title="</noscript><img src=images/avatar.svg onerror=alert(1)>"></noscript>
+"></textarea><script>alert(4)</script>
+{{ 7*7 }} {% raw %}
+"""
+
+
+def hostile_project(tmp_path: Path) -> Path:
+    root = make_case("_base", tmp_path / "p")
+    shop = root / "content" / "amy"
+    shop_yaml = {
+        "title": "<script>alert('title')</script>",
+        "owner": "<img src=images/avatar.svg onerror=alert(1)>",
+        "bio": PAYLOADS,
+        "avatar": "images/avatar.svg",
+        "contact": {"wechat": "<script>alert(1)</script>"},
+        "picks": [{"sku": "BB-1001", "note": PAYLOADS, "featured": True}, "FD-2001"],
+        "collections": [{"id": "all", "title": "</title><script>alert(1)</script>", "description": PAYLOADS, "skus": ["BB-1001"]}],
+    }
+    (shop / "shop.yaml").write_text(yaml.safe_dump(shop_yaml, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (shop / "posts" / "hello.md").write_text(
+        f"---\ntitle: \"<script>alert(1)</script>\"\ndate: 2026-10-01\nsummary: \"<b onclick=x>hi</b>\"\n---\n{PAYLOADS}\n{{{{< product BB-1001 >}}}}\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_no_script_event_handler_or_javascript_url_reaches_any_page(tmp_path: Path) -> None:
+    root = hostile_project(tmp_path)
+    build(root, root / "site")
+    pages = html_files(root / "site" / "amy")
+    assert len(pages) >= 7
+    for file in pages:
+        page = parse(file)
+        for el in page.elements:
+            where = f"{file.name}: <{el.tag} {el.attrs}>"
+            if el.tag == "script":
+                # only the theme's own JSON-LD data block and fingerprinted same-origin files
+                assert el.attrs.get("type") == "application/ld+json" or el.attrs.get("src", "").startswith(("assets/", "../assets/", "../../assets/")), where
+            assert el.tag not in ("iframe", "object", "embed", "svg", "math", "form", "base", "style", "noscript"), where
+            assert not any(name.startswith("on") for name in el.attrs), where
+            assert "style" not in el.attrs, where
+            for name in URL_ATTRS & el.attrs.keys():
+                value = el.attrs[name].strip().lower()
+                assert not value.startswith(("javascript:", "data:", "vbscript:")), where
+                if el.tag == "img":
+                    assert not value.startswith(("http:", "https:", "//")), where  # no third-party loads
+            if el.tag == "meta":
+                assert el.attrs.get("http-equiv", "").lower() in ("", "content-security-policy"), where
+            if el.tag == "link" and el.attrs.get("rel") == "stylesheet":
+                assert "evil" not in el.attrs["href"], where
+        for text in page.script_text:
+            assert "alert(" not in text.replace("\\u003c", "<").split('"description"')[0], file
+
+
+def test_owner_text_is_escaped_where_it_is_plain_text(tmp_path: Path) -> None:
+    root = hostile_project(tmp_path)
+    build(root, root / "site")
+    home = (root / "site" / "amy" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in home
+    assert "<script>alert" not in home
+    assert "49" not in home.split("<main", 1)[1].split("</main>", 1)[0].replace("¥", "")  # no template injection
