@@ -1,0 +1,151 @@
+"""Generate docs/formats.md's field tables from the schema, so the reference cannot drift.
+
+Run ``python -m generator.schemadoc > docs/formats.md``; a test checks the file is current.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from . import schema
+
+NOTES: dict[str, str] = {
+    "PlatformIn.name": "shown in every shop's footer",
+    "PlatformIn.currency": "ISO 4217 code; every price is in it",
+    "PlatformIn.locale": "Babel locale of shops that set none (`zh_CN`, `en_US`)",
+    "PlatformIn.checkout_url": "base URL of the checkout hook",
+    "PlatformIn.shop_url": "where shops live unless shop.yaml sets `base_url`; `{shop}` becomes the shop id",
+    "PlatformIn.attribution_days": "how long a share link's attribution lasts in a browser",
+    "PlatformIn.refund_days": "commission is locked once this many days pass without a refund",
+    "CategoryIn.id": "lowercase id, `^[a-z0-9][a-z0-9-]{0,38}$`",
+    "CategoryIn.commission": "owner's share of a line total, 0–1, e.g. `\"0.10\"`",
+    "ProductIn.sku": "`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`, unique; the product page is `/p/<sku>/`",
+    "ProductIn.category": "a category `id`",
+    "ProductIn.price": "money: decimal text or a number, at most 2 places, not negative",
+    "ProductIn.list_price": "money, at least `price`; shown struck through when higher",
+    "ProductIn.commission": "overrides the category's rate",
+    "ProductIn.status": "`recalled` and `discontinued` are never published; `sold_out` is shown but cannot be bought",
+    "ProductIn.stock": "0 means sold out",
+    "ProductIn.max_per_order": "most units in one order",
+    "ProductIn.images": "`images/…` paths in the project, or `https://` URLs",
+    "ProductIn.description": "Markdown",
+    "VariantIn.id": "`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`; cart ids are `sku:variant`",
+    "VariantIn.price": "overrides the product price",
+    "VariantIn.stock": "0 means this variant is sold out",
+    "ShopIn.bio": "Markdown",
+    "ShopIn.avatar": "path inside the shop folder, e.g. `images/avatar.svg`",
+    "ShopIn.theme": "a folder under `themes/`",
+    "ShopIn.locale": "Babel locale; else the platform's",
+    "ShopIn.base_url": "absolute URL the shop is published at; else `platform.shop_url`",
+    "ShopIn.contact": "name → handle, shown in the footer",
+    "ShopIn.picks": "`- SKU` or a mapping (below), in display order",
+    "PickIn.note": "the owner's own words, Markdown",
+    "PickIn.featured": "shown first on the home page",
+    "CollectionIn.id": "`^[a-z0-9][a-z0-9-]{0,38}$`; the page is `/c/<id>/`",
+    "CollectionIn.description": "Markdown",
+    "CollectionIn.skus": "each must be one of the shop's picks",
+    "PostMetaIn.date": "`YYYY-MM-DD`",
+    "PostMetaIn.summary": "one line for lists and the feed; else the start of the body",
+    "PostMetaIn.draft": "drafts are checked but not published",
+}
+
+SECTIONS: list[tuple[str, type[BaseModel], str]] = [
+    ("catalog.yaml → `platform`", schema.PlatformIn, ""),
+    ("catalog.yaml → `categories[]`", schema.CategoryIn, ""),
+    ("catalog.yaml → `products[]`", schema.ProductIn, ""),
+    ("catalog.yaml → `products[].variants[]`", schema.VariantIn, ""),
+    ("content/&lt;shop&gt;/shop.yaml", schema.ShopIn, "The folder name is the shop id: `^[a-z0-9][a-z0-9-]{1,38}$`."),
+    ("shop.yaml → `picks[]` (long form)", schema.PickIn, ""),
+    ("shop.yaml → `collections[]`", schema.CollectionIn, ""),
+    ("content/&lt;shop&gt;/posts/&lt;slug&gt;.md front matter", schema.PostMetaIn, "The file name (without `.md`) is the slug: `^[a-z0-9][a-z0-9-]{0,38}$`."),
+]
+
+
+def describe(annotation: Any) -> str:
+    """A reader's name for a schema type: money, rate, date, text, list of …."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        for meta in annotation.__metadata__:
+            func = getattr(meta, "func", None)
+            if func is schema.parse_money:
+                return "money"
+            if func is schema.parse_rate:
+                return "rate"
+            if func is schema.parse_date:
+                return "date"
+        return describe(args[0])
+    if origin is Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if origin in (Union, UnionType):
+        return " or ".join(describe(a) for a in args if a is not type(None))
+    if origin is list:
+        return f"list of {describe(args[0])}"
+    if origin is dict:
+        return "mapping of text"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "mapping"
+    return {str: "text", int: "whole number", bool: "true/false"}.get(annotation, str(annotation))
+
+
+def type_name(info: FieldInfo) -> str:
+    if info.metadata and any(getattr(m, "func", None) for m in info.metadata):
+        return describe(Annotated[(info.annotation, *info.metadata)])  # type: ignore[valid-type]
+    return describe(info.annotation)
+
+
+def default(info: FieldInfo) -> str:
+    if info.is_required():
+        return "**required**"
+    value: Any = info.default
+    if value is None or value == [] or value == {} or value == "":
+        return "—"
+    return f"`{value}`"
+
+
+def render() -> str:
+    out = [
+        "# File formats reference",
+        "",
+        "<!-- generated by `python -m generator.schemadoc > docs/formats.md`; do not edit by hand -->",
+        "",
+        "Every file is YAML read safely: no tags, no merge keys, duplicate keys are errors, and",
+        "unknown keys are errors. Money is read as a decimal from its text (never a float): write",
+        '`price: "89.00"` or `price: 89.00`; at most two decimal places, never negative. Every',
+        "mistake is reported as `path:line:col: message`, all at once.",
+        "",
+    ]
+    for title, model, intro in SECTIONS:
+        out += [f"## {title}", ""]
+        if intro:
+            out += [intro, ""]
+        out += ["| key | type | default | notes |", "|---|---|---|---|"]
+        for name, info in model.model_fields.items():
+            note = NOTES.get(f"{model.__name__}.{name}", "")
+            out.append(f"| `{name}` | {type_name(info)} | {default(info)} | {note} |")
+        out.append("")
+    out += [
+        "## Posts: the product shortcode",
+        "",
+        "A line holding only `{{< product SKU >}}` embeds a product card (picture, title, price,",
+        "link). The SKU must be one of the shop's picks; an unknown SKU is an error with its line.",
+        "A card for a pick that is recalled or discontinued is left out, with a warning.",
+        "",
+        "## Images",
+        "",
+        "Catalog images live under `images/` at the project root and are published as",
+        "`media/catalog/images/…` in each shop that shows them. An owner's images live under",
+        "`content/<shop>/images/` and are published as `media/owner/images/…`. Markdown may show",
+        "them as `![alt](images/x.jpg)`; images from other sites are removed from owners' Markdown,",
+        "since a shop page loads nothing from third parties.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

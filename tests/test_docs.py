@@ -1,0 +1,12 @@
+"""The format reference is generated from the schema and must match it."""
+
+from __future__ import annotations
+
+from generator import schemadoc
+
+from .conftest import REPO
+
+
+def test_formats_reference_is_current() -> None:
+    current = (REPO / "docs" / "formats.md").read_text(encoding="utf-8")
+    assert current == schemadoc.render(), "regenerate with: python -m generator.schemadoc > docs/formats.md"
