@@ -115,6 +115,11 @@ def embed_cards(html: str, card: Callable[[str], str]) -> str:
     return _CARD_RE.sub(lambda m: card(m.group(1)), html)
 
 
+def card_skus(html: str) -> list[str]:
+    """The SKUs whose product cards a rendered post asks for, in order."""
+    return _CARD_RE.findall(html)
+
+
 def plain(text: str, limit: int = 160) -> str:
     """A short plain-text summary of Markdown, for meta descriptions."""
     html = render(text)

@@ -61,10 +61,10 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
         cv = views.collection(c)
         page(collection_path(c.id), "collection.html", "collection", c.title, markup.plain(c.description) or c.title, collection=cv)
     page("posts/", "posts.html", "posts", t["posts"], t["posts"], posts=posts)
-    card = theme.env.get_template("partials/product-embed.html").render
     for post, summary in zip(shop.posts, posts, strict=True):
-        body = markup.embed_cards(markup.render(post.body, "../../" + OWNER_MEDIA), lambda sku: views.card_html(card, sku))
-        page(post_path(post.slug), "post.html", "post", post.title, summary["summary"], post={**summary, "body_html": body})
+        body = markup.render(post.body, "../../" + OWNER_MEDIA)
+        cards = {sku: views.offer(pick) for sku in markup.card_skus(body) if (pick := shop.pick(sku)) is not None}
+        page(post_path(post.slug), "post.html", "post", post.title, summary["summary"], post={**summary, "body_html": body, "cards": cards})
     page("404.html", "404.html", "404", t["not_found_title"], t["not_found_text"])
 
     updated = max((p.date for p in shop.posts), default=now.date())

@@ -8,14 +8,51 @@ the template it overrides.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import markupsafe
 import yaml
 
+from . import markup
+
 ASSET_DIR = "assets/"
+
+
+# The template files the current render has loaded; set by render.py around each render.
+loaded_templates: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("loaded_templates", default=None)
+
+
+class TrackingEnvironment(jinja2.Environment):
+    """Records every template a render loads (extends, include, import), cached or not,
+    so an output's dependencies are known without listing them by hand (Lektor's approach)."""
+
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:  # noqa: A002
+        template = super()._load_template(name, globals)
+        seen = loaded_templates.get()
+        if seen is not None and template.filename:
+            seen.add(template.filename)
+        return template
+
+
+@jinja2.pass_context
+def embed_products(context: jinja2.runtime.Context, html: str, cards: dict[str, Any]) -> markupsafe.Markup:
+    """Replace a post's product shortcodes by ``partials/product-embed.html`` for each offer in ``cards``."""
+    env = context.environment
+    card = env.get_template("partials/product-embed.html")
+
+    def one(sku: str) -> str:
+        offer = cards.get(sku)
+        if offer is None:
+            return ""
+        return card.render({"p": offer, "root": context["root"], "t": context["t"]})
+
+    return markupsafe.Markup(markup.embed_cards(html, one))
 
 
 @dataclass
@@ -28,6 +65,7 @@ class Theme:
     statics: dict[str, Path] = field(default_factory=dict)  # name under static/ -> file
     assets: dict[str, str] = field(default_factory=dict)  # logical name -> fingerprinted path
     asset_bytes: dict[str, bytes] = field(default_factory=dict)  # fingerprinted path -> bytes
+    file_hashes: dict[str, str] = field(default_factory=dict)  # every template file of the chain -> sha256
 
 
 def chain(root: Path, name: str) -> tuple[Path, ...]:
@@ -60,7 +98,7 @@ def load_theme(root: Path, name: str) -> Theme:
             jinja2.PrefixLoader({d.name: jinja2.FileSystemLoader(str(d / "templates")) for d in dirs}, delimiter=":"),
         ]
     )
-    env = jinja2.Environment(
+    env = TrackingEnvironment(
         loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -68,7 +106,12 @@ def load_theme(root: Path, name: str) -> Theme:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["embed_products"] = embed_products
     theme = Theme(name, dirs, env)
+    for d in dirs:
+        for f in sorted((d / "templates").rglob("*")):
+            if f.is_file():
+                theme.file_hashes[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
     for d in reversed(dirs):  # more specific themes override
         static = d / "static"
         if static.is_dir():

@@ -183,12 +183,6 @@ class ShopViews:
         rest = self.shop.base_url.split("://", 1)[1]
         return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
 
-    def card_html(self, render_card: Any, sku: str) -> str:
-        pick = self.shop.pick(sku)
-        if pick is None:
-            return ""
-        return str(render_card({"p": self.offer(pick), "root": "../../", "t": self.t}))
-
     # JSON-LD and data files ---------------------------------------------------------
 
     def product_jsonld(self, offer: View) -> str:
