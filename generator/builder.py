@@ -1,27 +1,41 @@
-"""The build: load and check everything, render every output in memory, then write.
+"""The build: load and check everything, then build shop by shop, then commit.
 
-Rendering all shops before writing any means a content or template mistake leaves the
-output folder exactly as it was (issue #2, "Output").
+1. Load and check the whole project (a content mistake stops here; nothing is written).
+2. Build each shop (in worker processes with ``jobs`` > 1): a shop whose inputs are unchanged
+   since the last build is skipped whole; otherwise every output whose key (view + template,
+   or bytes) and loaded templates are unchanged skips rendering; what is rendered and differs
+   from the file in site/ is written to a staging folder under .shopforest/.
+3. Only when every shop has built: move staged files into place, prune what no longer
+   belongs, save the build state. A template error anywhere leaves site/ exactly as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import multiprocessing
 import os
+import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import markup
 from .errors import UsageError
-from .model import Project
+from .model import Product, Project, Shop
 from .plan import Output, plan_shop
 from .project import load_project
-from .render import render_template
+from .render import recording_render
 from .reporter import BuildStats, Reporter
 from .schema import SHOP_ID_RE
+from .state import STATE_DIR, BuildState, FileEntry, ShopEntry, atomic_dump, load_state, save_state
 from .theme import Theme, load_theme
-from .writer import WriteStats, remove_stale_shops, safe_join, write_tree
+from .writer import remove_stale_shops, safe_join, same_bytes, scan_sizes, write_atomic
+
+GENERATOR_DIR = Path(__file__).resolve().parent
 
 
 def build_time() -> dt.datetime:
@@ -35,66 +49,296 @@ def build_time() -> dt.datetime:
     return dt.datetime.now(tz=dt.UTC)
 
 
-@dataclass
-class Rendered:
-    project: Project
-    shops: dict[str, dict[str, bytes]]  # shop id -> path -> bytes
-
-
 def check_shop_arg(shop: str | None) -> None:
     if shop is not None and not SHOP_ID_RE.fullmatch(shop):
         raise UsageError(f"invalid shop id {shop!r}")
 
 
-def render_project(root: Path, *, only: str | None = None, reporter: Reporter | None = None) -> Rendered:
-    """Load, check and render every output of every (or one) shop, without writing."""
-    reporter = reporter or Reporter()
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``"2/4"`` → (2, 4): the second of four stable parts of the shops."""
+    if text is None:
+        return None
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard must look like K/N (for example 1/4), got {text!r}") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard K/N needs 1 <= K <= N, got {text!r}")
+    return k, n
+
+
+def in_shard(shop_id: str, shard: tuple[int, int] | None) -> bool:
+    """Stable across machines and Python versions: a hash of the id, not ``hash()``."""
+    if shard is None:
+        return True
+    k, n = shard
+    return int.from_bytes(hashlib.sha256(shop_id.encode()).digest()[:8], "big") % n == k - 1
+
+
+def generator_fingerprint() -> str:
+    """Code changes invalidate the state too (the version alone would miss a development edit)."""
+    h = hashlib.sha256()
+    for f in sorted(GENERATOR_DIR.rglob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def canonical(view: Any) -> bytes:
+    return json.dumps(view, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":")).encode()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class ShopResult:
+    shop_id: str
+    entry: ShopEntry
+    staged: list[str]
+    unchanged: int
+    skipped: int
+    markdown: dict[str, str] = field(default_factory=dict)
+
+
+class ShopBuilder:
+    """Everything one process needs to build shops. Made in the parent; forked workers inherit it."""
+
+    def __init__(self, project: Project, out: Path, staging: Path, state: BuildState, now: dt.datetime) -> None:
+        self.project = project
+        self.root = project.root
+        self.out = out
+        self.staging = staging
+        self.state = state
+        self.now = now
+        self.code = generator_fingerprint()
+        self.themes: dict[str, Theme] = {}
+        self.product_cache: dict[Any, dict[str, Any]] = {}
+        self.product_keys: dict[str, str] = {}
+        self.file_keys: dict[Path, str] = {}
+
+    def theme(self, name: str) -> Theme:
+        if name not in self.themes:
+            self.themes[name] = load_theme(self.root, name)
+        return self.themes[name]
+
+    def file_key(self, path: Path) -> str:
+        if path not in self.file_keys:
+            self.file_keys[path] = sha(path.read_bytes())
+        return self.file_keys[path]
+
+    def product_key(self, product: Product) -> str:
+        key = self.product_keys.get(product.sku)
+        if key is None:
+            images = [self.file_key(self.root / ref) for ref in product.images if not ref.startswith("https://")]
+            key = self.product_keys[product.sku] = sha(repr((product, images)).encode())
+        return key
+
+    def shop_fingerprint(self, shop: Shop, theme: Theme) -> str:
+        """Everything any output of ``shop`` can depend on; equal fingerprints mean equal outputs."""
+        from .plan import owner_media
+
+        media = [(ref, self.file_key(shop.source_dir / ref)) for ref in owner_media(shop)]
+        parts = (
+            self.code,
+            self.project.platform,
+            sorted(theme.file_hashes.items()),
+            sorted(theme.assets.items()),
+            (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.theme, shop.locale, shop.base_url, shop.contact),
+            [(p.product.sku, self.product_key(p.product), p.note, p.featured) for p in shop.picks],
+            [(c.id, c.title, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
+            shop.posts,
+            media,
+            None if shop.posts else self.now.date(),  # the feed's <updated> of a shop without posts
+        )
+        return sha(repr(parts).encode())
+
+    def run(self, shop: Shop) -> ShopResult:
+        theme = self.theme(shop.theme)
+        fingerprint = self.shop_fingerprint(shop, theme)
+        previous = self.state.shops.get(shop.id)
+        folder = safe_join(self.out, shop.id)
+        sizes = scan_sizes(folder)
+        if previous is not None and previous.fingerprint == fingerprint and all(
+            sizes.get(path) == e.size for path, e in previous.files.items()
+        ):
+            n = len(previous.files)
+            return ShopResult(shop.id, previous, [], unchanged=n, skipped=n)
+        entry = ShopEntry(fingerprint)
+        result = ShopResult(shop.id, entry, [], 0, 0)
+        old_files = previous.files if previous is not None else {}
+        for output in plan_shop(self.project, shop, theme, self.product_cache, self.now):
+            if output.path in entry.files:
+                raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
+            dest = safe_join(folder, output.path)
+            key = self.output_key(output)
+            old = old_files.get(output.path)
+            if (
+                old is not None
+                and old.key == key
+                and sizes.get(output.path) == old.size
+                and all(theme.file_hashes.get(f) == h for f, h in old.deps.items())
+            ):
+                entry.files[output.path] = old
+                result.unchanged += 1
+                result.skipped += 1
+                continue
+            data, deps = self.make(output, theme)
+            entry.files[output.path] = FileEntry(key, sha(data), len(data), deps)
+            if sizes.get(output.path) == len(data) and same_bytes(dest, data):
+                result.unchanged += 1
+                continue
+            write_atomic(safe_join(self.staging / shop.id, output.path), data)
+            result.staged.append(output.path)
+        result.markdown = markup.fresh_entries()
+        return result
+
+    def output_key(self, output: Output) -> str:
+        if output.data is not None:
+            return sha(output.data)
+        if output.source is not None:
+            return self.file_key(output.source)
+        return sha(f"{output.template}\0".encode() + canonical(output.view))
+
+    def make(self, output: Output, theme: Theme) -> tuple[bytes, dict[str, str]]:
+        if output.data is not None:
+            return output.data, {}
+        if output.source is not None:
+            return output.source.read_bytes(), {}
+        assert output.template is not None and output.view is not None
+        text, loaded = recording_render(theme, output.template, output.view, self.root)
+        return text.encode("utf-8"), {f: theme.file_hashes.get(f, "") for f in sorted(loaded)}
+
+
+_WORKER: ShopBuilder | None = None
+
+
+def _run_in_worker(index: int) -> ShopResult:
+    assert _WORKER is not None
+    return _WORKER.run(_WORKER.project.shops[index])
+
+
+def _results(builder: ShopBuilder, indexes: list[int], jobs: int) -> Iterator[ShopResult]:
+    global _WORKER
+    if jobs <= 1 or len(indexes) <= 1:
+        for i in indexes:
+            yield builder.run(builder.project.shops[i])
+        return
+    _WORKER = builder  # inherited by the forked workers: the catalog is parsed once, in the parent
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(min(jobs, len(indexes))) as pool:
+        yield from pool.imap(_run_in_worker, indexes, chunksize=max(1, min(16, len(indexes) // (jobs * 8) or 1)))
+    _WORKER = None
+
+
+def select_shops(project: Project, only: str | None, shard: tuple[int, int] | None) -> list[int]:
+    return [i for i, s in enumerate(project.shops) if (only is None or s.id == only) and in_shard(s.id, shard)]
+
+
+def load(root: Path, only: str | None, reporter: Reporter) -> Project:
     check_shop_arg(only)
     project = load_project(root, only=only)
     if only is not None and project.shop(only) is None:
-        raise UsageError(f"no shop '{only}' in content/ (known: {', '.join(s.id for s in load_project(root).shops)})")
+        known = ", ".join(s.id for s in load_project(root).shops)
+        raise UsageError(f"no shop '{only}' in content/ (known: {known})")
     for warning in project.warnings:
         reporter.warning(warning)
-    reporter.start(len(project.shops))
-    now = build_time()
-    themes: dict[str, Theme] = {}
-    product_cache: dict[Any, dict[str, Any]] = {}
-    rendered: dict[str, dict[str, bytes]] = {}
-    for shop in project.shops:
-        theme = themes.get(shop.theme) or themes.setdefault(shop.theme, load_theme(root, shop.theme))
-        files: dict[str, bytes] = {}
-        for output in plan_shop(project, shop, theme, product_cache, now):
-            if output.path in files:
-                raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
-            safe_join(Path("."), output.path)
-            files[output.path] = make(output, theme, root)
-        rendered[shop.id] = files
-        reporter.shop_done(shop.id)
-    return Rendered(project, rendered)
+    return project
 
 
-def make(output: Output, theme: Theme, root: Path) -> bytes:
-    if output.data is not None:
-        return output.data
-    if output.source is not None:
-        return output.source.read_bytes()
-    assert output.template is not None and output.view is not None
-    return render_template(theme, output.template, output.view, root).encode("utf-8")
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def build(root: Path, out: Path, *, only: str | None = None, reporter: Reporter | None = None) -> BuildStats:
-    """``shopforest build``: render everything, then write only what changed and prune the rest."""
+def build(
+    root: Path,
+    out: Path,
+    *,
+    only: str | None = None,
+    reporter: Reporter | None = None,
+    jobs: int = 1,
+    shard: tuple[int, int] | None = None,
+    force: bool = False,
+) -> BuildStats:
+    """``shopforest build``: build what changed, write only bytes that differ, prune the rest."""
     reporter = reporter or Reporter()
     started = time.perf_counter()
-    rendered = render_project(root, only=only, reporter=reporter)
-    stats = BuildStats(shops=len(rendered.shops), warnings=len(rendered.project.warnings))
-    totals = WriteStats()
-    for shop_id, files in rendered.shops.items():
-        totals.add(write_tree(safe_join(out, shop_id), files))
-        stats.pages += len(files)
-    if only is None:
-        totals.removed += remove_stale_shops(out, set(rendered.shops))
-    stats.written, stats.unchanged, stats.removed = totals.written, totals.unchanged, totals.removed
+    project = load(root, only, reporter)
+    indexes = select_shops(project, only, shard)
+    state = load_state(root, out)
+    if force:
+        state.shops.clear()
+    staging = root / STATE_DIR / f"staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    markup.use_stored(root / STATE_DIR / "markdown.json")
+    builder = ShopBuilder(project, out, staging, state, build_time())
+    stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
+    results: list[ShopResult] = []
+    reporter.start(len(indexes))
+    try:
+        for result in _results(builder, indexes, jobs):
+            results.append(result)
+            reporter.shop_done(result.shop_id)
+        for result in results:  # every shop built: now, and only now, touch the output folder
+            commit(result, staging, out, stats)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if only is None and shard is None:
+        stats.removed += remove_stale_shops(out, {project.shops[i].id for i in indexes})
+        state.shops = {r.shop_id: r.entry for r in results}
+    else:
+        state.shops.update({r.shop_id: r.entry for r in results})
+    save_state(root, out, state)
+    save_markdown(root, results)
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
     return stats
+
+
+def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats) -> None:
+    from .writer import move_into_place, prune
+
+    folder = safe_join(out, result.shop_id)
+    for path in result.staged:
+        move_into_place(safe_join(staging / result.shop_id, path), safe_join(folder, path))
+    stats.pages += len(result.entry.files)
+    stats.written += len(result.staged)
+    stats.unchanged += result.unchanged
+    stats.skipped += result.skipped
+    stats.removed += prune(folder, set(result.entry.files))
+
+
+def save_markdown(root: Path, results: list[ShopResult]) -> None:
+    fresh: dict[str, str] = {}
+    for r in results:
+        fresh.update(r.markdown)
+    if fresh:
+        stored = markup.stored_entries()
+        stored.update(fresh)
+        atomic_dump(root / STATE_DIR / "markdown.json", json.dumps(stored, sort_keys=True).encode())
+
+
+@dataclass
+class CheckResult:
+    project: Project
+    files: int
+
+
+def check(root: Path, *, only: str | None = None, reporter: Reporter | None = None) -> CheckResult:
+    """``shopforest check``: everything a build would do except writing; also renders every page."""
+    reporter = reporter or Reporter()
+    project = load(root, only, reporter)
+    builder = ShopBuilder(project, Path("/nonexistent"), Path("/nonexistent"), BuildState(""), build_time())
+    files = 0
+    for i in select_shops(project, only, None):
+        shop = project.shops[i]
+        theme = builder.theme(shop.theme)
+        seen: set[str] = set()
+        for output in plan_shop(project, shop, theme, builder.product_cache, builder.now):
+            if output.path in seen:
+                raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
+            seen.add(output.path)
+            safe_join(Path("."), output.path)
+            builder.make(output, theme)
+            files += 1
+    return CheckResult(project, files)

@@ -11,7 +11,8 @@ import click
 
 from . import __version__
 from .builder import build as run_build
-from .builder import render_project
+from .builder import check as run_check
+from .builder import default_jobs, parse_shard
 from .errors import ContentError, TemplateError, UsageError
 from .reporter import BuildStats, Reporter
 from .scaffold import new_shop
@@ -83,11 +84,22 @@ def main() -> None:
 @project_option
 @click.option("--shop", "shop", metavar="ID", help="Build only this shop.")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT/site].")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
+@click.option("--shard", metavar="K/N", help="Build only the K-th of N stable parts of the shops (for several machines).")
+@click.option("--force", is_flag=True, help="Ignore the build state in .shopforest/ and render everything.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
 @fail_on_user_errors
-def build(project: Path, shop: str | None, out: Path | None, quiet: bool) -> None:
-    """Build every shop (or one) into site/<shop>/, writing only what changed."""
-    run_build(project, out or project / "site", only=shop, reporter=CliReporter(quiet))
+def build(project: Path, shop: str | None, out: Path | None, jobs: int | None, shard: str | None, force: bool, quiet: bool) -> None:
+    """Build every shop (or one) into site/<shop>/, rendering only what changed and writing only bytes that differ."""
+    run_build(
+        project,
+        out or project / "site",
+        only=shop,
+        reporter=CliReporter(quiet),
+        jobs=jobs or default_jobs(),
+        shard=parse_shard(shard),
+        force=force,
+    )
 
 
 @main.command()
@@ -96,9 +108,9 @@ def build(project: Path, shop: str | None, out: Path | None, quiet: bool) -> Non
 @fail_on_user_errors
 def check(project: Path, shop: str | None) -> None:
     """Check the catalog, every shop and every template; write nothing."""
-    rendered = render_project(project, only=shop, reporter=CliReporter(quiet=True))
-    pages = sum(len(files) for files in rendered.shops.values())
-    click.echo(f"ok: {len(rendered.shops)} shops, {len(rendered.project.products)} products, {pages} files would be built")
+    result = run_check(project, only=shop, reporter=CliReporter(quiet=True))
+    shops = len(result.project.shops)
+    click.echo(f"ok: {shops} shops, {len(result.project.products)} products, {result.files} files would be built")
 
 
 @main.command()

@@ -8,11 +8,13 @@ HTML is the only HTML templates mark safe. A post embeds a product card with
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
+import json
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import markdown
 import nh3
@@ -78,15 +80,62 @@ def _expand_shortcodes(text: str) -> str:
 
 _md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
 
+# Rendered Markdown kept between runs (.shopforest/markdown.json), keyed by a hash of the input.
+# Loaded lazily: a build that renders nothing never reads it.
+_stored: dict[str, str] = {}
+_stored_path: list[Path] = []
+_fresh: dict[str, str] = {}
+
+
+def use_stored(path: Path) -> None:
+    """Use the cache file at ``path`` (read on the first miss); forget what was rendered before."""
+    _stored.clear()
+    _stored_path[:] = [path]
+    _fresh.clear()
+
+
+def stored_entries() -> dict[str, str]:
+    _load_stored()
+    return dict(_stored)
+
+
+def _load_stored() -> None:
+    if not _stored_path:
+        return
+    path = _stored_path.pop()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # missing or corrupt: render again
+    if isinstance(data, dict):
+        _stored.update({k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)})
+
+
+def fresh_entries() -> dict[str, str]:
+    """What this process rendered since the last call that the stored cache did not have."""
+    entries = dict(_fresh)
+    _fresh.clear()
+    return entries
+
 
 @lru_cache(maxsize=65536)
 def render(text: str, media_prefix: str = "") -> str:
     """Markdown → sanitised HTML. Local image paths become ``media_prefix + path``; remote ones are dropped.
 
-    Cached by content: a product's description is rendered once per build, not once per shop.
+    Cached by content, in memory and between runs: a product's description is rendered once,
+    not once per shop.
     """
     if not text.strip():
         return ""
+    key = hashlib.sha256(f"{media_prefix}\0{text}".encode()).hexdigest()[:32]
+    _load_stored()
+    html = _stored.get(key)
+    if html is None:
+        html = _fresh[key] = _render(text, media_prefix)
+    return html
+
+
+def _render(text: str, media_prefix: str) -> str:
     html = _md.reset().convert(_expand_shortcodes(text))
 
     def attribute_filter(element: str, attribute: str, value: str) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 
 from .errors import TemplateError
-from .theme import Theme
+from .theme import Theme, loaded_templates, relative
 
 
 def _template_frame(tb: TracebackType | None) -> tuple[str, int] | None:
@@ -25,10 +25,18 @@ def _template_frame(tb: TracebackType | None) -> tuple[str, int] | None:
 
 
 def _shown(filename: str, root: Path) -> str:
+    return relative(filename, root)
+
+
+def recording_render(theme: Theme, template: str, view: dict[str, Any], root: Path) -> tuple[str, set[str]]:
+    """Render, and return the project-relative paths of every template the render loaded."""
+    seen: set[str] = set()
+    token = loaded_templates.set(seen)
     try:
-        return Path(filename).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return filename
+        text = render_template(theme, template, view, root)
+    finally:
+        loaded_templates.reset(token)
+    return text, {relative(f, root) for f in seen}
 
 
 def render_template(theme: Theme, template: str, view: dict[str, Any], root: Path) -> str:

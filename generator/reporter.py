@@ -12,13 +12,14 @@ class BuildStats:
     written: int = 0
     unchanged: int = 0
     removed: int = 0
+    skipped: int = 0  # outputs not even rendered, because nothing they are made from changed
     warnings: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (
             f"{self.shops} shop{'s' if self.shops != 1 else ''}, {self.written} written, "
-            f"{self.unchanged} unchanged, {self.removed} removed, {self.warnings} warning"
+            f"{self.unchanged} unchanged, {self.removed} removed, {self.skipped} skipped, {self.warnings} warning"
             f"{'s' if self.warnings != 1 else ''} in {self.seconds:.2f}s"
         )
 

@@ -65,7 +65,15 @@ class Theme:
     statics: dict[str, Path] = field(default_factory=dict)  # name under static/ -> file
     assets: dict[str, str] = field(default_factory=dict)  # logical name -> fingerprinted path
     asset_bytes: dict[str, bytes] = field(default_factory=dict)  # fingerprinted path -> bytes
-    file_hashes: dict[str, str] = field(default_factory=dict)  # every template file of the chain -> sha256
+    file_hashes: dict[str, str] = field(default_factory=dict)  # every template file of the chain (project-relative) -> sha256
+
+
+def relative(path: Path | str, root: Path) -> str:
+    """A project-relative posix path when ``path`` is inside the project, else as given."""
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def chain(root: Path, name: str) -> tuple[Path, ...]:
@@ -111,7 +119,7 @@ def load_theme(root: Path, name: str) -> Theme:
     for d in dirs:
         for f in sorted((d / "templates").rglob("*")):
             if f.is_file():
-                theme.file_hashes[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
+                theme.file_hashes[relative(f, root)] = hashlib.sha256(f.read_bytes()).hexdigest()
     for d in reversed(dirs):  # more specific themes override
         static = d / "static"
         if static.is_dir():

@@ -6,24 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import UsageError
 
 SHOP_MARKER = "products.json"  # every shop folder we build has one; used to recognise stale shops
-
-
-@dataclass
-class WriteStats:
-    written: int = 0
-    unchanged: int = 0
-    removed: int = 0
-
-    def add(self, other: WriteStats) -> None:
-        self.written += other.written
-        self.unchanged += other.unchanged
-        self.removed += other.removed
 
 
 def safe_join(base: Path, rel: str) -> Path:
@@ -56,20 +43,31 @@ def same_bytes(dest: Path, data: bytes) -> bool:
         return False
 
 
-def write_tree(folder: Path, files: dict[str, bytes]) -> WriteStats:
-    """Make ``folder`` hold exactly ``files``; unchanged files keep their bytes and mtime."""
-    stats = WriteStats()
-    for rel in sorted(files):
-        dest = safe_join(folder, rel)
-        if dest.is_dir():
-            shutil.rmtree(dest)
-        if same_bytes(dest, files[rel]):
-            stats.unchanged += 1
-            continue
-        write_atomic(dest, files[rel])
-        stats.written += 1
-    stats.removed += prune(folder, set(files))
-    return stats
+def scan_sizes(folder: Path) -> dict[str, int]:
+    """Every file under ``folder`` (posix, relative) with its size: one walk, no reads."""
+    sizes: dict[str, int] = {}
+    if not folder.is_dir():
+        return sizes
+    prefix = len(str(folder)) + 1
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            full = os.path.join(dirpath, name)
+            try:
+                sizes[full[prefix:].replace(os.sep, "/")] = os.stat(full).st_size
+            except OSError:
+                continue
+    return sizes
+
+
+def move_into_place(staged: Path, dest: Path) -> None:
+    """Atomically replace ``dest`` by ``staged`` (a rename; a copy across file systems)."""
+    if dest.is_dir() and not dest.is_symlink():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(staged, dest)
+    except OSError:
+        write_atomic(dest, staged.read_bytes())
 
 
 def prune(folder: Path, keep: set[str]) -> int:

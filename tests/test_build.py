@@ -79,7 +79,7 @@ def test_shop_option_builds_one_shop_and_out_option_moves_output(tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["bea"]
     assert result.output.startswith("1 shop, ")
-    assert " written, 0 unchanged, 0 removed, 0 warnings in " in result.output
+    assert " written, 0 unchanged, 0 removed, 0 skipped, 0 warnings in " in result.output
 
 
 def test_unknown_shop_and_bad_options_are_usage_errors(tmp_path: Path) -> None:
