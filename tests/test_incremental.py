@@ -1,0 +1,167 @@
+"""Incremental builds between runs: each kind of change rewrites exactly the files it should,
+and the result is byte-identical to a full build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.builder import build, in_shard
+from generator.state import STATE_DIR
+
+from .test_invalid_content import make_case
+
+
+def two_shop_project(tmp_path: Path) -> Path:
+    """amy picks BB-1001 and FD-2001; bea picks only FD-2001."""
+    root = make_case("_base", tmp_path / "p")
+    bea = root / "content" / "bea"
+    shutil.copytree(root / "content" / "amy", bea)
+    (bea / "shop.yaml").write_text("title: Bea's kitchen\nowner: Bea\npicks:\n  - {sku: FD-2001, note: Quick dinner.}\n", encoding="utf-8")
+    shutil.rmtree(bea / "posts")
+    return root
+
+
+def snapshot(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
+
+
+def rewritten(root: Path) -> set[str]:
+    before = snapshot(root / "site")
+    build(root, root / "site")
+    after = snapshot(root / "site")
+    return {path for path, mtime in after.items() if before.get(path) != mtime}
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def assert_same_as_full_build(root: Path, tmp_path: Path) -> None:
+    build(root, tmp_path / "full", force=True)
+    assert files(root / "site") == files(tmp_path / "full")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_no_change_renders_nothing(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    stats = build(root, root / "site")
+    assert stats.written == 0
+    assert stats.skipped == stats.unchanged == stats.pages
+
+
+def test_price_change_rewrites_exactly_the_pages_that_show_it(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
+    assert rewritten(root) == {
+        "amy/p/FD-2001/index.html",
+        "amy/index.html",
+        "amy/c/all/index.html",
+        "amy/products.json",
+        "bea/p/FD-2001/index.html",
+        "bea/index.html",
+        "bea/products.json",
+    }
+    assert "¥18.80" in (root / "site" / "bea" / "p" / "FD-2001" / "index.html").read_text(encoding="utf-8")
+    assert_same_as_full_build(root, tmp_path)
+
+
+def test_owner_note_edit_rewrites_only_her_pages_that_show_it(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    edit(root / "content" / "bea" / "shop.yaml", "Quick dinner.", "Ready in five minutes.")
+    assert rewritten(root) == {"bea/p/FD-2001/index.html", "bea/index.html"}
+    assert_same_as_full_build(root, tmp_path)
+
+
+def test_template_edit_rebuilds_only_pages_that_loaded_it(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    edit(root / "themes" / "default" / "templates" / "collection.html", "{% block main %}", "{% block main %}<!-- edited -->")
+    assert rewritten(root) == {"amy/c/all/index.html"}
+    edit(root / "themes" / "default" / "templates" / "partials" / "product-embed.html", "<aside", "<!-- card --><aside")
+    assert rewritten(root) == {"amy/posts/hello/index.html"}
+    assert_same_as_full_build(root, tmp_path)
+
+
+def test_static_file_edit_renames_the_asset_and_updates_every_page(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    edit(root / "themes" / "default" / "static" / "style.css", ":root {", ":root { --edited: 1;")
+    changed = rewritten(root)
+    assert {p for p in changed if p.endswith(".css")} and all(p.endswith((".html", ".css", ".xml")) for p in changed)
+    assert len(list((root / "site" / "amy" / "assets").glob("style.*.css"))) == 1  # the old one was pruned
+    assert_same_as_full_build(root, tmp_path)
+
+
+def test_corrupt_or_missing_state_means_a_full_correct_build(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    for state in (root / STATE_DIR).glob("state-*.json"):
+        state.write_text('{"settings": "garbage", "shops": ', encoding="utf-8")
+    (root / STATE_DIR / "markdown.json").write_text("[not a dict", encoding="utf-8")
+    edit(root / "catalog.yaml", 'price: "19.90"', 'price: "17.70"')
+    stats = build(root, root / "site")
+    assert stats.skipped == 0
+    assert_same_as_full_build(root, tmp_path)
+    shutil.rmtree(root / STATE_DIR)
+    stats = build(root, root / "site")
+    assert (stats.written, stats.skipped) == (0, 0)
+
+
+def test_hand_edited_output_is_repaired(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    (root / "site" / "amy" / "index.html").write_text("vandalised", encoding="utf-8")
+    (root / "site" / "bea" / "robots.txt").unlink()
+    assert rewritten(root) >= {"amy/index.html", "bea/robots.txt"}
+    assert_same_as_full_build(root, tmp_path)
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_parallel_build_is_byte_identical(tmp_path: Path, jobs: int) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, tmp_path / "one", jobs=1)
+    stats = build(root, tmp_path / "many", jobs=jobs)
+    assert stats.shops == 2
+    assert files(tmp_path / "one") == files(tmp_path / "many")
+
+
+def test_shards_partition_the_shops_and_their_union_is_the_full_build(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    for shop in ("cat", "dan", "eve", "fay"):
+        shutil.copytree(root / "content" / "bea", root / "content" / shop)
+    build(root, tmp_path / "full")
+    union = tmp_path / "union"
+    counts = []
+    for k in (1, 2, 3):
+        part = tmp_path / f"shard{k}"
+        counts.append(build(root, part, shard=(k, 3)).shops)
+        shutil.copytree(part, union, dirs_exist_ok=True)
+    assert sum(counts) == 6
+    assert files(union) == files(tmp_path / "full")
+    for shop in ("amy", "bea", "cat", "dan", "eve", "fay"):
+        assert [k for k in (1, 2, 3) if in_shard(shop, (k, 3))] != [] and sum(in_shard(shop, (k, 3)) for k in (1, 2, 3)) == 1
+        assert (tmp_path / f"shard{[k for k in (1, 2, 3) if in_shard(shop, (k, 3))][0]}" / shop / "index.html").is_file()
+
+
+def test_template_error_leaves_site_untouched_even_after_other_shops_built(tmp_path: Path) -> None:
+    from generator.errors import TemplateError
+
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (root / "site").rglob("*") if p.is_file()}
+    edit(root / "catalog.yaml", 'price: "19.90"', 'price: "16.60"')
+    edit(root / "themes" / "default" / "templates" / "collection.html", "{% block main %}", "{% block main %}{{ nope.x }}")
+    with pytest.raises(TemplateError):
+        build(root, root / "site")
+    assert before == {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (root / "site").rglob("*") if p.is_file()}
