@@ -18,7 +18,8 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,11 +260,19 @@ def build(
     jobs: int = 1,
     shard: tuple[int, int] | None = None,
     force: bool = False,
+    adjust: Callable[[Project], Project] | None = None,
+    commit_lock: AbstractContextManager[Any] | None = None,
 ) -> BuildStats:
-    """``shopforest build``: build what changed, write only bytes that differ, prune the rest."""
+    """``shopforest build``: build what changed, write only bytes that differ, prune the rest.
+
+    ``adjust`` may rewrite the loaded project (the dev server points base URLs at itself);
+    ``commit_lock`` is held while files move into place, so a server never shows half a build.
+    """
     reporter = reporter or Reporter()
     started = time.perf_counter()
     project = load(root, only, reporter)
+    if adjust is not None:
+        project = adjust(project)
     indexes = select_shops(project, only, shard)
     state = load_state(root, out)
     if force:
@@ -279,12 +288,14 @@ def build(
         for result in _results(builder, indexes, jobs):
             results.append(result)
             reporter.shop_done(result.shop_id)
-        for result in results:  # every shop built: now, and only now, touch the output folder
-            commit(result, staging, out, stats)
+        with commit_lock or nullcontext():  # every shop built: now, and only now, touch the output folder
+            for result in results:
+                commit(result, staging, out, stats)
+            if only is None and shard is None:
+                stats.removed += remove_stale_shops(out, {project.shops[i].id for i in indexes})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if only is None and shard is None:
-        stats.removed += remove_stale_shops(out, {project.shops[i].id for i in indexes})
         state.shops = {r.shop_id: r.entry for r in results}
     else:
         state.shops.update({r.shop_id: r.entry for r in results})

@@ -115,6 +115,19 @@ def check(project: Path, shop: str | None) -> None:
 
 @main.command()
 @project_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes per rebuild.")
+@fail_on_user_errors
+def serve(project: Path, host: str, port: int, jobs: int) -> None:
+    """Build, serve every shop at http://HOST:PORT/<shop>/, rebuild on change and live-reload open pages."""
+    from .devserver import run
+
+    run(project, host, port, jobs=jobs, log=lambda line: click.echo(line, err=True))
+
+
+@main.command()
+@project_option
 @click.argument("shop_id")
 @fail_on_user_errors
 def new(project: Path, shop_id: str) -> None:

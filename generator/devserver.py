@@ -1,0 +1,274 @@
+"""``shopforest serve``: build, serve every shop under its own path, watch, rebuild, live-reload.
+
+The site is built into .shopforest/serve/ (never site/) with every shop's base URL pointed
+at this server, so links, share links and the checkout hook all work on one origin. Builds
+are incremental; files move into place under a lock that requests also take, so a page is
+never served from half a build. A failed build keeps the last good site and shows its
+diagnostics in every open page as an overlay, until the files are fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import threading
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .builder import build
+from .errors import ContentError, TemplateError, UsageError
+from .model import Project
+from .reporter import BuildStats, Reporter
+from .state import STATE_DIR
+from .writer import safe_join
+
+STATIC = Path(__file__).resolve().parent / "devserver_static"
+WATCHED = ("catalog.yaml", "content", "themes", "images")
+INJECT = b'<link rel="stylesheet" href="/__shopforest/overlay.css"><script src="/__shopforest/livereload.js" defer></script>'
+
+
+class DevSite:
+    """The served build: its status, the lock around file moves, and who to tell about changes."""
+
+    def __init__(self, root: Path, origin: str, *, log: Callable[[str], None] = print, jobs: int = 1) -> None:
+        self.root = root
+        self.origin = origin.rstrip("/")
+        self.out = root / STATE_DIR / "serve"
+        self.log = log
+        self.jobs = jobs
+        self.lock = threading.RLock()
+        self.generation = 0
+        self.errors: list[str] = []
+        self.changed = threading.Condition()
+        self._pending = threading.Event()
+        self._stop = threading.Event()
+
+    def adjust(self, project: Project) -> Project:
+        """Every shop lives at <origin>/<shop>/ and checks out through <origin>/hook on this server."""
+        platform = dataclasses.replace(project.platform, checkout_url=f"{self.origin}/hook")
+        shops = tuple(dataclasses.replace(s, base_url=f"{self.origin}/{s.id}/") for s in project.shops)
+        return dataclasses.replace(project, platform=platform, shops=shops)
+
+    def rebuild(self) -> BuildStats | None:
+        try:
+            stats = build(self.root, self.out, reporter=_LogReporter(self.log), jobs=self.jobs, adjust=self.adjust, commit_lock=self.lock)
+        except ContentError as exc:
+            self._publish([str(d) for d in exc.diagnostics])
+            self.log(exc.render())
+            return None
+        except (TemplateError, UsageError) as exc:
+            self._publish([str(exc)])
+            self.log(str(exc))
+            return None
+        self._publish([], changed=bool(stats.written or stats.removed))
+        self.log(stats.summary())
+        return stats
+
+    def _publish(self, errors: list[str], *, changed: bool = False) -> None:
+        with self.changed:
+            if changed or (self.errors and not errors):
+                self.generation += 1
+            self.errors = errors
+            self.changed.notify_all()
+
+    def status(self) -> dict[str, Any]:
+        return {"generation": self.generation, "errors": list(self.errors)}
+
+    # watching -------------------------------------------------------------------
+
+    def request_rebuild(self) -> None:
+        self._pending.set()
+
+    def rebuild_loop(self, debounce: float = 0.25) -> None:
+        """Coalesce bursts of file events into one build; never two builds at once."""
+        while not self._stop.is_set():
+            if not self._pending.wait(timeout=0.5):
+                continue
+            while self._pending.is_set():  # wait until the burst is over
+                self._pending.clear()
+                if self._stop.wait(debounce):
+                    return
+            self.rebuild()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self.changed:
+            self.changed.notify_all()
+
+    def watch(self) -> Any:
+        handler = _Handler(self)
+        observer = Observer()
+        observer.schedule(handler, str(self.root), recursive=False)
+        for name in WATCHED[1:]:
+            if (self.root / name).is_dir():
+                observer.schedule(handler, str(self.root / name), recursive=True)
+        observer.daemon = True
+        observer.start()
+        threading.Thread(target=self.rebuild_loop, name="shopforest-rebuild", daemon=True).start()
+        return observer
+
+    def relevant(self, path: str) -> bool:
+        try:
+            rel = Path(path).resolve().relative_to(self.root.resolve())
+        except ValueError:
+            return False
+        parts = rel.parts
+        if not parts or parts[0] not in WATCHED:
+            return False
+        return not any(p.startswith(".") or p.endswith("~") for p in parts)
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, site: DevSite) -> None:
+        self.site = site
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if any(p and self.site.relevant(str(p)) for p in paths):
+            self.site.request_rebuild()
+
+
+class _LogReporter(Reporter):
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.log = log
+
+    def warning(self, message: str) -> None:
+        self.log(message)
+
+
+def create_app(site: DevSite, hook: Any | None = None) -> Starlette:
+    async def events(request: Request) -> StreamingResponse:
+        async def stream() -> AsyncIterator[bytes]:
+            seen: tuple[int, tuple[str, ...]] | None = None
+            while True:
+                status = site.status()
+                current = (status["generation"], tuple(status["errors"]))
+                if current != seen:
+                    seen = current
+                    yield f"event: status\ndata: {json.dumps(status)}\n\n".encode()
+                if await request.is_disconnected():
+                    return
+                await asyncio.to_thread(_wait_for_change, site, current, 1.0)
+                if site._stop.is_set():
+                    return
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+    async def status(request: Request) -> JSONResponse:
+        return JSONResponse(site.status())
+
+    async def dev_static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in ("livereload.js", "overlay.css"):
+            return Response("not found", status_code=404)
+        media = "text/javascript" if name.endswith(".js") else "text/css"
+        return FileResponse(STATIC / name, media_type=media, headers={"Cache-Control": "no-store"})
+
+    async def index(request: Request) -> HTMLResponse:
+        shops = sorted(p.name for p in site.out.iterdir() if p.is_dir()) if site.out.is_dir() else []
+        items = "".join(f'<li><a href="/{s}/">{s}</a></li>' for s in shops)
+        return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>Shopforest dev server</title><h1>Shops</h1><ul>{items}</ul>")
+
+    async def page(request: Request) -> Response:
+        return await asyncio.to_thread(_serve_file, site, request.url.path)
+
+    routes: list[Any] = [
+        Route("/__shopforest/events", events),
+        Route("/__shopforest/status", status),
+        Route("/__shopforest/{name}", dev_static),
+        Route("/", index),
+    ]
+    if hook is not None:
+        routes.append(Mount("/hook", app=hook))
+    routes.append(Route("/{path:path}", page))
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        site.stop()  # ends the event streams so Ctrl-C stops at once
+
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def run(root: Path, host: str, port: int, *, jobs: int, hook: Any | None = None, log: Callable[[str], None] = print) -> None:
+    """Build, watch and serve until Ctrl-C."""
+    import uvicorn
+
+    site = DevSite(root, f"http://{host}:{port}", log=log, jobs=jobs)
+    site.rebuild()
+    observer = site.watch()
+    log(f"serving {len(list(site.out.iterdir())) if site.out.is_dir() else 0} shops at http://{host}:{port}/ (Ctrl-C to stop)")
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            site.stop()  # end the event streams first, or shutdown waits for them
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(create_app(site, hook), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    try:
+        Server(config).run()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how one stops a dev server: not an error
+    finally:
+        site.stop()
+        observer.stop()
+        observer.join(timeout=5)
+
+
+def _wait_for_change(site: DevSite, current: tuple[int, tuple[str, ...]], timeout: float) -> None:
+    with site.changed:
+        status = site.status()
+        if (status["generation"], tuple(status["errors"])) == current:
+            site.changed.wait(timeout)
+
+
+def _serve_file(site: DevSite, url_path: str) -> Response:
+    rel = url_path.lstrip("/")
+    with site.lock:  # never between two files of one build
+        try:
+            target = safe_join(site.out, rel) if rel else site.out
+        except UsageError:
+            return Response("bad path", status_code=400)
+        if target.is_dir():
+            if not url_path.endswith("/"):
+                return Response(status_code=301, headers={"Location": url_path + "/"})
+            target = target / "index.html"
+        status_code = 200
+        if not target.is_file():
+            shop = rel.split("/", 1)[0]
+            target = site.out / shop / "404.html" if shop else site.out / "missing"
+            status_code = 404
+            if not target.is_file():
+                return Response("not found", status_code=404)
+        data = target.read_bytes()
+    media = _media_type(target.name)
+    if media == "text/html; charset=utf-8":
+        data = data.replace(b"</body>", INJECT + b"</body>", 1)
+    return Response(data, status_code=status_code, media_type=media, headers={"Cache-Control": "no-store"})
+
+
+def _media_type(name: str) -> str:
+    ext = name.rsplit(".", 1)[-1].lower()
+    return {
+        "html": "text/html; charset=utf-8",
+        "css": "text/css; charset=utf-8",
+        "js": "text/javascript; charset=utf-8",
+        "json": "application/json",
+        "xml": "application/xml",
+        "txt": "text/plain; charset=utf-8",
+        "svg": "image/svg+xml",
+        "png": "image/png",
+        "jpg": "image/jpeg",
+        "jpeg": "image/jpeg",
+        "webp": "image/webp",
+    }.get(ext, "application/octet-stream")
