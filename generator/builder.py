@@ -160,9 +160,7 @@ class ShopBuilder:
         previous = self.state.shops.get(shop.id)
         folder = safe_join(self.out, shop.id)
         sizes = scan_sizes(folder)
-        if previous is not None and previous.fingerprint == fingerprint and all(
-            sizes.get(path) == e.size for path, e in previous.files.items()
-        ):
+        if previous is not None and previous.fingerprint == fingerprint and all(sizes.get(path) == e.size for path, e in previous.files.items()):
             n = len(previous.files)
             return ShopResult(shop.id, previous, [], unchanged=n, skipped=n)
         entry = ShopEntry(fingerprint)

@@ -193,6 +193,7 @@ def create_app(site: DevSite, hook: Any | None = None) -> Starlette:
     if hook is not None:
         routes.append(Mount("/hook", app=hook))
     routes.append(Route("/{path:path}", page))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -209,6 +210,7 @@ def run(root: Path, host: str, port: int, *, jobs: int, hook: Any | None = None,
     site.rebuild()
     observer = site.watch()
     log(f"serving {len(list(site.out.iterdir())) if site.out.is_dir() else 0} shops at http://{host}:{port}/ (Ctrl-C to stop)")
+
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
             site.stop()  # end the event streams first, or shutdown waits for them

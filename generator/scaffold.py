@@ -47,9 +47,7 @@ def new_shop(root: Path, shop_id: str, *, today: dt.date) -> Path:
         picks = "  []"
     (folder / "posts").mkdir(parents=True)
     (folder / "images").mkdir()
-    (folder / "shop.yaml").write_text(
-        SHOP_YAML.format(shop_id=shop_id, title=f"{shop_id}'s shop", owner=shop_id, picks=picks), encoding="utf-8"
-    )
+    (folder / "shop.yaml").write_text(SHOP_YAML.format(shop_id=shop_id, title=f"{shop_id}'s shop", owner=shop_id, picks=picks), encoding="utf-8")
     if skus:
         (folder / "posts" / "welcome.md").write_text(POST_MD.format(date=today.isoformat(), sku=skus[0]), encoding="utf-8")
     return folder

@@ -23,7 +23,7 @@ NOTES: dict[str, str] = {
     "PlatformIn.attribution_days": "how long a share link's attribution lasts in a browser",
     "PlatformIn.refund_days": "commission is locked once this many days pass without a refund",
     "CategoryIn.id": "lowercase id, `^[a-z0-9][a-z0-9-]{0,38}$`",
-    "CategoryIn.commission": "owner's share of a line total, 0–1, e.g. `\"0.10\"`",
+    "CategoryIn.commission": 'owner\'s share of a line total, 0–1, e.g. `"0.10"`',
     "ProductIn.sku": "`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`, unique; the product page is `/p/<sku>/`",
     "ProductIn.category": "a category `id`",
     "ProductIn.price": "money: decimal text or a number, at most 2 places, not negative",
@@ -62,7 +62,11 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("content/&lt;shop&gt;/shop.yaml", schema.ShopIn, "The folder name is the shop id: `^[a-z0-9][a-z0-9-]{1,38}$`."),
     ("shop.yaml → `picks[]` (long form)", schema.PickIn, ""),
     ("shop.yaml → `collections[]`", schema.CollectionIn, ""),
-    ("content/&lt;shop&gt;/posts/&lt;slug&gt;.md front matter", schema.PostMetaIn, "The file name (without `.md`) is the slug: `^[a-z0-9][a-z0-9-]{0,38}$`."),
+    (
+        "content/&lt;shop&gt;/posts/&lt;slug&gt;.md front matter",
+        schema.PostMetaIn,
+        "The file name (without `.md`) is the slug: `^[a-z0-9][a-z0-9-]{0,38}$`.",
+    ),
 ]
 
 
@@ -94,7 +98,7 @@ def describe(annotation: Any) -> str:
 
 def type_name(info: FieldInfo) -> str:
     if info.metadata and any(getattr(m, "func", None) for m in info.metadata):
-        return describe(Annotated[(info.annotation, *info.metadata)])  # type: ignore[valid-type]
+        return describe(Annotated[(info.annotation, *info.metadata)])
     return describe(info.annotation)
 
 

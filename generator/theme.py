@@ -32,7 +32,7 @@ class TrackingEnvironment(jinja2.Environment):
     """Records every template a render loads (extends, include, import), cached or not,
     so an output's dependencies are known without listing them by hand (Lektor's approach)."""
 
-    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:  # noqa: A002
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
         template = super()._load_template(name, globals)
         seen = loaded_templates.get()
         if seen is not None and template.filename:

@@ -54,7 +54,7 @@ def hostile_project(tmp_path: Path) -> Path:
     }
     (shop / "shop.yaml").write_text(yaml.safe_dump(shop_yaml, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (shop / "posts" / "hello.md").write_text(
-        f"---\ntitle: \"<script>alert(1)</script>\"\ndate: 2026-10-01\nsummary: \"<b onclick=x>hi</b>\"\n---\n{PAYLOADS}\n{{{{< product BB-1001 >}}}}\n",
+        f'---\ntitle: "<script>alert(1)</script>"\ndate: 2026-10-01\nsummary: "<b onclick=x>hi</b>"\n---\n{PAYLOADS}\n{{{{< product BB-1001 >}}}}\n',
         encoding="utf-8",
     )
     return root
@@ -71,7 +71,9 @@ def test_no_script_event_handler_or_javascript_url_reaches_any_page(tmp_path: Pa
             where = f"{file.name}: <{el.tag} {el.attrs}>"
             if el.tag == "script":
                 # only the theme's own JSON-LD data block and fingerprinted same-origin files
-                assert el.attrs.get("type") == "application/ld+json" or el.attrs.get("src", "").startswith(("assets/", "../assets/", "../../assets/")), where
+                assert el.attrs.get("type") == "application/ld+json" or el.attrs.get("src", "").startswith(
+                    ("assets/", "../assets/", "../../assets/")
+                ), where
             assert el.tag not in ("iframe", "object", "embed", "svg", "math", "form", "base", "style", "noscript"), where
             assert not any(name.startswith("on") for name in el.attrs), where
             assert "style" not in el.attrs, where
