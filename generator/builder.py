@@ -99,6 +99,7 @@ class ShopResult:
     staged: list[str]
     unchanged: int
     skipped: int
+    stale: list[str] = field(default_factory=list)  # files in the shop's folder that no output makes
     markdown: dict[str, str] = field(default_factory=dict)
 
 
@@ -162,7 +163,7 @@ class ShopBuilder:
         sizes = scan_sizes(folder)
         if previous is not None and previous.fingerprint == fingerprint and all(sizes.get(path) == e.size for path, e in previous.files.items()):
             n = len(previous.files)
-            return ShopResult(shop.id, previous, [], unchanged=n, skipped=n)
+            return ShopResult(shop.id, previous, [], unchanged=n, skipped=n, stale=sorted(sizes.keys() - previous.files.keys()))
         entry = ShopEntry(fingerprint)
         result = ShopResult(shop.id, entry, [], 0, 0)
         old_files = previous.files if previous is not None else {}
@@ -189,6 +190,7 @@ class ShopBuilder:
                 continue
             write_atomic(safe_join(self.staging / shop.id, output.path), data)
             result.staged.append(output.path)
+        result.stale = sorted(sizes.keys() - entry.files.keys())
         result.markdown = markup.fresh_entries()
         return result
 
@@ -305,7 +307,7 @@ def build(
 
 
 def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats) -> None:
-    from .writer import move_into_place, prune
+    from .writer import move_into_place, remove_files
 
     folder = safe_join(out, result.shop_id)
     for path in result.staged:
@@ -314,7 +316,7 @@ def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats) -> N
     stats.written += len(result.staged)
     stats.unchanged += result.unchanged
     stats.skipped += result.skipped
-    stats.removed += prune(folder, set(result.entry.files))
+    stats.removed += remove_files(folder, result.stale)
 
 
 def save_markdown(root: Path, results: list[ShopResult]) -> None:

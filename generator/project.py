@@ -217,15 +217,17 @@ class _Loader:
         self.markdown_images(doc, ("bio",), data.bio, folder)
 
         picks: dict[str, Pick] = {}
+        named: set[str] = set()
         for i, p in enumerate(data.picks):
             product = products.get(p.sku)
             if product is None:
                 if p.sku not in self.invalid_skus:
                     self.add(doc, ("picks", i, "sku"), f"unknown SKU '{p.sku}' (not in catalog.yaml)")
                 continue
-            if p.sku in picks or any(q.sku == p.sku for q in data.picks[:i]):
+            if p.sku in named:
                 self.add(doc, ("picks", i, "sku"), f"'{p.sku}' is picked twice")
                 continue
+            named.add(p.sku)
             self.markdown_images(doc, ("picks", i, "note"), p.note, folder)
             if not product.published:
                 line, col = doc.at(("picks", i, "sku"))
@@ -234,6 +236,7 @@ class _Loader:
             picks[p.sku] = Pick(product, p.note, p.featured)
 
         collections: list[Collection] = []
+        picked_skus = {q.sku for q in data.picks}
         seen_ids: set[str] = set()
         for i, c in enumerate(data.collections):
             if c.id in seen_ids:
@@ -244,7 +247,7 @@ class _Loader:
                 if sku not in products:
                     if sku not in self.invalid_skus:
                         self.add(doc, ("collections", i, "skus", j), f"unknown SKU '{sku}' (not in catalog.yaml)")
-                elif not any(q.sku == sku for q in data.picks):
+                elif sku not in picked_skus:
                     self.add(doc, ("collections", i, "skus", j), f"'{sku}' is in collection '{c.id}' but not among the picks")
                 elif sku in picks:
                     members.append(picks[sku])

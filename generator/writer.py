@@ -70,18 +70,20 @@ def move_into_place(staged: Path, dest: Path) -> None:
         write_atomic(dest, staged.read_bytes())
 
 
-def prune(folder: Path, keep: set[str]) -> int:
+def remove_files(folder: Path, stale: list[str]) -> int:
+    """Remove files no output makes any more, and the folders they leave empty."""
     removed = 0
-    if not folder.is_dir():
-        return 0
-    for path in sorted(folder.rglob("*"), reverse=True):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_dir() and not path.is_symlink():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif rel not in keep:
+    for rel in stale:
+        path = safe_join(folder, rel)
+        try:
             path.unlink()
-            removed += 1
+        except FileNotFoundError:
+            continue
+        removed += 1
+        parent = path.parent
+        while parent != folder and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
     return removed
 
 
