@@ -95,7 +95,7 @@ def sha(data: bytes) -> str:
 @dataclass
 class ShopResult:
     shop_id: str
-    entry: ShopEntry
+    entry: ShopEntry | None  # None: the shop was skipped whole, its recorded state stands
     staged: list[str]
     unchanged: int
     skipped: int
@@ -158,15 +158,16 @@ class ShopBuilder:
     def run(self, shop: Shop) -> ShopResult:
         theme = self.theme(shop.theme)
         fingerprint = self.shop_fingerprint(shop, theme)
-        previous = self.state.shops.get(shop.id)
+        recorded = self.state.index.get(shop.id)
         folder = safe_join(self.out, shop.id)
         sizes = scan_sizes(folder)
-        if previous is not None and previous.fingerprint == fingerprint and all(sizes.get(path) == e.size for path, e in previous.files.items()):
-            n = len(previous.files)
-            return ShopResult(shop.id, previous, [], unchanged=n, skipped=n, stale=sorted(sizes.keys() - previous.files.keys()))
+        if recorded is not None and recorded.fingerprint == fingerprint:
+            if len(sizes) == recorded.count and sum(sizes.values()) == recorded.total:
+                # nothing it is made from changed, and its folder still holds what we wrote
+                return ShopResult(shop.id, None, [], unchanged=recorded.count, skipped=recorded.count)
         entry = ShopEntry(fingerprint)
         result = ShopResult(shop.id, entry, [], 0, 0)
-        old_files = previous.files if previous is not None else {}
+        old_files = self.state.files(shop.id) if recorded is not None else {}
         for output in plan_shop(self.project, shop, theme, self.product_cache, self.now):
             if output.path in entry.files:
                 raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
@@ -276,7 +277,7 @@ def build(
     indexes = select_shops(project, only, shard)
     state = load_state(root, out)
     if force:
-        state.shops.clear()
+        state.forget()
     staging = root / STATE_DIR / f"staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     markup.use_stored(root / STATE_DIR / "markdown.json")
@@ -295,11 +296,10 @@ def build(
                 stats.removed += remove_stale_shops(out, {project.shops[i].id for i in indexes})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    if only is None and shard is None:
-        state.shops = {r.shop_id: r.entry for r in results}
-    else:
-        state.shops.update({r.shop_id: r.entry for r in results})
-    save_state(root, out, state)
+    full = only is None and shard is None
+    changed = {r.shop_id: r.entry for r in results if r.entry is not None}
+    if changed or (full and state.index.keys() - {r.shop_id for r in results}):
+        save_state(root, out, changed, {r.shop_id for r in results} if full else None)
     save_markdown(root, results)
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
@@ -312,7 +312,7 @@ def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats) -> N
     folder = safe_join(out, result.shop_id)
     for path in result.staged:
         move_into_place(safe_join(staging / result.shop_id, path), safe_join(folder, path))
-    stats.pages += len(result.entry.files)
+    stats.pages += result.unchanged + len(result.staged)
     stats.written += len(result.staged)
     stats.unchanged += result.unchanged
     stats.skipped += result.skipped
@@ -339,7 +339,7 @@ def check(root: Path, *, only: str | None = None, reporter: Reporter | None = No
     """``shopforest check``: everything a build would do except writing; also renders every page."""
     reporter = reporter or Reporter()
     project = load(root, only, reporter)
-    builder = ShopBuilder(project, Path("/nonexistent"), Path("/nonexistent"), BuildState(""), build_time())
+    builder = ShopBuilder(project, Path("/nonexistent"), Path("/nonexistent"), BuildState.empty(), build_time())
     files = 0
     for i in select_shops(project, only, None):
         shop = project.shops[i]

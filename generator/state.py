@@ -1,8 +1,10 @@
 """Build state between runs (Lektor's model, STYLE example 4): for every output, a key of
 everything it was made from, the template files its render loaded, and the bytes it produced.
 
-Lives in ``.shopforest/`` at the project root, never inside site/. A missing, old or corrupt
-state means a full build, never a wrong one.
+Kept in SQLite under ``.shopforest/`` at the project root, never inside site/. One row per
+shop holds the shop's fingerprint and the count and total size of its files, so a no-change
+build reads only that small index; a shop's per-file entries are read only when the shop must
+be planned again. A missing, old or corrupt state means a full build, never a wrong one.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +21,7 @@ from typing import Any
 from . import __version__
 
 STATE_DIR = ".shopforest"
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
@@ -42,48 +45,123 @@ class ShopEntry:
     fingerprint: str  # hash of everything the shop's outputs can depend on
     files: dict[str, FileEntry] = field(default_factory=dict)
 
+    @property
+    def count(self) -> int:
+        return len(self.files)
 
-@dataclass
+    @property
+    def total(self) -> int:
+        return sum(e.size for e in self.files.values())
+
+
+@dataclass(frozen=True)
+class ShopIndex:
+    fingerprint: str
+    count: int
+    total: int
+
+
 class BuildState:
-    settings: str
-    shops: dict[str, ShopEntry] = field(default_factory=dict)
+    """The state of one output folder: a small index in memory, per-file entries on demand."""
+
+    def __init__(self, path: Path | None, index: dict[str, ShopIndex] | None = None) -> None:
+        self.path = path
+        self.index: dict[str, ShopIndex] = index or {}
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+
+    @classmethod
+    def empty(cls) -> BuildState:
+        return cls(None)
+
+    def _db(self) -> sqlite3.Connection:
+        if self.path is None:
+            raise sqlite3.OperationalError("no state file")
+        if self._conn is None or self._pid != os.getpid():  # a forked worker opens its own
+            self._conn = sqlite3.connect(self.path)
+            self._pid = os.getpid()
+        return self._conn
+
+    def files(self, shop_id: str) -> dict[str, FileEntry]:
+        """The recorded outputs of one shop (empty when unknown or unreadable)."""
+        if shop_id not in self.index or self.path is None:
+            return {}
+        try:
+            row = self._db().execute("SELECT files FROM shops WHERE id = ?", (shop_id,)).fetchone()
+            return {p: FileEntry.from_json(e) for p, e in json.loads(row[0]).items()} if row else {}
+        except (sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
+            return {}
+
+    def forget(self) -> None:
+        self.index.clear()
 
 
-def settings_key(out: Path) -> str:
+def settings_key() -> str:
     """What invalidates every output at once: the generator version and the state format."""
     return f"{__version__}/{FORMAT}"
 
 
 def state_path(root: Path, out: Path) -> Path:
     name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return root / STATE_DIR / f"state-{name}.json"
+    return root / STATE_DIR / f"state-{name}.sqlite"
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS shops (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,"
+        " count INTEGER NOT NULL, total INTEGER NOT NULL, files TEXT NOT NULL)"
+    )
+    return conn
 
 
 def load_state(root: Path, out: Path) -> BuildState:
-    settings = settings_key(out)
     path = state_path(root, out)
+    if not path.is_file():
+        return BuildState(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        if raw.get("settings") != settings:
-            return BuildState(settings)
-        shops = {
-            shop_id: ShopEntry(str(s["fingerprint"]), {p: FileEntry.from_json(e) for p, e in s["files"].items()})
-            for shop_id, s in raw["shops"].items()
-        }
-        return BuildState(settings, shops)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return BuildState(settings)  # missing or corrupt: build everything
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+            if row is None or row[0] != settings_key():
+                return BuildState(path)
+            index = {r[0]: ShopIndex(r[1], int(r[2]), int(r[3])) for r in conn.execute("SELECT id, fingerprint, count, total FROM shops")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        path.unlink(missing_ok=True)  # corrupt: start again
+        return BuildState(path)
+    return BuildState(path, index)
 
 
-def save_state(root: Path, out: Path, state: BuildState) -> None:
-    data = {
-        "settings": state.settings,
-        "shops": {
-            shop_id: {"fingerprint": s.fingerprint, "files": {p: e.as_json() for p, e in sorted(s.files.items())}}
-            for shop_id, s in sorted(state.shops.items())
-        },
-    }
-    atomic_dump(state_path(root, out), json.dumps(data, separators=(",", ":")).encode())
+def save_state(root: Path, out: Path, changed: dict[str, ShopEntry], keep: set[str] | None) -> None:
+    """Record the shops that were planned again; with ``keep``, forget every other shop."""
+    path = state_path(root, out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = _open(path)
+    except sqlite3.DatabaseError:
+        path.unlink(missing_ok=True)
+        conn = _open(path)
+    try:
+        with conn:
+            current = conn.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+            if current is None or current[0] != settings_key():
+                conn.execute("DELETE FROM shops")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings_key(),))
+            conn.executemany(
+                "INSERT OR REPLACE INTO shops VALUES (?, ?, ?, ?, ?)",
+                [
+                    (shop_id, e.fingerprint, e.count, e.total, json.dumps({p: f.as_json() for p, f in sorted(e.files.items())}))
+                    for shop_id, e in sorted(changed.items())
+                ],
+            )
+            if keep is not None:
+                stale = [r[0] for r in conn.execute("SELECT id FROM shops") if r[0] not in keep]
+                conn.executemany("DELETE FROM shops WHERE id = ?", [(s,) for s in stale])
+    finally:
+        conn.close()
 
 
 def atomic_dump(path: Path, data: bytes) -> None:

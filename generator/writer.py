@@ -46,16 +46,23 @@ def same_bytes(dest: Path, data: bytes) -> bool:
 def scan_sizes(folder: Path) -> dict[str, int]:
     """Every file under ``folder`` (posix, relative) with its size: one walk, no reads."""
     sizes: dict[str, int] = {}
-    if not folder.is_dir():
-        return sizes
-    prefix = len(str(folder)) + 1
-    for dirpath, _dirs, names in os.walk(folder):
-        for name in names:
-            full = os.path.join(dirpath, name)
-            try:
-                sizes[full[prefix:].replace(os.sep, "/")] = os.stat(full).st_size
-            except OSError:
-                continue
+
+    def walk(path: str, prefix: str) -> None:
+        try:
+            entries = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, prefix + entry.name + "/")
+                else:
+                    try:
+                        sizes[prefix + entry.name] = entry.stat(follow_symlinks=False).st_size
+                    except OSError:
+                        continue
+
+    walk(str(folder), "")
     return sizes
 
 

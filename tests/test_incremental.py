@@ -106,8 +106,9 @@ def test_static_file_edit_renames_the_asset_and_updates_every_page(tmp_path: Pat
 def test_corrupt_or_missing_state_means_a_full_correct_build(tmp_path: Path) -> None:
     root = two_shop_project(tmp_path)
     build(root, root / "site")
-    for state in (root / STATE_DIR).glob("state-*.json"):
-        state.write_text('{"settings": "garbage", "shops": ', encoding="utf-8")
+    states = list((root / STATE_DIR).glob("state-*.sqlite"))
+    assert len(states) == 1
+    states[0].write_bytes(b"this is not a database")
     (root / STATE_DIR / "markdown.json").write_text("[not a dict", encoding="utf-8")
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "17.70"')
     stats = build(root, root / "site")
