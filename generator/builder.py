@@ -237,9 +237,9 @@ def select_shops(project: Project, only: str | None, shard: tuple[int, int] | No
     return [i for i, s in enumerate(project.shops) if (only is None or s.id == only) and in_shard(s.id, shard)]
 
 
-def load(root: Path, only: str | None, reporter: Reporter) -> Project:
+def load(root: Path, only: str | None, reporter: Reporter, *, cache: bool = True) -> Project:
     check_shop_arg(only)
-    project = load_project(root, only=only)
+    project = load_project(root, only=only, cache=cache)
     if only is not None and project.shop(only) is None:
         known = ", ".join(s.id for s in load_project(root).shops)
         raise UsageError(f"no shop '{only}' in content/ (known: {known})")
@@ -338,7 +338,7 @@ class CheckResult:
 def check(root: Path, *, only: str | None = None, reporter: Reporter | None = None) -> CheckResult:
     """``shopforest check``: everything a build would do except writing; also renders every page."""
     reporter = reporter or Reporter()
-    project = load(root, only, reporter)
+    project = load(root, only, reporter, cache=False)
     builder = ShopBuilder(project, Path("/nonexistent"), Path("/nonexistent"), BuildState.empty(), build_time())
     files = 0
     for i in select_shops(project, only, None):

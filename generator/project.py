@@ -17,7 +17,7 @@ from . import markup
 from .errors import ContentError, Diagnostics
 from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant
 from .schema import SHOP_ID_RE, SLUG_RE, CategoryIn, PlatformIn, PostMetaIn, ProductIn, ShopIn
-from .sources import Document, load_yaml_file, read_text, split_front_matter
+from .sources import Document, ParseCache, load_yaml_file, read_text, split_front_matter
 from .validate import validate
 
 CATALOG = "catalog.yaml"
@@ -53,8 +53,9 @@ def available_themes(root: Path) -> tuple[str, ...]:
 
 
 class _Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache: ParseCache | None = None) -> None:
         self.root = root
+        self.cache = cache
         self.diags = Diagnostics()
         self.warnings: list[str] = []
         self.invalid_skus: set[str] = set()
@@ -70,7 +71,7 @@ class _Loader:
         if not path.is_file():
             self.diags.add(CATALOG, 1, 1, "catalog.yaml not found (is this a shop project folder?)")
             return None
-        doc = load_yaml_file(path, CATALOG, self.diags)
+        doc = load_yaml_file(path, CATALOG, self.diags, self.cache)
         if doc is None:
             return None
         data = doc.data if isinstance(doc.data, dict) else {}
@@ -194,7 +195,7 @@ class _Loader:
                 rel, 1, 1, f"invalid shop id '{shop_id}': use 2-39 lowercase letters, digits and '-', starting with a letter or digit"
             )
             return None
-        doc = load_yaml_file(folder / "shop.yaml", rel, self.diags)
+        doc = load_yaml_file(folder / "shop.yaml", rel, self.diags, self.cache)
         if doc is None:
             return None
         data = validate(ShopIn, doc, self.diags)
@@ -315,12 +316,17 @@ class _Loader:
         return tuple(out)
 
 
-def load_project(root: Path, *, only: str | None = None) -> Project:
+PARSE_CACHE = ".shopforest/parsed.pickle"
+
+
+def load_project(root: Path, *, only: str | None = None, cache: bool = False) -> Project:
     """Load, validate and resolve the project at ``root``; raise ContentError with every mistake.
 
     ``only`` restricts shop loading to one shop id (``--shop``); the catalog is always checked.
+    ``cache`` reuses (and updates) parsed YAML kept in .shopforest/ by earlier builds.
     """
-    loader = _Loader(root)
+    parse_cache = ParseCache(root / PARSE_CACHE) if cache else None
+    loader = _Loader(root, parse_cache)
     themes = available_themes(root)
     if "default" not in themes:
         loader.diags.add("themes/default", 1, 1, "the default theme is missing (themes/default/templates/)")
@@ -340,5 +346,7 @@ def load_project(root: Path, *, only: str | None = None) -> Project:
                 shops.append(shop)
     if loader.diags or catalog is None:
         raise ContentError(loader.diags.sorted())
+    if parse_cache is not None and only is None:
+        parse_cache.save()
     platform, categories, products = catalog
     return Project(root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)))

@@ -11,6 +11,10 @@ present) and build plain Python values ourselves, so that
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -180,10 +184,61 @@ def read_text(path: Path, shown: str, diags: Diagnostics) -> str | None:
     return None
 
 
-def load_yaml_file(path: Path, shown: str, diags: Diagnostics) -> Document | None:
+class ParseCache:
+    """Parsed documents kept between runs in ``.shopforest/parsed.pickle``, keyed by a hash of
+    the file's path and text. Only documents that parsed without a mistake are kept, so every
+    mistake is reported on every run. The file is the project's own build cache, like the rest
+    of ``.shopforest/``: it is not meant to be shared or published.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._docs: dict[str, Document] | None = None
+        self._used: dict[str, Document] = {}
+        self._added = False
+
+    def _load(self) -> dict[str, Document]:
+        if self._docs is None:
+            self._docs = {}
+            if self.path is not None and self.path.is_file():
+                try:
+                    with self.path.open("rb") as fh:
+                        data = pickle.load(fh)
+                    if isinstance(data, dict):
+                        self._docs = data
+                except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                    self._docs = {}
+        return self._docs
+
+    def parse(self, text: str, shown: str, diags: Diagnostics) -> Document | None:
+        key = hashlib.sha256(f"{shown}\0{text}".encode()).hexdigest()
+        doc = self._load().get(key)
+        if doc is None:
+            before = len(diags)
+            doc = parse_yaml(text, shown, diags)
+            if doc is None or len(diags) > before:
+                return doc
+            self._added = True
+        self._used[key] = doc
+        return doc
+
+    def save(self) -> None:
+        """Keep what this run used (so the file never grows without bound), if anything was new."""
+        if self.path is None or not self._added:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(self._used, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
+def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache | None = None) -> Document | None:
     text = read_text(path, shown, diags)
     if text is None:
         return None
+    if cache is not None:
+        return cache.parse(text, shown, diags)
     return parse_yaml(text, shown, diags)
 
 
