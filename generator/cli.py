@@ -133,7 +133,8 @@ def serve(project: Path, host: str, port: int, jobs: int) -> None:
 def new(project: Path, shop_id: str) -> None:
     """Scaffold content/SHOP_ID/ with a shop.yaml and a first post that build at once."""
     folder = new_shop(project, shop_id, today=dt.date.today())
-    click.echo(f"created {folder.relative_to(project) if folder.is_relative_to(project) else folder}/ — edit shop.yaml, then run: shopforest build --shop {shop_id}")
+    shown = folder.relative_to(project) if folder.is_relative_to(project) else folder
+    click.echo(f"created {shown}/ — edit shop.yaml, then run: shopforest build --shop {shop_id}")
 
 
 if __name__ == "__main__":

@@ -238,7 +238,7 @@ def _serve_file(site: DevSite, url_path: str) -> Response:
     rel = url_path.lstrip("/")
     with site.lock:  # never between two files of one build
         try:
-            target = safe_join(site.out, rel) if rel else site.out
+            target = safe_join(site.out, rel.rstrip("/")) if rel.rstrip("/") else site.out
         except UsageError:
             return Response("bad path", status_code=400)
         if target.is_dir():

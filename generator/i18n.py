@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale
 
 _ZH = {
@@ -75,6 +77,7 @@ _EN = {
 CATALOGS = {"zh": _ZH, "en": _EN}
 
 
+@lru_cache(maxsize=64)
 def words(locale: str) -> dict[str, str]:
     """UI words for a Babel locale; English where the language has no catalog yet."""
     return CATALOGS.get(Locale.parse(locale).language, _EN)

@@ -24,6 +24,8 @@ from .errors import Diagnostics
 SHORTCODE_RE = re.compile(r"^\s*\{\{<\s*(\w+)\s*(.*?)\s*>\}\}\s*$")
 _CARD_TOKEN = "SFPRODUCTCARD:{}:END"
 _CARD_RE = re.compile(r"<p>SFPRODUCTCARD:([A-Za-z0-9._-]{1,64}):END</p>")
+_BLOCK_TAG_RE = re.compile(r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th)\b[^>]*>")
+_TAG_RE = re.compile(r"<[^>]*>")
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 
 ALLOWED_TAGS = {
@@ -41,6 +43,8 @@ def _is_remote(ref: str) -> bool:
 
 def local_image_refs_with_lines(text: str) -> Iterator[tuple[int, str]]:
     """(0-based line, path) of every local image a Markdown text refers to."""
+    if "![" not in text and "<img" not in text.lower():
+        return  # most notes have no image at all
     for number, line in enumerate(text.splitlines()):
         for match in _IMAGE_RE.finditer(line):
             ref = match.group(1) or match.group(2)
@@ -169,8 +173,12 @@ def card_skus(html: str) -> list[str]:
     return _CARD_RE.findall(html)
 
 
-def plain(text: str, limit: int = 160) -> str:
-    """A short plain-text summary of Markdown, for meta descriptions."""
-    html = render(text)
-    words = html_lib.unescape(re.sub(r"\s+", " ", nh3.clean(html, tags=set())).strip())
+@lru_cache(maxsize=65536)
+def plain(text: str, limit: int = 160, media_prefix: str = "") -> str:
+    """A short plain-text summary of Markdown, for meta descriptions.
+
+    Pass the ``media_prefix`` the same text is rendered with elsewhere to reuse that render."""
+    html = render(text, media_prefix)
+    # the HTML is already sanitised: dropping its tags leaves its text
+    words = html_lib.unescape(re.sub(r"\s+", " ", _TAG_RE.sub("", _BLOCK_TAG_RE.sub(" ", html))).strip())
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"

@@ -59,7 +59,8 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
         )
     for c in shop.collections:
         cv = views.collection(c)
-        page(collection_path(c.id), "collection.html", "collection", c.title, markup.plain(c.description) or c.title, collection=cv)
+        description = markup.plain(c.description, media_prefix="../../" + OWNER_MEDIA) or c.title
+        page(collection_path(c.id), "collection.html", "collection", c.title, description, collection=cv)
     page("posts/", "posts.html", "posts", t["posts"], t["posts"], posts=posts)
     for post, summary in zip(shop.posts, posts, strict=True):
         body = markup.render(post.body, "../../" + OWNER_MEDIA)

@@ -12,6 +12,7 @@ import contextvars
 import hashlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ class Theme:
     file_hashes: dict[str, str] = field(default_factory=dict)  # every template file of the chain (project-relative) -> sha256
 
 
+@lru_cache(maxsize=4096)
 def relative(path: Path | str, root: Path) -> str:
     """A project-relative posix path when ``path`` is inside the project, else as given."""
     try:
@@ -115,6 +117,7 @@ def load_theme(root: Path, name: str) -> Theme:
         keep_trailing_newline=True,
     )
     env.filters["embed_products"] = embed_products
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # tojson still escapes < > & '
     theme = Theme(name, dirs, env)
     for d in dirs:
         for f in sorted((d / "templates").rglob("*")):

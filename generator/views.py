@@ -57,6 +57,7 @@ class ShopViews:
         self.currency = platform.currency
         self.t = words(shop.locale)
         self._product_cache = product_cache
+        self._site_cache: dict[str, View] = {}
 
     # pieces -------------------------------------------------------------------
 
@@ -89,7 +90,7 @@ class ShopViews:
             "images": images,
             "remote_images": remote,
             "description_html": markup.render(product.description, "../../" + CATALOG_MEDIA),
-            "description_text": markup.plain(product.description),
+            "description_text": markup.plain(product.description, media_prefix="../../" + CATALOG_MEDIA),
             "tags": list(product.tags),
             "variants": [
                 {
@@ -112,7 +113,7 @@ class ShopViews:
         return {
             **self.product_facts(pick.product),
             "note_html": markup.render(pick.note, "../../" + OWNER_MEDIA),
-            "note_text": markup.plain(pick.note, 90),
+            "note_text": markup.plain(pick.note, 90, media_prefix="../../" + OWNER_MEDIA),
             "featured": pick.featured,
             "url": self.shop.base_url + product_path(pick.product.sku),
         }
@@ -132,20 +133,27 @@ class ShopViews:
             "slug": post.slug,
             "title": post.title,
             "date": post.date.isoformat(),
-            "summary": post.summary or markup.plain(post.body),
+            "summary": post.summary or markup.plain(post.body, media_prefix="../../" + OWNER_MEDIA),
             "tags": list(post.tags),
             "path": post_path(post.slug),
             "url": self.shop.base_url + post_path(post.slug),
         }
 
     def site(self, root: str, assets: dict[str, str]) -> View:
+        """The shop-wide view; the same for every page at one depth, so it is built once per depth."""
+        cached = self._site_cache.get(root)
+        if cached is None:
+            cached = self._site_cache[root] = self._site(root)
+        return cached
+
+    def _site(self, root: str) -> View:
         shop = self.shop
         return {
             "id": shop.id,
             "title": shop.title,
             "owner": shop.owner,
             "bio_html": markup.render(shop.bio, root + OWNER_MEDIA),
-            "bio_text": markup.plain(shop.bio),
+            "bio_text": markup.plain(shop.bio, media_prefix=OWNER_MEDIA),
             "avatar": OWNER_MEDIA + shop.avatar if shop.avatar else None,
             "contact": [{"kind": k, "value": v} for k, v in shop.contact],
             "locale": shop.locale,
@@ -185,7 +193,8 @@ class ShopViews:
 
     # JSON-LD and data files ---------------------------------------------------------
 
-    def product_jsonld(self, offer: View) -> str:
+    def product_jsonld(self, offer: View) -> View:
+        """schema.org Product data; the theme prints it with ``tojson`` (HTML-safe JSON)."""
         availability = "https://schema.org/SoldOut" if offer["sold_out"] else "https://schema.org/InStock"
         data = {
             "@context": "https://schema.org",
@@ -203,7 +212,7 @@ class ShopViews:
                 "availability": availability,
             },
         }
-        return script_json({k: v for k, v in data.items() if v is not None})
+        return {k: v for k, v in data.items() if v is not None}
 
     def products_json(self) -> bytes:
         """``/products.json``: every purchasable item with absolute url, id and price (SPEC)."""
@@ -216,7 +225,8 @@ class ShopViews:
             if product.variants:
                 for v in product.variants:
                     if not v.sold_out:
-                        items.append(item(f"{product.sku}:{v.id}", product, v.id, f"{product.title} · {v.title}", v.price, url, max_quantity(product, v.stock)))
+                        name = f"{product.title} · {v.title}"
+                        items.append(item(f"{product.sku}:{v.id}", product, v.id, name, v.price, url, max_quantity(product, v.stock)))
             else:
                 items.append(item(product.sku, product, None, product.title, product.price, url, max_quantity(product)))
         doc = {"shop": self.shop.id, "currency": self.currency, "items": items}
@@ -251,9 +261,3 @@ def origin(url: str) -> str:
     """``http://127.0.0.1:8787/x`` → ``http://127.0.0.1:8787`` (for CSP connect-src)."""
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"
-
-
-def script_json(data: Any) -> str:
-    """JSON safe inside a ``<script type="application/ld+json">`` data block."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

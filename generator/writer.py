@@ -6,19 +6,23 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .errors import UsageError
 
 SHOP_MARKER = "products.json"  # every shop folder we build has one; used to recognise stale shops
 
 
+def check_relative(rel: str) -> str:
+    """``rel`` if it is a plain relative path that cannot leave its folder, else a UsageError."""
+    if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel or any(part in ("..", ".", "") for part in rel.split("/")):
+        raise UsageError(f"refusing to write outside the output folder: {rel!r}")
+    return rel
+
+
 def safe_join(base: Path, rel: str) -> Path:
     """``base / rel``, refusing any path that could land outside ``base``."""
-    pure = PurePosixPath(rel)
-    if not rel or pure.is_absolute() or any(part in ("..", "") for part in pure.parts) or "\\" in rel or "\x00" in rel:
-        raise UsageError(f"refusing to write outside the output folder: {rel!r}")
-    return base.joinpath(*pure.parts)
+    return base / check_relative(rel)
 
 
 def write_atomic(dest: Path, data: bytes) -> None:
@@ -68,13 +72,18 @@ def scan_sizes(folder: Path) -> dict[str, int]:
 
 def move_into_place(staged: Path, dest: Path) -> None:
     """Atomically replace ``dest`` by ``staged`` (a rename; a copy across file systems)."""
-    if dest.is_dir() and not dest.is_symlink():
-        shutil.rmtree(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.replace(staged, dest)
-    except OSError:
+        return
+    except FileNotFoundError:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except IsADirectoryError:
+        shutil.rmtree(dest)
+    except OSError:  # another file system: copy, still atomically
         write_atomic(dest, staged.read_bytes())
+        staged.unlink()
+        return
+    os.replace(staged, dest)
 
 
 def remove_files(folder: Path, stale: list[str]) -> int:
