@@ -205,19 +205,23 @@ class ShopBuilder:
         (folder / str(number)).write_bytes(data)
 
     def output_key(self, output: Output) -> str:
-        if output.data is not None:
+        if output.inputs is not None:  # a digest of the inputs: no need to build the view
+            return sha(f"{self.code}\0{output.template}\0{output.inputs}".encode())
+        if isinstance(output.data, bytes):
             return sha(output.data)
         if output.source is not None:
             return self.file_key(output.source)
-        return sha(f"{output.template}\0".encode() + canonical(output.view))
+        view = output.view() if callable(output.view) else output.view
+        return sha(f"{output.template}\0".encode() + canonical(view))
 
     def make(self, output: Output, theme: Theme) -> tuple[bytes, dict[str, str]]:
         if output.data is not None:
-            return output.data, {}
+            return (output.data() if callable(output.data) else output.data), {}
         if output.source is not None:
             return output.source.read_bytes(), {}
         assert output.template is not None and output.view is not None
-        text, loaded = recording_render(theme, output.template, output.view, self.root)
+        view = output.view() if callable(output.view) else output.view
+        text, loaded = recording_render(theme, output.template, view, self.root)
         return text.encode("utf-8"), {f: theme.file_hashes.get(f, "") for f in sorted(loaded)}
 
 

@@ -3,25 +3,47 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from . import markup
-from .model import Project, Shop
+from .model import Collection, Pick, Post, Product, Project, Shop
 from .theme import Theme
 from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, post_path, product_path
 
 
 @dataclass(frozen=True)
 class Output:
-    """One file of a shop's site. Exactly one of template, data or source says how to make it."""
+    """One file of a shop's site. Exactly one of template, data or source says how to make it.
+
+    ``view`` and ``data`` may be functions, called only if the output must be made. ``inputs``
+    is a short key of everything the view is made from (SPEC inputs, not the view itself), so an
+    incremental build can decide to skip an output without building its view at all; without
+    it, the builder hashes the view.
+    """
 
     path: str  # relative to the shop's folder, posix, e.g. "p/BB-1001/index.html"
     template: str | None = None
-    view: View | None = None
-    data: bytes | None = None
+    view: View | Callable[[], View] | None = None
+    data: bytes | Callable[[], bytes] | None = None
     source: Path | None = None
+    inputs: str | None = None
+
+
+def product_key(product: Product, cache: dict[Any, Any]) -> str:
+    """A digest of everything the catalog says about one product (shared by every shop)."""
+    key = cache.get(("key", product.sku))
+    if key is None:
+        key = cache[("key", product.sku)] = hashlib.sha256(repr(product).encode()).hexdigest()[:24]
+    return key
+
+
+def digest(*parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
 def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[Any, View], now: dt.datetime) -> list[Output]:
@@ -31,51 +53,96 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
     out: list[Output] = []
 
     def page(path: str, template: str, kind: str, title: str, description: str, **extra: Any) -> None:
+        """A page whose view is built now (its key is the view itself)."""
         dest = path + "index.html" if path.endswith("/") or not path else path
         out.append(Output(dest, template, views.page(path, kind, title, description, assets, **extra)))
 
-    offers = [views.offer(p) for p in shop.picks]
-    posts = [views.post_summary(p) for p in shop.posts]
-    page(
+    def lazy_page(path: str, template: str, inputs: str, make: Callable[[], View]) -> None:
+        """A page whose view is built only if ``inputs`` changed since the last build."""
+        dest = path + "index.html" if path.endswith("/") or not path else path
+        out.append(Output(dest, template, make, inputs=inputs))
+
+    # What the chrome of every page shows: the shop, its collections list, the theme's assets.
+    chrome = digest(
+        project.platform,
+        (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.locale, shop.base_url, shop.contact),
+        [(c.id, c.title) for c in shop.collections],
+        bool(shop.posts),
+        sorted(assets.items()),
+    )
+
+    def pick_key(pick: Pick) -> tuple[str, str, str, bool]:
+        return (pick.product.sku, product_key(pick.product, product_cache), pick.note, pick.featured)
+
+    def summaries() -> list[View]:
+        return [views.post_summary(p) for p in shop.posts]
+
+    def home() -> View:
+        offers = [views.offer(p) for p in shop.picks]
+        return views.page(
+            "",
+            "home",
+            shop.title,
+            views.site("", assets)["bio_text"] or shop.title,
+            assets,
+            featured=[o for o in offers if o["featured"]],
+            offers=offers,
+            collections=[views.collection(c) for c in shop.collections],
+            posts=summaries()[:3],
+        )
+
+    lazy_page(
         "",
         "home.html",
-        "home",
-        shop.title,
-        views.site("", assets)["bio_text"] or shop.title,
-        featured=[o for o in offers if o["featured"]],
-        offers=offers,
-        collections=[views.collection(c) for c in shop.collections],
-        posts=posts[:3],
+        digest(chrome, [pick_key(p) for p in shop.picks], [(c.id, c.description, [p.product.sku for p in c.picks]) for c in shop.collections], shop.posts[:3]),
+        home,
     )
-    for offer in offers:
-        page(
-            product_path(offer["sku"]),
-            "product.html",
-            "product",
-            offer["title"],
-            offer["note_text"] or offer["description_text"],
-            p=offer,
-            jsonld=views.product_jsonld(offer),
-        )
-    for c in shop.collections:
-        cv = views.collection(c)
+
+    def product_page(pick: Pick) -> View:
+        offer = views.offer(pick)
+        path = product_path(offer["sku"])
+        description = offer["note_text"] or offer["description_text"]
+        return views.page(path, "product", offer["title"], description, assets, p=offer, jsonld=views.product_jsonld(offer))
+
+    for pick in shop.picks:
+        lazy_page(product_path(pick.product.sku), "product.html", digest(chrome, pick_key(pick)), partial(product_page, pick))
+
+    def collection_page(c: Collection) -> View:
         description = markup.plain(c.description, media_prefix="../../" + OWNER_MEDIA) or c.title
-        page(collection_path(c.id), "collection.html", "collection", c.title, description, collection=cv)
-    page("posts/", "posts.html", "posts", t["posts"], t["posts"], posts=posts)
-    for post, summary in zip(shop.posts, posts, strict=True):
+        return views.page(collection_path(c.id), "collection", c.title, description, assets, collection=views.collection(c))
+
+    for c in shop.collections:
+        inputs = digest(chrome, c.id, c.title, c.description, [pick_key(p) for p in c.picks])
+        lazy_page(collection_path(c.id), "collection.html", inputs, partial(collection_page, c))
+
+    lazy_page("posts/", "posts.html", digest(chrome, shop.posts), lambda: views.page("posts/", "posts", t["posts"], t["posts"], assets, posts=summaries()))
+
+    def post_page(post: Post) -> View:
+        summary = views.post_summary(post)
         body = markup.render(post.body, "../../" + OWNER_MEDIA)
         cards = {sku: views.offer(pick) for sku in markup.card_skus(body) if (pick := shop.pick(sku)) is not None}
-        page(post_path(post.slug), "post.html", "post", post.title, summary["summary"], post={**summary, "body_html": body, "cards": cards})
-    page("404.html", "404.html", "404", t["not_found_title"], t["not_found_text"])
+        path = post_path(post.slug)
+        return views.page(path, "post", post.title, summary["summary"], assets, post={**summary, "body_html": body, "cards": cards})
+
+    for post in shop.posts:
+        cards = [pick_key(pick) for pick in shop.picks if "{{<" in post.body and pick.product.sku in post.body]
+        lazy_page(post_path(post.slug), "post.html", digest(chrome, post, cards), partial(post_page, post))
+    lazy_page("404.html", "404.html", chrome, lambda: views.page("404.html", "404", t["not_found_title"], t["not_found_text"], assets))
 
     updated = max((p.date for p in shop.posts), default=now.date())
-    feed_view = views.page("feed.xml", "feed", shop.title, shop.title, assets, posts=posts, updated=f"{updated.isoformat()}T00:00:00Z")
-    out.append(Output("feed.xml", "feed.xml", feed_view))
-    urls = [shop.base_url] + [o["url"] for o in offers] + [views.shop.base_url + collection_path(c.id) for c in shop.collections]
-    urls += [shop.base_url + "posts/"] + [p["url"] for p in posts]
-    out.append(Output("sitemap.xml", "sitemap.xml", {"urls": urls}))
+    feed = partial(views.page, "feed.xml", "feed", shop.title, shop.title, assets, updated=f"{updated.isoformat()}T00:00:00Z")
+    out.append(Output("feed.xml", "feed.xml", lambda: feed(posts=summaries()), inputs=digest(chrome, shop.posts, updated)))
+
+    def sitemap() -> View:
+        urls = [shop.base_url] + [shop.base_url + product_path(p.product.sku) for p in shop.picks]
+        urls += [shop.base_url + collection_path(c.id) for c in shop.collections]
+        urls += [shop.base_url + "posts/"] + [shop.base_url + post_path(p.slug) for p in shop.posts]
+        return {"urls": urls}
+
+    site_inputs = digest(shop.base_url, [p.product.sku for p in shop.picks], [c.id for c in shop.collections], [p.slug for p in shop.posts])
+    out.append(Output("sitemap.xml", "sitemap.xml", sitemap, inputs=site_inputs))
     out.append(Output("robots.txt", "robots.txt", {"sitemap": shop.base_url + "sitemap.xml"}))
-    out.append(Output("products.json", data=views.products_json()))
+    out.append(Output("products.json", data=views.products_json, inputs=digest(chrome, [pick_key(p) for p in shop.picks])))
 
     for path, data in theme.asset_bytes.items():
         out.append(Output(path, data=data))
