@@ -230,7 +230,8 @@ class ShopViews:
             else:
                 items.append(item(product.sku, product, None, product.title, product.price, url, max_quantity(product)))
         doc = {"shop": self.shop.id, "currency": self.currency, "items": items}
-        return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+        # compact: json's C encoder only runs without indent, and a build writes one per shop
+        return (json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
 def item(item_id: str, product: Product, variant: str | None, name: str, price: Decimal, url: str, max_qty: int) -> View:
