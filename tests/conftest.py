@@ -67,6 +67,7 @@ def static_server(demo_site: Path) -> Iterator[str]:
     server, url = serve_dir(demo_site)
     yield url
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")
