@@ -1,0 +1,202 @@
+"""The Shopforest build benchmark: one row per (size, scenario).
+
+    python bench/run.py                 # small and medium
+    python bench/run.py --large         # and large (5,000 shops)
+    python bench/run.py --cases small   # CI's smoke run
+
+Every build runs as its own process (``python -m generator.cli build``); wall and CPU seconds
+come from the operating system (os.wait4), peak memory is the largest sum of the resident
+memory of the build and all its worker processes, sampled every 50 ms from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import workload
+
+REPO = Path(__file__).resolve().parent.parent
+SIZES = {
+    "small": dict(shops=10, picks=20, products=200),
+    "medium": dict(shops=1000, picks=50, products=5000),
+    "large": dict(shops=5000, picks=50, products=20000),
+}
+SUMMARY = re.compile(r"(\d+) shops?, (\d+) written, (\d+) unchanged, (\d+) removed, (\d+) skipped")
+
+
+@dataclass
+class Row:
+    size: str
+    scenario: str
+    wall: float
+    cpu: float
+    written: int
+    unchanged: int
+    skipped: int
+    peak_mb: float
+
+    @property
+    def pages_per_second(self) -> float:
+        return (self.written + self.unchanged) / self.wall if self.wall else 0.0
+
+    def markdown(self) -> str:
+        return (
+            f"| {self.size} | {self.scenario} | {self.wall:.2f} | {self.cpu:.2f} | {self.written} | "
+            f"{self.skipped} | {self.pages_per_second:,.0f} | {self.peak_mb:.0f} |"
+        )
+
+
+HEADER = (
+    "| size | scenario | wall s | CPU s | pages written | skipped renders | pages/s | peak MB (PSS, all processes) |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Memory of ``pid`` and all its descendants, from /proc (PSS, else RSS)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        total += _memory_kb(current)
+    return total
+
+
+def _memory_kb(pid: int) -> int:
+    """PSS when the kernel has it: forked workers share the parent's pages, and RSS would count
+    those once per worker; PSS divides each shared page among the processes that share it."""
+    for name, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(name, encoding="utf-8") as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            continue
+    return 0
+
+
+def run_build(project: Path, size: str, scenario: str, jobs: int | None) -> Row:
+    cmd = [sys.executable, "-m", "generator.cli", "build", "--project", str(project)]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1764000000"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_kb(proc.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    out = proc.stdout.read() if proc.stdout else ""
+    err = proc.stderr.read() if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"build failed ({scenario}):\n{err}")
+    match = SUMMARY.search(out)
+    written, unchanged, skipped = (int(match.group(2)), int(match.group(3)), int(match.group(5))) if match else (0, 0, 0)
+    peak_mb = max(peak, usage.ru_maxrss) / 1024  # ru_maxrss: the largest single process
+    return Row(size, scenario, wall, usage.ru_utime + usage.ru_stime, written, unchanged, skipped, peak_mb)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if old not in text:
+        raise SystemExit(f"{path}: cannot find {old!r}")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def scenarios(size: str, jobs: int | None, keep: Path | None) -> list[Row]:
+    params = SIZES[size]
+    with tempfile.TemporaryDirectory(dir=keep) as tmp:
+        project = Path(tmp) / size
+        workload.write(project, seed=1, **params)
+        rows = [run_build(project, size, "full build", jobs), run_build(project, size, "no change", jobs)]
+        # the most popular product (in most shops) changes price
+        catalog = project / "catalog.yaml"
+        text, n = re.subn(
+            r'(sku: P-000000\n(?:    .*\n)*?    price: ")([\d.]+)"',
+            lambda m: f'{m.group(1)}{Decimal(m.group(2)) + 1}"',
+            catalog.read_text(encoding="utf-8"),
+            count=1,
+        )
+        assert n == 1
+        catalog.write_text(text, encoding="utf-8")
+        rows.append(run_build(project, size, "one price changed", jobs))
+        edit(project / "content" / "shop-00000" / "shop.yaml", "title: 小店 0", "title: 小店 0 (edited)")
+        rows.append(run_build(project, size, "one shop.yaml edited", jobs))
+        edit(project / "themes" / "default" / "templates" / "product.html", "{% block main %}", "{% block main %}<!-- edited -->")
+        rows.append(run_build(project, size, "template edited", jobs))
+    return rows
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(line for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines() if line.startswith("MemTotal"))
+        mem_gb = int(mem.split()[1]) / 1024 / 1024
+    except (OSError, StopIteration):
+        mem_gb = 0.0
+    return f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Shopforest build benchmark")
+    parser.add_argument("--cases", default="small,medium", help="comma-separated sizes: small, medium, large")
+    parser.add_argument("--large", action="store_true", help="also run the large size")
+    parser.add_argument("--jobs", type=int, default=None, help="pass --jobs to every build (default: the build's own default)")
+    parser.add_argument("--results", type=Path, default=None, help="append a dated section to this Markdown file")
+    args = parser.parse_args()
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    if args.large and "large" not in cases:
+        cases.append("large")
+    print(HEADER, flush=True)
+    rows: list[Row] = []
+    for size in cases:
+        for row in scenarios(size, args.jobs, None):
+            rows.append(row)
+            print(row.markdown(), flush=True)
+    if args.results is not None:
+        section = [f"\n## {dt.date.today().isoformat()} — {machine()}\n", HEADER, *(r.markdown() for r in rows), ""]
+        with args.results.open("a", encoding="utf-8") as fh:
+            fh.write("\n".join(section))
+
+
+if __name__ == "__main__":
+    main()
