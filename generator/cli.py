@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +140,162 @@ def new(project: Path, shop_id: str) -> None:
     shown = folder.relative_to(project) if folder.is_relative_to(project) else folder
     click.echo(f"created {shown}/ — edit shop.yaml, then run: shopforest build --shop {shop_id}")
 
+
+# The checkout hook (SPEC "Checkout hook"; docs/checkout.md) ------------------------------------
+
+
+def _db_url(project: Path, db: str | None) -> str:
+    url = db or os.environ.get("SHOPFOREST_DB") or "var/orders.db"
+    if url.startswith(("postgresql://", "postgres://")) or Path(url).is_absolute():
+        return url
+    return str(project / url)
+
+
+def _forwarder(storage: Any, url: str | None, secret: str | None) -> Any:
+    from .hook.forwarder import Forwarder, RetryPolicy
+
+    url = url or os.environ.get("SHOPFOREST_FULFILMENT_URL")
+    secret = secret or os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
+    if not url:
+        return None
+    if not secret:
+        raise UsageError("SHOPFOREST_WEBHOOK_SECRET (whsec_…) is required to sign webhooks to fulfilment")
+    base = float(os.environ.get("SHOPFOREST_RETRY_BASE", "5"))
+    try:
+        return Forwarder(storage, url, secret, RetryPolicy(base=base))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@main.group()
+def hook() -> None:
+    """The checkout hook: take orders, store them, forward them signed to fulfilment."""
+
+
+@hook.command("serve")
+@project_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True)
+@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only.")
+@fail_on_user_errors
+def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None) -> None:
+    """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""
+    import uvicorn
+
+    from .hook.app import create_app
+    from .hook.storage import open_storage
+
+    storage = open_storage(_db_url(project, db))
+    forwarder = _forwarder(storage, fulfilment_url, None)
+    app = create_app(project, storage)
+    if forwarder is not None:
+        forwarder.start()
+    click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if forwarder is not None:
+            forwarder.stop()
+
+
+@hook.command("forward")
+@project_option
+@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL].")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+@fail_on_user_errors
+def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once: bool) -> None:
+    """Deliver stored orders to fulfilment (also runs inside `hook serve`)."""
+    from .hook.storage import open_storage
+
+    storage = open_storage(_db_url(project, db))
+    forwarder = _forwarder(storage, fulfilment_url, None)
+    if forwarder is None:
+        raise UsageError("set --fulfilment-url or SHOPFOREST_FULFILMENT_URL")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if once:
+        click.echo(f"{forwarder.run_once()} events handled")
+        return
+    try:
+        forwarder.run()
+    except KeyboardInterrupt:
+        pass
+
+
+@main.group()
+def orders() -> None:
+    """Inspect stored orders and redeliver them."""
+
+
+@orders.command("list")
+@project_option
+@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@fail_on_user_errors
+def orders_list(project: Path, db: str | None, limit: int) -> None:
+    """Newest orders first, with their delivery state (pending, delivered, dead)."""
+    from .hook.storage import open_storage
+
+    storage = open_storage(_db_url(project, db))
+    for o in storage.orders(limit):
+        click.echo(f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({o['attempts']} attempts)")
+
+
+@orders.command("show")
+@project_option
+@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.argument("order_id")
+@fail_on_user_errors
+def orders_show(project: Path, db: str | None, order_id: str) -> None:
+    """One order as JSON, with its events."""
+    from .hook.storage import open_storage
+
+    storage = open_storage(_db_url(project, db))
+    order = storage.order(order_id)
+    if order is None:
+        raise UsageError(f"no order {order_id}")
+    events = [{"id": e.id, "type": e.type, "status": e.status, "attempts": e.attempts, "last_error": e.last_error} for e in storage.events(order_id)]
+    click.echo(json.dumps({"order": order, "events": events}, ensure_ascii=False, indent=2))
+
+
+@orders.command("retry")
+@project_option
+@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.argument("order_id")
+@fail_on_user_errors
+def orders_retry(project: Path, db: str | None, order_id: str) -> None:
+    """Queue an order's events for delivery again (after a dead letter, or to resend)."""
+    from .hook.storage import open_storage
+
+    storage = open_storage(_db_url(project, db))
+    if storage.order(order_id) is None:
+        raise UsageError(f"no order {order_id}")
+    click.echo(f"{storage.requeue(order_id, time.time())} events queued")
+
+
+@main.command("fulfilment-dev")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8788, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("var/fulfilment.jsonl"), show_default=True)
+@fail_on_user_errors
+def fulfilment_dev(host: str, port: int, out: Path) -> None:
+    """A local fulfilment endpoint: verifies signatures, de-duplicates, appends to JSON Lines."""
+    import uvicorn
+
+    from .hook.devreceiver import create_receiver
+
+    secret = os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
+    if not secret:
+        raise UsageError("SHOPFOREST_WEBHOOK_SECRET (whsec_…) is required to verify webhooks")
+    try:
+        app = create_receiver(secret, out)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"fulfilment-dev on http://{host}:{port}/ appending to {out}", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 if __name__ == "__main__":
     main()

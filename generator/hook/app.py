@@ -1,0 +1,286 @@
+"""The checkout hook as an ASGI application (Starlette). ``create_app`` builds it for any ASGI
+server; ``shopforest hook serve`` runs it with uvicorn.
+
+Endpoints (docs/checkout.md, /openapi.json): ``POST /orders``, ``POST /clicks``, ``GET /health``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import re
+import secrets
+import threading
+import time
+import uuid
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..errors import ContentError
+from ..model import Project
+from ..money import as_text
+from ..project import load_project
+from .errors import OrderError, error
+from .openapi import openapi
+from .pricing import PricedOrder, price_order
+from .storage import KeyReused, Storage
+
+log = logging.getLogger("shopforest.hook")
+
+MAX_BODY = 64 * 1024
+MAX_CLICK_BODY = 4 * 1024
+MAX_DEPTH = 8
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+class Catalog:
+    """The loaded project, swapped whole when catalog.yaml or content/ change (checked at most
+    once a second). A failed reload keeps serving the last good catalog."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._signature = self._sign()
+        self.project: Project = load_project(root)
+        self.loaded_at = time.time()
+        self.origins = allowed_origins(self.project)
+
+    def _sign(self) -> tuple[tuple[str, int, int], ...]:
+        files = [self.root / "catalog.yaml", *sorted((self.root / "content").glob("*/shop.yaml"))]
+        out = []
+        for f in files:
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            out.append((str(f), st.st_mtime_ns, st.st_size))
+        return tuple(out)
+
+    def current(self) -> Project:
+        now = time.monotonic()
+        if now - self._checked < 1.0:
+            return self.project
+        with self._lock:
+            self._checked = now
+            signature = self._sign()
+            if signature != self._signature:
+                try:
+                    project = load_project(self.root)
+                except ContentError as exc:
+                    log.error("catalog reload failed, keeping the last good one:\n%s", exc.render())
+                else:
+                    self.project, self.origins, self.loaded_at = project, allowed_origins(project), time.time()
+                    log.info("catalog reloaded: %d products, %d shops", len(project.products), len(project.shops))
+                self._signature = signature
+        return self.project
+
+
+def origin_of(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def allowed_origins(project: Project) -> frozenset[str]:
+    """CORS: only the origins the known shops are published at (SPEC)."""
+    return frozenset(origin_of(s.base_url) for s in project.shops)
+
+
+class RateLimiter:
+    """A token bucket per client address: ``burst`` requests at once, ``rate`` per second after."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, client: str, now: float) -> float:
+        """0 when allowed, else the seconds to wait."""
+        with self._lock:
+            tokens, last = self._buckets.get(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                self._buckets[client] = (tokens - 1, now)
+                return 0.0
+            self._buckets[client] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+def depth(value: Any, limit: int) -> int:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > limit:
+            return level
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+async def read_json(request: Request, limit: int, *, allow_text: bool = False) -> Any:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json" and not (allow_text and kind == "text/plain"):
+        raise error("unsupported_media_type", f"send Content-Type: application/json, not {kind or 'nothing'}")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise error("payload_too_large", f"the body is {declared} bytes; the limit is {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise error("payload_too_large", f"the body is larger than {limit} bytes")
+    try:
+        value = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constants)
+    except RecursionError:
+        raise error("too_deeply_nested") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise error("malformed_json", f"the body is not valid JSON: {exc}") from None
+    if depth(value, MAX_DEPTH) > MAX_DEPTH:
+        raise error("too_deeply_nested", f"the JSON is nested more than {MAX_DEPTH} levels deep")
+    return value
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, separators=(",", ":")).encode()).hexdigest()
+
+
+def new_order_id(now: dt.datetime) -> str:
+    return f"SF{now:%y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def order_record(priced: PricedOrder, order_id: str, now: dt.datetime, key: str) -> dict[str, Any]:
+    """The whole order, as stored and as the ``data`` of the ``order.created`` event."""
+    return {
+        "order_id": order_id,
+        "shop": priced.shop.id,
+        "shop_url": priced.shop.base_url,
+        "created_at": now.isoformat(timespec="seconds"),
+        "currency": priced.currency,
+        "total": as_text(priced.total),
+        "lines": [line.as_json() for line in priced.lines],
+        "customer": priced.customer.model_dump(exclude_none=True),
+        "attribution": priced.attribution.model_dump(exclude_none=True) if priced.attribution else None,
+        "idempotency_key": key,
+    }
+
+
+def create_app(root: Path, storage: Storage, *, rate: float = 2.0, burst: int = 60, catalog: Catalog | None = None) -> Starlette:
+    catalog = catalog or Catalog(root)
+    limiter = RateLimiter(rate, burst)
+
+    def cors(request: Request, response: Response) -> Response:
+        origin = request.headers.get("origin")
+        if origin and origin in catalog.origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
+            response.headers["Access-Control-Max-Age"] = "600"
+        response.headers["Vary"] = "Origin"
+        return response
+
+    def fail(request: Request, exc: OrderError, headers: dict[str, str] | None = None) -> Response:
+        return cors(request, JSONResponse(exc.body(), status_code=exc.status, headers=headers))
+
+    async def orders(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return cors(request, Response(status_code=204))
+        client = request.client.host if request.client else "unknown"
+        wait = limiter.take(client, time.monotonic())
+        if wait:
+            seconds = max(1, math.ceil(wait))
+            return fail(request, error("rate_limited", f"too many requests; try again in {seconds} s"), {"Retry-After": str(seconds)})
+        try:
+            key = request.headers.get("idempotency-key")
+            if not key:
+                raise error("missing_idempotency_key")
+            if not UUID4.fullmatch(key.strip()):
+                raise error("invalid_idempotency_key")
+            key = key.strip().lower()
+            body = await read_json(request, MAX_BODY)
+            digest = request_hash(body)
+            try:
+                replay = await anyio.to_thread.run_sync(storage.replay, key, digest)
+            except KeyReused:
+                raise error("idempotency_key_reused") from None
+            if replay is not None:
+                return cors(request, JSONResponse(replay, status_code=201, headers={"Idempotent-Replayed": "true"}))
+            now = dt.datetime.now(tz=dt.UTC)
+            priced = price_order(catalog.current(), body, now)
+            order_id = new_order_id(now)
+            order = order_record(priced, order_id, now, key)
+            event_id = f"evt_{uuid.uuid4().hex}"
+            event = {"type": "order.created", "timestamp": order["created_at"], "data": order}
+            try:
+                response, created = await anyio.to_thread.run_sync(storage.create_order, key, digest, order, event_id, event, time.time())
+            except KeyReused:
+                raise error("idempotency_key_reused") from None
+        except OrderError as exc:
+            return fail(request, exc)
+        if created:
+            phone = hashlib.sha256(priced.customer.phone.encode()).hexdigest()[:10]
+            log.info(
+                "order %s shop=%s total=%s %s lines=%d phone#%s",
+                order_id,
+                priced.shop.id,
+                order["total"],
+                order["currency"],
+                len(priced.lines),
+                phone,
+            )
+        headers = {} if created else {"Idempotent-Replayed": "true"}
+        return cors(request, JSONResponse(response, status_code=201, headers=headers))
+
+    async def clicks(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return cors(request, Response(status_code=204))
+        try:
+            body = await read_json(request, MAX_CLICK_BODY, allow_text=True)
+            if not isinstance(body, dict) or not isinstance(body.get("shop"), str) or not isinstance(body.get("lid"), str):
+                raise error("invalid_click", "a click needs shop and lid")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", body["lid"]):
+                raise error("invalid_click", "lid must be 1-32 letters, digits, '_' or '-'")
+            if catalog.current().shop(body["shop"]) is None:
+                raise error("unknown_shop", f"there is no shop {body['shop']!r}")
+            channel, campaign, path, landed_at = (
+                str(body[k])[:200] if isinstance(body.get(k), str) else None for k in ("channel", "campaign", "path", "landed_at")
+            )
+            await anyio.to_thread.run_sync(partial(storage.add_click, body["shop"], body["lid"], channel, campaign, path, landed_at))
+        except OrderError as exc:
+            return fail(request, exc)
+        return cors(request, Response(status_code=204))
+
+    async def health(request: Request) -> Response:
+        count = await anyio.to_thread.run_sync(storage.count_orders)
+        project = catalog.current()
+        return JSONResponse({"status": "ok", "orders": count, "shops": len(project.shops), "products": len(project.products)})
+
+    async def spec(request: Request) -> Response:
+        return JSONResponse(openapi())
+
+    return Starlette(
+        routes=[
+            Route("/orders", orders, methods=["POST", "OPTIONS"]),
+            Route("/clicks", clicks, methods=["POST", "OPTIONS"]),
+            Route("/health", health, methods=["GET"]),
+            Route("/openapi.json", spec, methods=["GET"]),
+        ]
+    )

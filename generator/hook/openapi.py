@@ -1,0 +1,94 @@
+"""The hook's OpenAPI document, built from the same models and error codes the hook uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import CODES
+from .pricing import CustomerIn, LineIn, OrderIn
+
+
+def _error_response(codes: list[str]) -> dict[str, Any]:
+    return {
+        "description": "; ".join(f"`{c}`: {CODES[c][1]}" for c in codes),
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def openapi() -> dict[str, Any]:
+    by_status: dict[int, list[str]] = {}
+    for code, (status, _) in CODES.items():
+        if code != "invalid_click":
+            by_status.setdefault(status, []).append(code)
+    order_responses: dict[str, Any] = {
+        "201": {
+            "description": "Order accepted and stored durably. Replays of the same key and body answer the same with `Idempotent-Replayed: true`.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderCreated"}}},
+        }
+    }
+    for status, codes in sorted(by_status.items()):
+        order_responses[str(status)] = _error_response(codes)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Shopforest checkout hook", "version": "1"},
+        "paths": {
+            "/orders": {
+                "post": {
+                    "summary": "Place an order",
+                    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string", "format": "uuid"}}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}},
+                    "responses": order_responses,
+                }
+            },
+            "/clicks": {
+                "post": {
+                    "summary": "A share-link landing (navigator.sendBeacon; text/plain or application/json)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {ct: {"schema": {"$ref": "#/components/schemas/Click"}} for ct in ("application/json", "text/plain")},
+                    },
+                    "responses": {
+                        "204": {"description": "Recorded"},
+                        **{
+                            str(s): _error_response(c)
+                            for s, c in (
+                                (404, ["unknown_shop"]),
+                                (413, ["payload_too_large"]),
+                                (415, ["unsupported_media_type"]),
+                                (422, ["invalid_click"]),
+                            )
+                        },
+                    },
+                }
+            },
+            "/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok, with counts"}}}},
+        },
+        "components": {
+            "schemas": {
+                "Order": OrderIn.model_json_schema(ref_template="#/components/schemas/{model}")
+                | {
+                    "properties": {
+                        **OrderIn.model_json_schema()["properties"],
+                        "items": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/Line"}},
+                    }
+                },
+                "Line": LineIn.model_json_schema(),
+                "Customer": CustomerIn.model_json_schema(),
+                "OrderCreated": {
+                    "type": "object",
+                    "required": ["order_id", "total", "currency"],
+                    "properties": {"order_id": {"type": "string"}, "total": {"type": "string", "example": "89.00"}, "currency": {"type": "string"}},
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "message"],
+                    "properties": {"error": {"type": "string", "enum": sorted(CODES)}, "message": {"type": "string"}},
+                },
+                "Click": {
+                    "type": "object",
+                    "required": ["shop", "lid"],
+                    "properties": {k: {"type": "string"} for k in ("shop", "lid", "channel", "campaign", "path", "landed_at")},
+                },
+            }
+        },
+    }
