@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -219,10 +220,8 @@ def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once
     if once:
         click.echo(f"{forwarder.run_once()} events handled")
         return
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         forwarder.run()
-    except KeyboardInterrupt:
-        pass
 
 
 @main.group()
@@ -241,7 +240,9 @@ def orders_list(project: Path, db: str | None, limit: int) -> None:
 
     storage = open_storage(_db_url(project, db))
     for o in storage.orders(limit):
-        click.echo(f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({o['attempts']} attempts)")
+        click.echo(
+            f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({o['attempts']} attempts)"
+        )
 
 
 @orders.command("show")
@@ -296,6 +297,7 @@ def fulfilment_dev(host: str, port: int, out: Path) -> None:
         raise UsageError(str(exc)) from None
     click.echo(f"fulfilment-dev on http://{host}:{port}/ appending to {out}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
 
 if __name__ == "__main__":
     main()

@@ -94,7 +94,12 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
     lazy_page(
         "",
         "home.html",
-        digest(chrome, [pick_key(p) for p in shop.picks], [(c.id, c.description, [p.product.sku for p in c.picks]) for c in shop.collections], shop.posts[:3]),
+        digest(
+            chrome,
+            [pick_key(p) for p in shop.picks],
+            [(c.id, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
+            shop.posts[:3],
+        ),
         home,
     )
 
@@ -115,7 +120,9 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
         inputs = digest(chrome, c.id, c.title, c.description, [pick_key(p) for p in c.picks])
         lazy_page(collection_path(c.id), "collection.html", inputs, partial(collection_page, c))
 
-    lazy_page("posts/", "posts.html", digest(chrome, shop.posts), lambda: views.page("posts/", "posts", t["posts"], t["posts"], assets, posts=summaries()))
+    lazy_page(
+        "posts/", "posts.html", digest(chrome, shop.posts), lambda: views.page("posts/", "posts", t["posts"], t["posts"], assets, posts=summaries())
+    )
 
     def post_page(post: Post) -> View:
         summary = views.post_summary(post)

@@ -88,9 +88,7 @@ class _Loader:
             p = PlatformIn(name="?")  # keep checking the shops against the defaults
         else:
             self.platform_checks(doc, p)
-        platform = Platform(
-            p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days
-        )
+        platform = Platform(p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days)
         categories: dict[str, Category] = {}
         for i, value in enumerate(self.items(doc, data, "categories")):
             c = validate(CategoryIn, doc, self.diags, prefix=("categories", i), value=value)
@@ -137,9 +135,7 @@ class _Loader:
             if not re.match(r"^https?://", getattr(p, key)):
                 self.add(doc, ("platform", key), f"{key} must be an http:// or https:// URL")
 
-    def product(
-        self, doc: Document, loc: tuple[Any, ...], prod: ProductIn, categories: dict[str, Category]
-    ) -> Product | None:
+    def product(self, doc: Document, loc: tuple[Any, ...], prod: ProductIn, categories: dict[str, Category]) -> Product | None:
         category = categories.get(prod.category)
         if category is None:
             known = ", ".join(sorted(categories)) or "none"
@@ -191,9 +187,7 @@ class _Loader:
         shop_id = folder.name
         rel = f"content/{shop_id}/shop.yaml"
         if not SHOP_ID_RE.fullmatch(shop_id):
-            self.diags.add(
-                rel, 1, 1, f"invalid shop id '{shop_id}': use 2-39 lowercase letters, digits and '-', starting with a letter or digit"
-            )
+            self.diags.add(rel, 1, 1, f"invalid shop id '{shop_id}': use 2-39 lowercase letters, digits and '-', starting with a letter or digit")
             return None
         doc = load_yaml_file(folder / "shop.yaml", rel, self.diags, self.cache)
         if doc is None:
@@ -272,9 +266,7 @@ class _Loader:
             source_dir=folder,
         )
 
-    def posts(
-        self, folder: Path, shop_id: str, products: dict[str, Product], data: ShopIn, picks: dict[str, Pick]
-    ) -> tuple[Post, ...]:
+    def posts(self, folder: Path, shop_id: str, products: dict[str, Product], data: ShopIn, picks: dict[str, Pick]) -> tuple[Post, ...]:
         posts_dir = folder / "posts"
         if not posts_dir.is_dir():
             return ()
@@ -309,9 +301,7 @@ class _Loader:
                     self.diags.add(rel, fm.body_line + offset, 1, problem)
             if meta is None or meta.draft:
                 continue
-            out.append(
-                Post(slug, meta.title, meta.date, meta.summary, tuple(meta.tags), fm.body, rel, fm.body_line)
-            )
+            out.append(Post(slug, meta.title, meta.date, meta.summary, tuple(meta.tags), fm.body, rel, fm.body_line))
         out.sort(key=lambda p: (p.date, p.slug), reverse=True)
         return tuple(out)
 

@@ -23,7 +23,7 @@ CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 def _decimal(value: Any, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-        raise PydanticCustomError("decimal_type", f"{what} must be a number written as text like \"89.00\"")
+        raise PydanticCustomError("decimal_type", f'{what} must be a number written as text like "89.00"')
     try:
         number = Decimal(str(value).strip())
     except ArithmeticError:
@@ -39,9 +39,7 @@ def parse_money(value: Any) -> Decimal:
         raise PydanticCustomError("money_negative", "money must not be negative, got {value}", {"value": str(value)})
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise PydanticCustomError(
-            "money_places", "money must have at most 2 decimal places, got {value}", {"value": str(value)}
-        )
+        raise PydanticCustomError("money_places", "money must have at most 2 decimal places, got {value}", {"value": str(value)})
     return amount.quantize(Decimal("0.01"))
 
 

@@ -79,9 +79,7 @@ class ShopViews:
             "category": {"id": product.category.id, "title": product.category.title},
             "price": as_text(product.price),
             "price_display": self.money(product.price),
-            "list_price_display": self.money(product.list_price)
-            if product.list_price is not None and product.list_price > product.price
-            else None,
+            "list_price_display": self.money(product.list_price) if product.list_price is not None and product.list_price > product.price else None,
             "status": product.status,
             "sold_out": product.sold_out,
             "stock": product.stock,
