@@ -26,6 +26,7 @@ def _fixed_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def copy_project(dest: Path) -> Path:
     """A private copy of the demo project (catalog, content, images, themes) to edit freely."""
+    dest.mkdir(parents=True, exist_ok=True)
     for name in ("catalog.yaml",):
         shutil.copy2(REPO / name, dest / name)
     for name in ("content", "images", "themes"):
