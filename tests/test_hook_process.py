@@ -153,7 +153,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
     calls: list[tuple[dict[str, str], bytes]] = []
     answers: list[tuple[int, dict[str, str]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"]))
         Recorder.calls.append(({k.lower(): v for k, v in self.headers.items()}, body))
         status, headers = Recorder.answers.pop(0) if Recorder.answers else (204, {})
@@ -163,7 +163,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         self.send_header("content-length", "0")
         self.end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
