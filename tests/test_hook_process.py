@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -150,8 +150,8 @@ def test_sigkill_mid_stream_and_receiver_outage_lose_and_duplicate_nothing(proje
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
-    calls: list[tuple[dict[str, str], bytes]] = []
-    answers: list[tuple[int, dict[str, str]]] = []
+    calls: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+    answers: ClassVar[list[tuple[int, dict[str, str]]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"]))
