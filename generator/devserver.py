@@ -148,7 +148,7 @@ class _LogReporter(Reporter):
         self.log(message)
 
 
-def create_app(site: DevSite, hook: Any | None = None) -> Starlette:
+def create_app(site: DevSite, hook: Any | None = None, receiver: Any | None = None) -> Starlette:
     async def events(request: Request) -> StreamingResponse:
         async def stream() -> AsyncIterator[bytes]:
             seen: tuple[int, tuple[str, ...]] | None = None
@@ -192,6 +192,8 @@ def create_app(site: DevSite, hook: Any | None = None) -> Starlette:
     ]
     if hook is not None:
         routes.append(Mount("/hook", app=hook))
+    if receiver is not None:
+        routes.append(Mount("/__fulfilment", app=receiver))
     routes.append(Route("/{path:path}", page))
 
     @contextlib.asynccontextmanager
@@ -202,12 +204,34 @@ def create_app(site: DevSite, hook: Any | None = None) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def run(root: Path, host: str, port: int, *, jobs: int, hook: Any | None = None, log: Callable[[str], None] = print) -> None:
+def checkout_loop(root: Path, origin: str) -> tuple[Any, Any, Any]:
+    """The checkout hook (mounted at /hook) with a local SQLite database, and the development
+    fulfilment receiver (at /__fulfilment) fed by the forwarder, so one command shows the loop:
+    place an order in a shop, see it arrive in var/fulfilment-dev.jsonl."""
+    import base64
+    import os
+    import secrets
+
+    from .hook.app import create_app as create_hook
+    from .hook.devreceiver import create_receiver
+    from .hook.forwarder import Forwarder, RetryPolicy
+    from .hook.storage import Storage
+
+    secret = os.environ.get("SHOPFOREST_WEBHOOK_SECRET") or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    storage = Storage(root / STATE_DIR / "serve-orders.db")
+    receiver = create_receiver(secret, root / "var" / "fulfilment-dev.jsonl")
+    forwarder = Forwarder(storage, f"{origin}/__fulfilment/orders", secret, RetryPolicy(base=1.0))
+    return create_hook(root, storage), receiver, forwarder
+
+
+def run(root: Path, host: str, port: int, *, jobs: int, log: Callable[[str], None] = print) -> None:
     """Build, watch and serve until Ctrl-C."""
     import uvicorn
 
-    site = DevSite(root, f"http://{host}:{port}", log=log, jobs=jobs)
+    origin = f"http://{host}:{port}"
+    site = DevSite(root, origin, log=log, jobs=jobs)
     site.rebuild()
+    hook, receiver, forwarder = checkout_loop(root, origin)
     observer = site.watch()
     log(f"serving {len(list(site.out.iterdir())) if site.out.is_dir() else 0} shops at http://{host}:{port}/ (Ctrl-C to stop)")
 
@@ -216,12 +240,15 @@ def run(root: Path, host: str, port: int, *, jobs: int, hook: Any | None = None,
             site.stop()  # end the event streams first, or shutdown waits for them
             super().handle_exit(sig, frame)
 
-    config = uvicorn.Config(create_app(site, hook), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(create_app(site, hook, receiver), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    forwarder.start()
+    log(f"checkout hook at {origin}/hook/; orders arrive in var/fulfilment-dev.jsonl")
     try:
         Server(config).run()
     except KeyboardInterrupt:
         pass  # Ctrl-C is how one stops a dev server: not an error
     finally:
+        forwarder.stop()
         site.stop()
         observer.stop()
         observer.join(timeout=5)

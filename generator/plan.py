@@ -134,6 +134,8 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
     for post in shop.posts:
         cards = [pick_key(pick) for pick in shop.picks if "{{<" in post.body and pick.product.sku in post.body]
         lazy_page(post_path(post.slug), "post.html", digest(chrome, post, cards), partial(post_page, post))
+    lazy_page("cart/", "cart.html", chrome, lambda: views.page("cart/", "cart", t["cart"], t["cart"], assets))
+    lazy_page("thanks/", "thanks.html", chrome, lambda: views.page("thanks/", "thanks", t["thanks_title"], t["thanks_title"], assets))
     lazy_page("404.html", "404.html", chrome, lambda: views.page("404.html", "404", t["not_found_title"], t["not_found_text"], assets))
 
     updated = max((p.date for p in shop.posts), default=now.date())

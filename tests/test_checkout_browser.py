@@ -1,0 +1,127 @@
+"""A customer's checkout in Debian's Chromium at phone width, against `shopforest serve` (the
+built demo, the real hook on the same origin and the development fulfilment receiver)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_devserver import Server
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def server(project: Path) -> Iterator[Server]:
+    s = Server(project)
+    yield s
+    s.stop()
+    if s.proc.stdout is not None:
+        s.proc.stdout.close()
+
+
+def arrived(project: Path) -> list[dict[str, Any]]:
+    path = project / "var" / "fulfilment-dev.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line)["event"]["data"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def wait_for_order(project: Path, order_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for order in arrived(project):
+            if order["order_id"] == order_id:
+                return order
+        time.sleep(0.2)
+    raise AssertionError(f"{order_id} never reached fulfilment")
+
+
+def fill_details(page: Any) -> None:
+    page.get_by_label("收货人").fill("王女士")
+    page.get_by_label("手机号").fill("13800000000")
+    page.get_by_label("收货地址").fill("上海市徐汇区某路 1 号")
+
+
+def test_add_change_quantity_check_out_and_the_order_arrives(browser: Any, server: Server, project: Path) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{server.url}/xiaomei/p/BB-1001/")
+    page.get_by_label("规格").select_option("500g")
+    page.get_by_label("数量").fill("2")
+    page.get_by_role("button", name="加入购物车").click()
+    page.get_by_role("link", name="去结算").click()
+    page.wait_for_url(re.compile(r"/xiaomei/cart/$"))
+    page.get_by_label("数量 有机婴儿米粉 250g · 500 g").fill("3")
+    page.get_by_label("数量 有机婴儿米粉 250g · 500 g").dispatch_event("change")
+    assert page.locator("#cart-total").inner_text() == "¥477.00"
+    page.get_by_role("button", name="提交订单").click()
+    page.get_by_text("请检查标红的信息。").wait_for()  # nothing filled in: field errors, no order
+    assert page.locator("#c-name").get_attribute("aria-invalid") == "true"
+    fill_details(page)
+    page.get_by_role("button", name="提交订单").click()
+    page.wait_for_url(re.compile(r"/xiaomei/thanks/\?order="))
+    order_id = page.locator("#order-number").inner_text()
+    assert re.fullmatch(r"SF\d{6}-[0-9A-F]{8}", order_id)
+    order = wait_for_order(project, order_id)
+    assert order["shop"] == "xiaomei" and order["total"] == "477.00"
+    assert [(line["sku"], line["variant"], line["qty"]) for line in order["lines"]] == [("BB-1001", "500g", 3)]
+    page.goto(f"{server.url}/xiaomei/cart/")
+    page.get_by_text("购物车是空的。").wait_for()  # the cart was cleared
+    context.close()
+
+
+def test_sold_out_cannot_be_added(browser: Any, server: Server) -> None:
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{server.url}/xiaomei/p/BB-1008/")
+    assert page.get_by_role("button", name="已售罄").is_disabled()
+    page.close()
+
+
+def test_price_changed_after_build_must_be_confirmed(browser: Any, server: Server, project: Path) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{server.url}/xiaomei/p/BB-1003/")
+    page.get_by_role("button", name="加入购物车").click()
+    # the platform raises the price after the customer's page was built; her cart page is stale
+    catalog = project / "catalog.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace('price: "39.90"', 'price: "45.00"', 1), encoding="utf-8")
+    time.sleep(1.2)
+    page.route("**/products.json", lambda route: route.abort())
+    page.goto(f"{server.url}/xiaomei/cart/")
+    assert page.locator("#cart-total").inner_text() == "¥39.90"
+    fill_details(page)
+    page.get_by_role("button", name="提交订单").click()
+    page.get_by_text("有商品价格变了").wait_for()
+    assert page.locator("#cart-total").inner_text() == "¥45.00"
+    page.get_by_role("button", name="提交订单").click()  # she confirms the new price
+    page.wait_for_url(re.compile(r"/thanks/\?order="))
+    order = wait_for_order(project, page.locator("#order-number").inner_text())
+    assert order["total"] == "45.00"
+    context.close()
+
+
+def test_hook_down_shows_a_clear_message_and_the_retry_makes_one_order(browser: Any, server: Server, project: Path) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{server.url}/xiaomei/p/BB-1004/")
+    page.get_by_role("button", name="加入购物车").click()
+    page.goto(f"{server.url}/xiaomei/cart/")
+    fill_details(page)
+    page.route("**/hook/orders", lambda route: route.abort("connectionrefused"))
+    page.get_by_role("button", name="提交订单").click()
+    page.get_by_text("网络不太好，订单还没提交").wait_for()
+    key = json.loads(page.evaluate("localStorage.getItem('shopforest:xiaomei:pending')"))["key"]
+    page.unroute("**/hook/orders")
+    page.get_by_role("button", name="提交订单").click()
+    page.wait_for_url(re.compile(r"/thanks/\?order="))
+    order = wait_for_order(project, page.locator("#order-number").inner_text())
+    assert order["idempotency_key"] == key  # the retry reused the attempt's key
+    assert sum(1 for o in arrived(project) if o["idempotency_key"] == key) == 1
+    context.close()
