@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
+import io
 import json
 import logging
 import os
@@ -17,7 +19,7 @@ import click
 from . import __version__
 from .builder import build as run_build
 from .builder import check as run_check
-from .builder import default_jobs, parse_shard
+from .builder import check_shop_arg, default_jobs, parse_shard
 from .errors import ContentError, TemplateError, UsageError
 from .reporter import BuildStats, Reporter
 from .scaffold import new_shop
@@ -140,6 +142,68 @@ def new(project: Path, shop_id: str) -> None:
     folder = new_shop(project, shop_id, today=dt.date.today())
     shown = folder.relative_to(project) if folder.is_relative_to(project) else folder
     click.echo(f"created {shown}/ — edit shop.yaml, then run: shopforest build --shop {shop_id}")
+
+
+@main.command()
+@project_option
+@click.argument("shop_id")
+@click.option("--channel", "channels", multiple=True, metavar="C", help="Only this channel (repeatable) [default: the shop's channels].")
+@click.option("--campaign", "campaigns", multiple=True, metavar="K", help="Only this campaign (repeatable) [default: the shop's campaigns].")
+@click.option("--sku", "skus", multiple=True, metavar="SKU", help="Only this pick (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write a print-ready QR code per short link here.")
+@click.option("--qr-format", type=click.Choice(["svg", "png"]), default="svg", show_default=True)
+@fail_on_user_errors
+def links(
+    project: Path,
+    shop_id: str,
+    channels: tuple[str, ...],
+    campaigns: tuple[str, ...],
+    skus: tuple[str, ...],
+    fmt: str,
+    qr_dir: Path | None,
+    qr_format: str,
+) -> None:
+    """List every published pick's long and short share link (and write QR codes)."""
+    from .links import shop_links
+    from .project import load_project
+
+    check_shop_arg(shop_id)
+    loaded = load_project(project, only=shop_id)
+    shop = loaded.shop(shop_id)
+    if shop is None:
+        raise UsageError(f"no shop '{shop_id}' in content/")
+    for channel in channels:
+        if channel not in shop.channels:
+            raise UsageError(f"unknown channel '{channel}' for {shop_id} (declared: {', '.join(shop.channels)})")
+    for campaign in campaigns:
+        if campaign not in shop.campaigns:
+            raise UsageError(f"unknown campaign '{campaign}' for {shop_id} (declared: {', '.join(shop.campaigns) or 'none'})")
+    for sku in skus:
+        if shop.pick(sku) is None:
+            raise UsageError(f"'{sku}' is not a published pick of {shop_id}")
+    rows = shop_links(shop, channels=channels or None, campaigns=campaigns or None)
+    rows = [r for r in rows if not skus or r.sku in skus]
+    if fmt == "json":
+        click.echo(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["sku", "title", "channel", "campaign", "code", "short", "long"])
+        for r in rows:
+            writer.writerow([r.sku, r.title, r.channel, r.campaign or "", r.code, r.short, r.long])
+        click.echo(out.getvalue(), nl=False)
+    else:
+        for r in rows:
+            click.echo(f"{r.sku:<10} {r.channel:<8} {(r.campaign or '-'):<10} {r.short}  {r.long}")
+    if qr_dir is not None:
+        import segno
+
+        qr_dir.mkdir(parents=True, exist_ok=True)
+        for r in rows:
+            name = "-".join(part for part in (r.sku, r.channel, r.campaign) if part)
+            segno.make(r.short, error="m").save(str(qr_dir / f"{name}.{qr_format}"), scale=10, border=4)
+        click.echo(f"wrote {len(rows)} QR codes to {qr_dir}", err=True)
 
 
 # The checkout hook (SPEC "Checkout hook"; docs/checkout.md) ------------------------------------

@@ -61,6 +61,15 @@ _ZH = {
     "msg_sending": "正在提交…",
     "msg_invalid": "请检查标红的信息。",
     "continue_shopping": "继续逛逛",
+    "share": "分享给朋友",
+    "share_link": "分享链接",
+    "copy_link": "复制链接",
+    "copied": "已复制，去群里粘贴吧",
+    "share_native": "分享",
+    "poster": "生成分享海报",
+    "poster_hint": "长按或截图保存海报",
+    "scan": "扫码购买",
+    "redirecting": "正在打开…",
 }
 
 _EN = {
@@ -118,6 +127,15 @@ _EN = {
     "msg_sending": "Sending…",
     "msg_invalid": "Please check the fields marked in red.",
     "continue_shopping": "Keep shopping",
+    "share": "Share with friends",
+    "share_link": "Share link",
+    "copy_link": "Copy link",
+    "copied": "Copied — paste it in your group",
+    "share_native": "Share",
+    "poster": "Make a share poster",
+    "poster_hint": "Take a screenshot to save the poster",
+    "scan": "Scan to shop",
+    "redirecting": "Opening…",
 }
 
 CATALOGS = {"zh": _ZH, "en": _EN}

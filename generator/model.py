@@ -115,6 +115,8 @@ class Shop:
     collections: tuple[Collection, ...]
     posts: tuple[Post, ...]  # newest first
     source_dir: Path
+    channels: tuple[str, ...] = ("wechat", "moments", "link")  # where the owner shares links
+    campaigns: tuple[str, ...] = ()  # her campaigns; none means links without one
 
     def pick(self, sku: str) -> Pick | None:
         for p in self.picks:

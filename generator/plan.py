@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import markup
+from . import links, markup
 from .model import Collection, Pick, Post, Product, Project, Shop
 from .theme import Theme
 from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, post_path, product_path
@@ -65,7 +65,7 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
     # What the chrome of every page shows: the shop, its collections list, the theme's assets.
     chrome = digest(
         project.platform,
-        (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.locale, shop.base_url, shop.contact),
+        (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.locale, shop.base_url, shop.contact, shop.channels, shop.campaigns),
         [(c.id, c.title) for c in shop.collections],
         bool(shop.posts),
         sorted(assets.items()),
@@ -107,7 +107,9 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
         offer = views.offer(pick)
         path = product_path(offer["sku"])
         description = offer["note_text"] or offer["description_text"]
-        return views.page(path, "product", offer["title"], description, assets, p=offer, jsonld=views.product_jsonld(offer))
+        link = links.page_link(shop, pick.product.sku)
+        share = {"short": link.short, "long": link.long, "code": link.code}
+        return views.page(path, "product", offer["title"], description, assets, p=offer, jsonld=views.product_jsonld(offer), share=share)
 
     for pick in shop.picks:
         lazy_page(product_path(pick.product.sku), "product.html", digest(chrome, pick_key(pick)), partial(product_page, pick))
@@ -134,6 +136,8 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
     for post in shop.posts:
         cards = [pick_key(pick) for pick in shop.picks if "{{<" in post.body and pick.product.sku in post.body]
         lazy_page(post_path(post.slug), "post.html", digest(chrome, post, cards), partial(post_page, post))
+    lazy_page("s/", "s.html", chrome, lambda: views.page("s/", "s", shop.title, shop.title, assets))
+    out.append(Output("s/codes.json", data=partial(links.codes_json, shop), inputs=digest(chrome, [p.product.sku for p in shop.picks])))
     lazy_page("cart/", "cart.html", chrome, lambda: views.page("cart/", "cart", t["cart"], t["cart"], assets))
     lazy_page("thanks/", "thanks.html", chrome, lambda: views.page("thanks/", "thanks", t["thanks_title"], t["thanks_title"], assets))
     lazy_page("404.html", "404.html", chrome, lambda: views.page("404.html", "404", t["not_found_title"], t["not_found_text"], assets))

@@ -264,6 +264,8 @@ class _Loader:
             collections=tuple(collections),
             posts=posts,
             source_dir=folder,
+            channels=tuple(dict.fromkeys(data.channels)),
+            campaigns=tuple(dict.fromkeys(data.campaigns)),
         )
 
     def posts(self, folder: Path, shop_id: str, products: dict[str, Product], data: ShopIn, picks: dict[str, Pick]) -> tuple[Post, ...]:

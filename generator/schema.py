@@ -19,6 +19,7 @@ SHOP_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}$")
 VARIANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # share-link channels and campaigns
 
 
 def _decimal(value: Any, what: str) -> Decimal:
@@ -79,6 +80,7 @@ Sku = Annotated[str, _pattern(SKU_RE, "SKU", "use letters, digits, '.', '_' or '
 VariantId = Annotated[str, _pattern(VARIANT_RE, "variant id", "use letters, digits, '.', '_' or '-', at most 32")]
 Slug = Annotated[str, _pattern(SLUG_RE, "id", "use lowercase letters, digits and '-', at most 39, starting with a letter or digit")]
 Date = Annotated[dt.date, BeforeValidator(parse_date)]
+LinkTag = Annotated[str, _pattern(TAG_RE, "channel or campaign", "use 1-32 lowercase letters, digits, '_' or '-'")]
 Status = Literal["active", "sold_out", "discontinued", "recalled"]
 
 
@@ -160,6 +162,8 @@ class ShopIn(Strict):
     contact: dict[str, str] = {}
     picks: list[Annotated[PickIn, BeforeValidator(_pick_short_form)]] = []
     collections: list[CollectionIn] = []
+    channels: list[LinkTag] = ["wechat", "moments", "link"]
+    campaigns: list[LinkTag] = []
 
 
 class PostMetaIn(Strict):

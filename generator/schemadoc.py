@@ -44,6 +44,8 @@ NOTES: dict[str, str] = {
     "ShopIn.base_url": "absolute URL the shop is published at; else `platform.shop_url`",
     "ShopIn.contact": "name → handle, shown in the footer",
     "ShopIn.picks": "`- SKU` or a mapping (below), in display order",
+    "ShopIn.channels": "where she shares links (docs/share-links.md); each gets its own link code",
+    "ShopIn.campaigns": "her campaigns; none means links without one",
     "PickIn.note": "the owner's own words, Markdown",
     "PickIn.featured": "shown first on the home page",
     "CollectionIn.id": "`^[a-z0-9][a-z0-9-]{0,38}$`; the page is `/c/<id>/`",

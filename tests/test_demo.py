@@ -84,3 +84,9 @@ def test_no_page_loads_anything_from_another_site(demo_site: Path) -> None:
                 src = el.attrs.get("src") or el.attrs.get("href") or ""
                 assert not src.startswith(("http:", "https:", "//")), f"{file}: {el.tag} {src}"
             assert not (el.tag == "script" and "src" not in el.attrs and el.attrs.get("type") != "application/ld+json"), file
+
+
+def test_no_page_prints_a_python_object(demo_site: Path) -> None:
+    for file in demo_site.rglob("*.html"):
+        text = file.read_text(encoding="utf-8")
+        assert "built-in method" not in text and "<function " not in text and "&lt;function " not in text, file

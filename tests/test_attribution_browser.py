@@ -1,0 +1,125 @@
+"""Share links and attribution in Debian's Chromium, the way a customer arrives from a chat
+group: the short link lands on the product with the right attribution and one beacon."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from generator.links import link_code
+
+PHONE = {"width": 390, "height": 844}
+CLICKS = "http://127.0.0.1:8787/clicks"  # the demo's checkout hook; intercepted here
+KEY = "shopforest:xiaomei:attribution"
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
+    context = browser.new_context(viewport=PHONE)
+    beacons: list[dict[str, Any]] = []
+
+    def record(route: Any) -> None:
+        beacons.append({"body": json.loads(route.request.post_data), "type": route.request.headers.get("content-type", "")})
+        route.fulfill(status=204)
+
+    context.route(CLICKS, record)
+    yield context, beacons
+    context.close()
+
+
+def attribution(page: Any) -> Any:
+    return page.evaluate(f"JSON.parse(localStorage.getItem('{KEY}'))")
+
+
+def wait_beacons(page: Any, beacons: list[dict[str, Any]], n: int) -> None:
+    for _ in range(50):
+        if len(beacons) >= n:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"expected {n} beacons, got {beacons}")
+
+
+def test_short_link_records_attribution_sends_one_beacon_and_lands_on_the_product(phone: Any, static_server: str) -> None:
+    context, beacons = phone
+    page = context.new_page()
+    code = link_code("xiaomei", "BB-1001", "wechat", None)
+    page.goto(f"{static_server}/xiaomei/s/?c={code}&from=singlemessage&isappinstalled=0")
+    page.wait_for_url(re.compile(rf"/xiaomei/p/BB-1001/\?lid={code}&utm_source=wechat&utm_medium=share$"))
+    a = attribution(page)
+    assert (a["lid"], a["channel"], a["campaign"]) == (code, "wechat", None)
+    assert a["first_seen"] == a["last_seen"]
+    assert page.evaluate("Shopforest.attribution().lid") == code
+    wait_beacons(page, beacons, 1)
+    assert beacons[0]["body"] == {
+        "shop": "xiaomei",
+        "lid": code,
+        "channel": "wechat",
+        "campaign": None,
+        "path": "/xiaomei/p/BB-1001/",
+        "landed_at": a["landed_at"],
+    }
+    assert beacons[0]["type"].startswith("text/plain")
+
+    # a later landing with another code of the same shop replaces it: last click wins
+    other = link_code("xiaomei", "BB-1007", "moments", None)
+    page.goto(f"{static_server}/xiaomei/s/?c={other}")
+    page.wait_for_url(re.compile(r"/xiaomei/p/BB-1007/"))
+    assert (attribution(page)["lid"], attribution(page)["channel"]) == (other, "moments")
+    wait_beacons(page, beacons, 2)
+    assert len(beacons) == 2
+
+
+def test_expired_attribution_is_dropped(phone: Any, static_server: str) -> None:
+    context, _ = phone
+    page = context.new_page()
+    code = link_code("xiaomei", "BB-1002", "link", None)
+    page.goto(f"{static_server}/xiaomei/p/BB-1002/?lid={code}&utm_source=link&utm_medium=share")
+    assert attribution(page)["lid"] == code
+    page.evaluate(f"""() => {{
+        const a = JSON.parse(localStorage.getItem('{KEY}'));
+        a.last_seen = new Date(Date.now() - 31 * 86400000).toISOString();
+        localStorage.setItem('{KEY}', JSON.stringify(a));
+    }}""")
+    page.goto(f"{static_server}/xiaomei/")
+    assert page.evaluate("Shopforest.attribution()") is None
+    assert attribution(page) is None
+
+
+def test_unknown_or_missing_code_lands_on_the_shop_home(phone: Any, static_server: str) -> None:
+    context, beacons = phone
+    page = context.new_page()
+    for query in ("?c=NOPE-nope-1", "?c=", "?from=timeline", "?c=%3Cscript%3E"):
+        page.goto(f"{static_server}/xiaomei/s/{query}")
+        page.wait_for_url(re.compile(r"/xiaomei/$"))
+    assert attribution(page) is None and beacons == []
+
+
+def test_attribution_is_per_shop(phone: Any, static_server: str) -> None:
+    context, _ = phone
+    page = context.new_page()
+    code = link_code("xiaomei", "BB-1001", "wechat", None)
+    page.goto(f"{static_server}/xiaomei/s/?c={code}")
+    page.wait_for_url(re.compile(r"/p/BB-1001/"))
+    page.goto(f"{static_server}/chef-lin/")
+    assert page.evaluate("Shopforest.attribution()") is None
+
+
+def test_share_section_poster_qr_scans_to_the_short_link(phone: Any, static_server: str) -> None:
+    context, _ = phone
+    page = context.new_page()
+    page.goto(f"{static_server}/xiaomei/p/BB-1001/")
+    short = page.locator("#share-link").input_value()
+    assert short == f"http://127.0.0.1:8000/xiaomei/s/?c={link_code('xiaomei', 'BB-1001', 'link', None)}"
+    page.get_by_role("button", name="生成分享海报").click()
+    qr = page.locator(".poster-qr svg")
+    qr.wait_for()
+    image = Image.open(io.BytesIO(qr.screenshot()))
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [short]
+    assert page.locator("#poster figcaption").inner_text().startswith("有机婴儿米粉 250g")
