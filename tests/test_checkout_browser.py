@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
+from generator.links import link_code
+
 from .test_devserver import Server
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
@@ -49,10 +52,14 @@ def fill_details(page: Any) -> None:
     page.get_by_label("收货地址").fill("上海市徐汇区某路 1 号")
 
 
-def test_add_change_quantity_check_out_and_the_order_arrives(browser: Any, server: Server, project: Path) -> None:
-    context = browser.new_context(viewport=PHONE)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_from_share_link_to_fulfilment(browser: Any, server: Server, project: Path, viewport: dict[str, int]) -> None:
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
-    page.goto(f"{server.url}/xiaomei/p/BB-1001/")
+    code = link_code("xiaomei", "BB-1001", "wechat", None)
+    page.goto(f"{server.url}/xiaomei/s/?c={code}&from=singlemessage&isappinstalled=0")
+    page.wait_for_url(re.compile(r"/xiaomei/p/BB-1001/\?lid="))
+    assert page.evaluate("Shopforest.attribution().lid") == code
     page.get_by_label("规格").select_option("500g")
     page.get_by_label("数量").fill("2")
     page.get_by_role("button", name="加入购物车").click()
@@ -72,6 +79,7 @@ def test_add_change_quantity_check_out_and_the_order_arrives(browser: Any, serve
     order = wait_for_order(project, order_id)
     assert order["shop"] == "xiaomei" and order["total"] == "477.00"
     assert [(line["sku"], line["variant"], line["qty"]) for line in order["lines"]] == [("BB-1001", "500g", 3)]
+    assert order["attribution"]["lid"] == code and order["attribution"]["channel"] == "wechat"
     page.goto(f"{server.url}/xiaomei/cart/")
     page.get_by_text("购物车是空的。").wait_for()  # the cart was cleared
     context.close()
@@ -124,4 +132,41 @@ def test_hook_down_shows_a_clear_message_and_the_retry_makes_one_order(browser: 
     order = wait_for_order(project, page.locator("#order-number").inner_text())
     assert order["idempotency_key"] == key  # the retry reused the attempt's key
     assert sum(1 for o in arrived(project) if o["idempotency_key"] == key) == 1
+    context.close()
+
+
+def tab_to(page: Any, selector: str) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user would."""
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_only_checkout(browser: Any, server: Server, project: Path) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{server.url}/xiaomei/p/BB-1004/")
+    tab_to(page, "#qty")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2")
+    tab_to(page, "#buy button[type=submit]")
+    page.keyboard.press("Enter")
+    page.get_by_text("已加入购物车").wait_for()
+    tab_to(page, ".buy-status a")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/cart/$"))
+    page.locator(".cart-line").wait_for()
+    tab_to(page, "#c-name")
+    page.keyboard.type("王女士")
+    page.keyboard.press("Tab")
+    page.keyboard.type("13800000000")
+    page.keyboard.press("Tab")
+    page.keyboard.type("上海市徐汇区某路 1 号")
+    tab_to(page, "#checkout button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/thanks/\?order="))
+    order = wait_for_order(project, page.locator("#order-number").inner_text())
+    assert [(line["sku"], line["qty"]) for line in order["lines"]] == [("BB-1004", 2)]
     context.close()
