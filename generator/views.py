@@ -21,7 +21,6 @@ View = dict[str, Any]
 
 CATALOG_MEDIA = "media/catalog/"
 OWNER_MEDIA = "media/owner/"
-PLACEHOLDER_IMAGE = "assets-placeholder"
 
 
 def product_path(sku: str) -> str:

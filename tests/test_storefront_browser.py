@@ -18,7 +18,7 @@ BUDGET = 60 * 1024  # compressed HTML + CSS + JS + fonts of one page, images exc
 
 PAGES = {
     "xiaomei": ["", "p/BB-1001/", "p/BB-1008/", "c/first-food/", "posts/", "posts/2026-09-first-food/", "cart/", "thanks/", "404.html"],
-    "chef-lin": ["", "p/HM-4001/", "c/pantry/", "posts/2026-10-braised-pork/", "404.html"],
+    "chef-lin": ["", "p/HM-4001/", "c/pantry/", "posts/", "posts/2026-10-braised-pork/", "cart/", "thanks/", "404.html"],
     "glow-with-amy": ["", "p/BT-3002/", "c/sensitive-skin/", "posts/", "posts/2026-11-retinal-101/", "cart/", "thanks/", "404.html"],
 }
 CASES = [(shop, path) for shop, paths in PAGES.items() for path in paths]
