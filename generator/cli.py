@@ -341,6 +341,73 @@ def orders_retry(project: Path, db: str | None, order_id: str) -> None:
     click.echo(f"{storage.requeue(order_id, time.time())} events queued")
 
 
+def _print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        out = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        click.echo(out.getvalue(), nl=False)
+    else:
+        if not rows:
+            click.echo("no data")
+            return
+        widths = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in rows[0]}
+        click.echo("  ".join(k.ljust(w) for k, w in widths.items()))
+        for r in rows:
+            click.echo("  ".join(str(r[k]).ljust(w) for k, w in widths.items()))
+
+
+@main.group()
+def report() -> None:
+    """Owners' reports: earnings and share-link performance (no customer data)."""
+
+
+@report.command("earnings")
+@project_option
+@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--shop", "shop", metavar="ID")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or after this day.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or before this day.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@fail_on_user_errors
+def report_earnings(project: Path, db: str | None, shop: str | None, since: Any, until: Any, fmt: str) -> None:
+    """Per shop: orders, revenue, commission pending / locked / reversed / payable."""
+    from .hook.storage import open_storage
+    from .project import load_project
+    from .reports import earnings
+
+    refund_days = load_project(project, only="\0none").platform.refund_days
+    storage = open_storage(_db_url(project, db))
+    rows = earnings(
+        storage,
+        shop=shop,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        refund_days=refund_days,
+        now=dt.datetime.now(tz=dt.UTC),
+    )
+    _print_rows([r.row() for r in rows], fmt)
+
+
+@report.command("links")
+@project_option
+@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--shop", "shop", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@fail_on_user_errors
+def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
+    """Clicks, orders, conversion and revenue per link code, channel and campaign."""
+    from .hook.storage import open_storage
+    from .reports import links as link_report
+
+    storage = open_storage(_db_url(project, db))
+    _print_rows([r.row() for r in link_report(storage, shop=shop)], fmt)
+
+
 @main.command("fulfilment-dev")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8788, show_default=True)

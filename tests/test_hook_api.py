@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 
 from generator.hook.app import create_app
 from generator.hook.errors import CODES
+from generator.hook.openapi import FULFILMENT_ONLY
 from generator.hook.storage import Storage
 
 SHOP_ORIGIN = "http://127.0.0.1:8000"
@@ -245,10 +246,10 @@ def test_health_and_openapi_describe_what_the_hook_does(client: TestClient) -> N
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["shops"] == 3
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/orders", "/clicks", "/health"}
+    assert set(spec["paths"]) == {"/orders", "/clicks", "/fulfilment/events", "/health"}
     assert set(spec["components"]["schemas"]["Error"]["properties"]["error"]["enum"]) == set(CODES)
     documented = {int(s) for s in spec["paths"]["/orders"]["post"]["responses"]}
-    assert {status for code, (status, _) in CODES.items() if code != "invalid_click"} <= documented
+    assert {status for code, (status, _) in CODES.items() if code not in FULFILMENT_ONLY} <= documented
 
 
 def test_catalog_change_reaches_checkout_without_a_restart(client: TestClient, project: Path) -> None:

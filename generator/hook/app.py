@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 import secrets
 import threading
@@ -31,10 +32,11 @@ from ..errors import ContentError
 from ..model import Project
 from ..money import as_text
 from ..project import load_project
+from . import ledger, webhooks
 from .errors import OrderError, error
 from .openapi import openapi
 from .pricing import PricedOrder, price_order
-from .storage import KeyReused, Storage
+from .storage import DuplicateEvent, KeyReused, Storage, UnknownOrder
 
 log = logging.getLogger("shopforest.hook")
 
@@ -183,8 +185,25 @@ def order_record(priced: PricedOrder, order_id: str, now: dt.datetime, key: str)
     }
 
 
-def create_app(root: Path, storage: Storage, *, rate: float = 2.0, burst: int = 60, catalog: Catalog | None = None) -> Starlette:
+EVENT_TYPES = ("order.paid", "order.shipped", "order.refunded", "order.cancelled")
+
+
+def owner_phones(project: Project, shop_id: str) -> tuple[str, ...]:
+    shop = project.shop(shop_id)
+    return tuple(v for k, v in shop.contact if k == "phone") if shop else ()
+
+
+def create_app(
+    root: Path,
+    storage: Storage,
+    *,
+    rate: float = 2.0,
+    burst: int = 60,
+    catalog: Catalog | None = None,
+    fulfilment_secret: str | None = None,
+) -> Starlette:
     catalog = catalog or Catalog(root)
+    secret = fulfilment_secret or os.environ.get("SHOPFOREST_FULFILMENT_SECRET") or os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
     limiter = RateLimiter(rate, burst)
 
     def cors(request: Request, response: Response) -> Response:
@@ -229,8 +248,11 @@ def create_app(root: Path, storage: Storage, *, rate: float = 2.0, burst: int = 
             order = order_record(priced, order_id, now, key)
             event_id = f"evt_{uuid.uuid4().hex}"
             event = {"type": "order.created", "timestamp": order["created_at"], "data": order}
+            entries = ledger.accruals(order, owner_phones(catalog.current(), order["shop"]))
             try:
-                response, created = await anyio.to_thread.run_sync(storage.create_order, key, digest, order, event_id, event, time.time())
+                response, created = await anyio.to_thread.run_sync(
+                    partial(storage.create_order, key, digest, order, event_id, event, time.time(), entries)
+                )
             except KeyReused:
                 raise error("idempotency_key_reused") from None
         except OrderError as exc:
@@ -268,6 +290,44 @@ def create_app(root: Path, storage: Storage, *, rate: float = 2.0, burst: int = 
             return fail(request, exc)
         return cors(request, Response(status_code=204))
 
+    async def fulfilment_events(request: Request) -> Response:
+        """Signed status events from fulfilment (Standard Webhooks), applied exactly once."""
+        body = await request.body()
+        try:
+            if len(body) > MAX_BODY:
+                raise error("payload_too_large")
+            if not secret:
+                raise error("bad_signature", "no fulfilment secret is configured on this hook")
+            msg_id = request.headers.get("webhook-id", "")
+            try:
+                webhooks.verify(secret, msg_id, request.headers.get("webhook-timestamp", ""), request.headers.get("webhook-signature", ""), body)
+            except webhooks.SignatureError as exc:
+                if "timestamp" in str(exc):
+                    raise error("stale_timestamp") from None
+                raise error("bad_signature") from None
+            try:
+                event = json.loads(body, parse_float=Decimal)
+            except ValueError:
+                raise error("malformed_json") from None
+            if not isinstance(event, dict) or not isinstance(event.get("data"), dict) or not isinstance(event["data"].get("order_id"), str):
+                raise error("invalid_request", "an event is {type, timestamp, data: {order_id, …}}")
+            if event.get("type") not in EVENT_TYPES:
+                raise error("unknown_event_type", f"unknown event type {event.get('type')!r}; known: {', '.join(EVENT_TYPES)}")
+
+            def compute(order: dict[str, Any], entries: list[ledger.Entry]) -> list[ledger.Entry]:
+                return ledger.reversals(order, entries, event, msg_id)
+
+            try:
+                added = await anyio.to_thread.run_sync(storage.apply_event, msg_id, event, compute, time.time())
+            except DuplicateEvent:
+                raise error("duplicate_event", f"{msg_id} was already applied") from None
+            except UnknownOrder:
+                raise error("unknown_order", f"there is no order {event['data']['order_id']!r}") from None
+        except OrderError as exc:
+            return JSONResponse(exc.body(), status_code=exc.status)
+        log.info("event %s %s applied (%d ledger entries)", event["type"], event["data"]["order_id"], len(added))
+        return JSONResponse({"status": "applied", "entries": len(added)})
+
     async def health(request: Request) -> Response:
         count = await anyio.to_thread.run_sync(storage.count_orders)
         project = catalog.current()
@@ -280,6 +340,7 @@ def create_app(root: Path, storage: Storage, *, rate: float = 2.0, burst: int = 
         routes=[
             Route("/orders", orders, methods=["POST", "OPTIONS"]),
             Route("/clicks", clicks, methods=["POST", "OPTIONS"]),
+            Route("/fulfilment/events", fulfilment_events, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/openapi.json", spec, methods=["GET"]),
         ]

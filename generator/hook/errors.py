@@ -42,6 +42,11 @@ CODES: dict[str, tuple[int, str]] = {
     "price_changed": (409, "a price changed since the customer saw it; confirm the current prices"),
     "rate_limited": (429, "too many requests; retry after the given seconds"),
     "invalid_click": (422, "the click beacon does not have the expected shape"),
+    "bad_signature": (401, "the fulfilment event is not signed with the shared secret"),
+    "stale_timestamp": (401, "the fulfilment event's timestamp is more than five minutes off"),
+    "duplicate_event": (409, "this webhook-id was already applied"),
+    "unknown_order": (404, "the event names an order this hook never took"),
+    "unknown_event_type": (422, "the event type is not one the hook knows"),
 }
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from .errors import CODES
 from .pricing import CustomerIn, LineIn, OrderIn
 
+FULFILMENT_ONLY = {"invalid_click", "bad_signature", "stale_timestamp", "duplicate_event", "unknown_order", "unknown_event_type"}
+
 
 def _error_response(codes: list[str]) -> dict[str, Any]:
     return {
@@ -18,7 +20,7 @@ def _error_response(codes: list[str]) -> dict[str, Any]:
 def openapi() -> dict[str, Any]:
     by_status: dict[int, list[str]] = {}
     for code, (status, _) in CODES.items():
-        if code != "invalid_click":
+        if code not in FULFILMENT_ONLY:
             by_status.setdefault(status, []).append(code)
     order_responses: dict[str, Any] = {
         "201": {
@@ -56,6 +58,26 @@ def openapi() -> dict[str, Any]:
                                 (413, ["payload_too_large"]),
                                 (415, ["unsupported_media_type"]),
                                 (422, ["invalid_click"]),
+                            )
+                        },
+                    },
+                }
+            },
+            "/fulfilment/events": {
+                "post": {
+                    "summary": "A signed status event from fulfilment: order.paid, order.shipped, order.refunded, order.cancelled",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["type", "data"]}}}},
+                    "responses": {
+                        "200": {"description": "Applied, with the number of ledger entries it added"},
+                        **{
+                            str(s): _error_response(c)
+                            for s, c in (
+                                (400, ["malformed_json"]),
+                                (401, ["bad_signature", "stale_timestamp"]),
+                                (404, ["unknown_order"]),
+                                (409, ["duplicate_event"]),
+                                (413, ["payload_too_large"]),
+                                (422, ["invalid_request", "unknown_event_type"]),
                             )
                         },
                     },

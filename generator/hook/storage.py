@@ -11,9 +11,13 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from .ledger import Entry
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -30,6 +34,18 @@ CREATE TABLE IF NOT EXISTS outbox (
     delivered_at REAL
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS order_events (
+    webhook_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, type TEXT NOT NULL, timestamp TEXT NOT NULL,
+    payload TEXT NOT NULL, received_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL, shop TEXT NOT NULL, line INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('accrual', 'reversal')), amount TEXT NOT NULL, reason TEXT NOT NULL,
+    source TEXT NOT NULL, created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_order ON ledger (order_id);
+CREATE TRIGGER IF NOT EXISTS ledger_append_only_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_append_only_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TABLE IF NOT EXISTS clicks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, shop TEXT NOT NULL, lid TEXT NOT NULL, channel TEXT,
     campaign TEXT, path TEXT, landed_at TEXT, received_at REAL NOT NULL
@@ -51,6 +67,14 @@ class Event:
 
 class KeyReused(Exception):
     """The idempotency key belongs to a different request."""
+
+
+class DuplicateEvent(Exception):
+    """This fulfilment event (webhook-id) was already applied."""
+
+
+class UnknownOrder(Exception):
+    """A fulfilment event names an order this hook never took."""
 
 
 class Storage:
@@ -82,7 +106,14 @@ class Storage:
         return dict(json.loads(row[1]))
 
     def create_order(
-        self, key: str, request_hash: str, order: dict[str, Any], event_id: str, event: dict[str, Any], now: float
+        self,
+        key: str,
+        request_hash: str,
+        order: dict[str, Any],
+        event_id: str,
+        event: dict[str, Any],
+        now: float,
+        entries: list[Entry] | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Store the order, its key and its event in one transaction. Returns (response, created).
 
@@ -109,6 +140,7 @@ class Storage:
                     "INSERT INTO outbox (id, order_id, type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (event_id, order["order_id"], event["type"], json.dumps(event, separators=(",", ":")), now, now),
                 )
+                self._insert_entries(entries or [], now)
                 self._conn.execute("COMMIT")
             except BaseException:
                 if self._conn.in_transaction:
@@ -185,6 +217,72 @@ class Storage:
     def _update(self, sql: str, args: tuple[Any, ...]) -> None:
         with self._lock:
             self._conn.execute(sql, args)
+
+    # the commission ledger (append-only) and fulfilment events --------------------------
+
+    def _insert_entries(self, entries: list[Entry], now: float) -> None:
+        self._conn.executemany(
+            "INSERT INTO ledger (order_id, shop, line, kind, amount, reason, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(e.order_id, e.shop, e.line, e.kind, str(e.amount), e.reason, e.source, now) for e in entries],
+        )
+
+    def _entries(self, order_id: str) -> list[Entry]:
+        rows = self._conn.execute(
+            "SELECT order_id, shop, line, kind, amount, reason, source FROM ledger WHERE order_id = ? ORDER BY id", (order_id,)
+        ).fetchall()
+        return [Entry(r[0], r[1], int(r[2]), r[3], Decimal(r[4]), r[5], r[6]) for r in rows]
+
+    def entries(self, order_id: str) -> list[Entry]:
+        with self._lock:
+            return self._entries(order_id)
+
+    def apply_event(
+        self,
+        webhook_id: str,
+        event: dict[str, Any],
+        compute: Callable[[dict[str, Any], list[Entry]], list[Entry]],
+        now: float,
+    ) -> list[Entry]:
+        """Record a fulfilment event and the ledger entries it causes, in one transaction."""
+        order_id = str(event["data"]["order_id"])
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if self._conn.execute("SELECT 1 FROM order_events WHERE webhook_id = ?", (webhook_id,)).fetchone():
+                    raise DuplicateEvent(webhook_id)
+                row = self._conn.execute("SELECT data FROM orders WHERE id = ?", (order_id,)).fetchone()
+                if row is None:
+                    raise UnknownOrder(order_id)
+                added = compute(json.loads(row[0]), self._entries(order_id))
+                self._conn.execute(
+                    "INSERT INTO order_events VALUES (?, ?, ?, ?, ?, ?)",
+                    (webhook_id, order_id, event["type"], str(event.get("timestamp", "")), json.dumps(event), now),
+                )
+                self._insert_entries(added, now)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        return added
+
+    def report_rows(self, shop: str | None) -> list[tuple[dict[str, Any], list[Entry], list[tuple[str, str]]]]:
+        """Every order (of one shop) with its ledger entries and its (event type, timestamp) list."""
+        with self._lock:
+            orders = self._conn.execute("SELECT id, data FROM orders WHERE (? IS NULL OR shop = ?) ORDER BY created_at, id", (shop, shop)).fetchall()
+            out = []
+            for order_id, data in orders:
+                events = self._conn.execute("SELECT type, timestamp FROM order_events WHERE order_id = ? ORDER BY timestamp", (order_id,)).fetchall()
+                out.append((json.loads(data), self._entries(order_id), [(str(t), str(ts)) for t, ts in events]))
+        return out
+
+    def clicks_by_lid(self, shop: str | None) -> list[tuple[str, str, str | None, str | None, int]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT shop, lid, max(channel), max(campaign), count(*) FROM clicks WHERE (? IS NULL OR shop = ?) GROUP BY shop, lid",
+                (shop, shop),
+            ).fetchall()
+        return [(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
 
     # clicks --------------------------------------------------------------------------
 
