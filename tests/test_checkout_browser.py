@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from generator.links import link_code
@@ -99,8 +100,13 @@ def test_price_changed_after_build_must_be_confirmed(browser: Any, server: Serve
     page.get_by_role("button", name="加入购物车").click()
     # the platform raises the price after the customer's page was built; her cart page is stale
     catalog = project / "catalog.yaml"
+    before = httpx.get(f"{server.url}/__shopforest/status").json()["generation"]
     catalog.write_text(catalog.read_text(encoding="utf-8").replace('price: "39.90"', 'price: "45.00"', 1), encoding="utf-8")
-    time.sleep(1.2)
+    deadline = time.monotonic() + 30  # wait for the rebuild, so no live reload interrupts the customer
+    while httpx.get(f"{server.url}/__shopforest/status").json()["generation"] == before:
+        assert time.monotonic() < deadline, "no rebuild after the catalog edit"
+        time.sleep(0.1)
+    time.sleep(1.1)  # the hook checks for catalog changes at most once a second
     page.route("**/products.json", lambda route: route.abort())
     page.goto(f"{server.url}/xiaomei/cart/")
     assert page.locator("#cart-total").inner_text() == "¥39.90"
