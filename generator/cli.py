@@ -216,6 +216,15 @@ def _db_url(project: Path, db: str | None) -> str:
     return str(project / url)
 
 
+def _storage(project: Path, db: str | None) -> Any:
+    """Open the order storage for this command; it is closed when the command ends."""
+    from .hook.storage import open_storage
+
+    storage = open_storage(_db_url(project, db))
+    click.get_current_context().call_on_close(storage.close)
+    return storage
+
+
 def _forwarder(storage: Any, url: str | None, secret: str | None) -> Any:
     from .hook.forwarder import Forwarder, RetryPolicy
 
@@ -249,9 +258,8 @@ def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_u
     import uvicorn
 
     from .hook.app import create_app
-    from .hook.storage import open_storage
 
-    storage = open_storage(_db_url(project, db))
+    storage = _storage(project, db)
     forwarder = _forwarder(storage, fulfilment_url, None)
     app = create_app(project, storage)
     if forwarder is not None:
@@ -274,9 +282,8 @@ def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_u
 @fail_on_user_errors
 def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once: bool) -> None:
     """Deliver stored orders to fulfilment (also runs inside `hook serve`)."""
-    from .hook.storage import open_storage
 
-    storage = open_storage(_db_url(project, db))
+    storage = _storage(project, db)
     forwarder = _forwarder(storage, fulfilment_url, None)
     if forwarder is None:
         raise UsageError("set --fulfilment-url or SHOPFOREST_FULFILMENT_URL")
@@ -300,9 +307,8 @@ def orders() -> None:
 @fail_on_user_errors
 def orders_list(project: Path, db: str | None, limit: int) -> None:
     """Newest orders first, with their delivery state (pending, delivered, dead)."""
-    from .hook.storage import open_storage
 
-    storage = open_storage(_db_url(project, db))
+    storage = _storage(project, db)
     for o in storage.orders(limit):
         click.echo(
             f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({o['attempts']} attempts)"
@@ -316,9 +322,8 @@ def orders_list(project: Path, db: str | None, limit: int) -> None:
 @fail_on_user_errors
 def orders_show(project: Path, db: str | None, order_id: str) -> None:
     """One order as JSON, with its events."""
-    from .hook.storage import open_storage
 
-    storage = open_storage(_db_url(project, db))
+    storage = _storage(project, db)
     order = storage.order(order_id)
     if order is None:
         raise UsageError(f"no order {order_id}")
@@ -333,9 +338,8 @@ def orders_show(project: Path, db: str | None, order_id: str) -> None:
 @fail_on_user_errors
 def orders_retry(project: Path, db: str | None, order_id: str) -> None:
     """Queue an order's events for delivery again (after a dead letter, or to resend)."""
-    from .hook.storage import open_storage
 
-    storage = open_storage(_db_url(project, db))
+    storage = _storage(project, db)
     if storage.order(order_id) is None:
         raise UsageError(f"no order {order_id}")
     click.echo(f"{storage.requeue(order_id, time.time())} events queued")
@@ -376,12 +380,11 @@ def report() -> None:
 @fail_on_user_errors
 def report_earnings(project: Path, db: str | None, shop: str | None, since: Any, until: Any, fmt: str) -> None:
     """Per shop: orders, revenue, commission pending / locked / reversed / payable."""
-    from .hook.storage import open_storage
     from .project import load_project
     from .reports import earnings
 
     refund_days = load_project(project, only="\0none").platform.refund_days
-    storage = open_storage(_db_url(project, db))
+    storage = _storage(project, db)
     rows = earnings(
         storage,
         shop=shop,
@@ -401,10 +404,9 @@ def report_earnings(project: Path, db: str | None, shop: str | None, since: Any,
 @fail_on_user_errors
 def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
     """Clicks, orders, conversion and revenue per link code, channel and campaign."""
-    from .hook.storage import open_storage
     from .reports import links as link_report
 
-    storage = open_storage(_db_url(project, db))
+    storage = _storage(project, db)
     _print_rows([r.row() for r in link_report(storage, shop=shop)], fmt)
 
 

@@ -6,6 +6,7 @@ import functools
 import http.server
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,22 @@ def browser() -> Iterator[Any]:
         )
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A private PostgreSQL server for the whole session (tests/pgserver.py)."""
+    from .pgserver import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every storage test runs on SQLite and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "orders.db")
+    server = request.getfixturevalue("pg_server")
+    return str(server.create_database(f"t{uuid.uuid4().hex[:12]}"))

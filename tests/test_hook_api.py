@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 from generator.hook.app import create_app
 from generator.hook.errors import CODES
 from generator.hook.openapi import FULFILMENT_ONLY
-from generator.hook.storage import Storage
+from generator.hook.storage import Storage, open_storage
 
 SHOP_ORIGIN = "http://127.0.0.1:8000"
 ORDER: dict[str, Any] = {
@@ -42,8 +42,8 @@ def key() -> str:
 
 
 @pytest.fixture
-def storage(project: Path) -> Iterator[Storage]:
-    s = Storage(project / "var" / "orders.db")
+def storage(db_url: str) -> Iterator[Storage]:
+    s = open_storage(db_url)
     yield s
     s.close()
 

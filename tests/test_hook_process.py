@@ -205,3 +205,47 @@ def test_webhooks_verify_with_the_standardwebhooks_package_and_retries_follow_th
         storage.close()
         server.shutdown()
         server.server_close()
+
+
+def test_two_hooks_and_two_forwarders_on_postgresql_deliver_each_order_once(project: Path, tmp_path: Path, pg_server: Any) -> None:
+    url = pg_server.create_database(f"multi{uuid.uuid4().hex[:8]}")
+    ports = [free_port(), free_port()]
+    recv_port = free_port()
+    jsonl = tmp_path / "fulfilment.jsonl"
+    env = {**env_for(tmp_path, f"http://127.0.0.1:{recv_port}/orders"), "SHOPFOREST_DB": url}
+    receiver = Proc(
+        ["fulfilment-dev", "--port", str(recv_port), "--out", str(jsonl)], project, env, f"http://127.0.0.1:{recv_port}/health", tmp_path / "recv.log"
+    )
+    hooks = [
+        Proc(["hook", "serve", "--project", str(project), "--port", str(p)], project, env, f"http://127.0.0.1:{p}/health", tmp_path / f"hook{i}.log")
+        for i, p in enumerate(ports)
+    ]
+    receiver.start()
+    for h in hooks:
+        h.start()
+    acknowledged: list[str] = []
+    alive = [True, True]
+    try:
+        for n in range(120):
+            target = n % 2 if alive[n % 2] else 1 - n % 2
+            body = {"shop": "xiaomei", "items": [LINE], "customer": CUSTOMER}
+            try:
+                r = httpx.post(f"http://127.0.0.1:{ports[target]}/orders", json=body, headers={"idempotency-key": str(uuid.uuid4())}, timeout=10)
+            except httpx.TransportError:
+                continue
+            if r.status_code == 201:
+                acknowledged.append(r.json()["order_id"])
+            if n == 60:
+                hooks[0].kill(signal.SIGKILL)  # one process (and its forwarder) dies mid-stream
+                alive[0] = False
+        wait_for(lambda: {r["event"]["data"]["order_id"] for r in received(jsonl)} >= set(acknowledged), timeout=90)
+        time.sleep(1.0)
+    finally:
+        for h in hooks:
+            h.kill(signal.SIGTERM)
+        receiver.kill(signal.SIGTERM)
+    rows = received(jsonl)
+    orders = [r["event"]["data"]["order_id"] for r in rows]
+    assert len(orders) == len(set(orders))  # never twice, though two forwarders shared the outbox
+    assert set(acknowledged) <= set(orders)
+    assert len(acknowledged) >= 100

@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from generator.cli import main
 from generator.hook import ledger, webhooks
 from generator.hook.app import create_app
-from generator.hook.storage import Storage
+from generator.hook.storage import Storage, open_storage
 from generator.reports import earnings, links
 
 SECRET = "whsec_" + base64.b64encode(b"fulfilment-shared-secret-01").decode()
@@ -36,8 +36,8 @@ def order_body(shop: str, items: list[dict[str, Any]], lid: str | None = None, p
 
 
 @pytest.fixture
-def storage(project: Path) -> Iterator[Storage]:
-    s = Storage(project / "var" / "orders.db")
+def storage(db_url: str) -> Iterator[Storage]:
+    s = open_storage(db_url)
     yield s
     s.close()
 
@@ -130,6 +130,14 @@ def test_owners_own_purchase_earns_nothing(client: TestClient, storage: Storage,
 
 def test_the_ledger_is_append_only(client: TestClient, storage: Storage) -> None:
     place(client, order_body("xiaomei", [BB1003]))
+    if isinstance(storage.path, str) and storage.path.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(storage.path, autocommit=True) as pg:
+            for sql in ("UPDATE ledger SET amount = '99.99'", "DELETE FROM ledger"):
+                with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                    pg.execute(sql)
+        return
     conn = sqlite3.connect(storage.path)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("UPDATE ledger SET amount = '99.99'")

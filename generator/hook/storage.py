@@ -297,8 +297,11 @@ class Storage:
             return int(self._conn.execute("SELECT count(*) FROM clicks").fetchone()[0])
 
 
-def open_storage(url: str) -> Storage:
-    """``SHOPFOREST_DB``: a SQLite path (default var/orders.db). PostgreSQL URLs come with issue #6."""
+def open_storage(url: str) -> Any:
+    """``SHOPFOREST_DB``: a SQLite path (default var/orders.db), or a ``postgresql://`` URL for
+    several hook processes on several machines (the same methods, see pgstorage.py)."""
     if url.startswith(("postgresql://", "postgres://")):
-        raise ValueError("PostgreSQL storage is not available yet; use a SQLite path")
+        from .pgstorage import PgStorage
+
+        return PgStorage(url)
     return Storage(Path(url.removeprefix("sqlite:///")))
