@@ -74,9 +74,17 @@ def page_link(shop: Shop, sku: str) -> Link:
 
 
 def codes_json(shop: Shop) -> bytes:
-    """``s/codes.json``: code → [sku, channel, campaign] for every link of the shop, one file per shop."""
-    table = {link.code: [link.sku, link.channel, link.campaign] for link in shop_links(shop)}
+    """``s/codes.json``: code → [sku, channel, campaign] for every link of the shop, one file per shop.
+
+    Only codes: the URLs ``shop_links`` also makes are not needed here, and a build writes one
+    table per shop."""
+    campaigns: tuple[str | None, ...] = shop.campaigns or (None,)
+    page_channel = shop.channels[-1] if shop.channels else "link"
+    table: dict[str, list[str | None]] = {}
     for pick in shop.picks:
-        link = page_link(shop, pick.product.sku)
-        table.setdefault(link.code, [link.sku, link.channel, None])
+        sku = pick.product.sku
+        for channel in shop.channels:
+            for campaign in campaigns:
+                table[link_code(shop.id, sku, channel, campaign)] = [sku, channel, campaign]
+        table.setdefault(link_code(shop.id, sku, page_channel, None), [sku, page_channel, None])
     return (json.dumps(table, sort_keys=True, separators=(",", ":")) + "\n").encode()

@@ -40,6 +40,18 @@ class TrackingEnvironment(jinja2.Environment):
             seen.add(template.filename)
         return template
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``p.title`` on a view (a dict) is a key lookup first, as in Django templates: Jinja's
+        own order tries the attribute first, and the AttributeError that raises for every
+        dict key was a tenth of a product page's render time. A key that shares a name with a
+        dict method (``t.copy``) means the key."""
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
 
 @jinja2.pass_context
 def embed_products(context: jinja2.runtime.Context, html: str, cards: dict[str, Any]) -> markupsafe.Markup:
@@ -115,6 +127,7 @@ def load_theme(root: Path, name: str) -> Theme:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a build loads its themes afresh; no stat of every template on every render
     )
     env.filters["embed_products"] = embed_products
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # tojson still escapes < > & '

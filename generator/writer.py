@@ -86,6 +86,21 @@ def move_into_place(staged: Path, dest: Path) -> None:
     os.replace(staged, dest)
 
 
+def move_tree_into_place(staged: Path, dest: Path, paths: list[str]) -> None:
+    """Put a staged shop folder at ``dest``, which did not exist when it was staged: one rename,
+    or file by file if ``dest`` has appeared since or lies on another file system."""
+    if not paths:
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(staged, dest)  # fails rather than replaces when dest is a non-empty folder
+        return
+    except OSError:
+        pass
+    for rel in paths:
+        move_into_place(staged / rel, safe_join(dest, rel))
+
+
 def remove_files(folder: Path, stale: list[str]) -> int:
     """Remove files no output makes any more, and the folders they leave empty."""
     removed = 0
