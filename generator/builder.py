@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,11 @@ from .reporter import BuildStats, Reporter
 from .schema import SHOP_ID_RE
 from .state import STATE_DIR, BuildState, FileEntry, ShopEntry, atomic_dump, load_state, save_state
 from .theme import Theme, load_theme
+from .views import DESCRIPTION_MEDIA
 from .writer import move_into_place, move_tree_into_place, remove_files, remove_stale_shops, safe_join, same_bytes, scan_sizes
 
 GENERATOR_DIR = Path(__file__).resolve().parent
+PARALLEL_MARKDOWN = 200  # fewer descriptions than this to render: not worth starting processes
 
 
 def build_time() -> dt.datetime:
@@ -121,6 +124,25 @@ class ShopBuilder:
         self.product_cache: dict[Any, dict[str, Any]] = {}
         self.product_keys: dict[str, str] = {}
         self.file_keys: dict[Path, str] = {}
+        self.fingerprints: dict[str, str] = {}
+
+    def prepare(self, indexes: list[int], jobs: int) -> None:
+        """Work shared by many shops, done once here, before workers fork and inherit it: every
+        shop's fingerprint (and so every product's key), and the Markdown of the descriptions
+        of the products that shops which changed show (across processes when there are many)."""
+        changed: list[Shop] = []
+        for i in indexes:
+            shop = self.project.shops[i]
+            fingerprint = self.fingerprints[shop.id] = self.shop_fingerprint(shop, self.theme(shop.theme))
+            recorded = self.state.index.get(shop.id)
+            if recorded is None or recorded.fingerprint != fingerprint:
+                changed.append(shop)
+        texts = sorted({pick.product.description for shop in changed for pick in shop.picks})
+        if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                markup.render_all(texts, DESCRIPTION_MEDIA, partial(pool.starmap, chunksize=32))
+        elif texts:
+            markup.render_all(texts, DESCRIPTION_MEDIA)
 
     def theme(self, name: str) -> Theme:
         if name not in self.themes:
@@ -160,7 +182,7 @@ class ShopBuilder:
 
     def run(self, shop: Shop) -> ShopResult:
         theme = self.theme(shop.theme)
-        fingerprint = self.shop_fingerprint(shop, theme)
+        fingerprint = self.fingerprints.get(shop.id) or self.shop_fingerprint(shop, theme)
         recorded = self.state.index.get(shop.id)
         folder = safe_join(self.out, shop.id)
         sizes = scan_sizes(folder)
@@ -311,6 +333,8 @@ def build(
     shutil.rmtree(staging, ignore_errors=True)
     markup.use_stored(root / STATE_DIR / "markdown.json")
     builder = ShopBuilder(project, out, staging, state, build_time())
+    builder.prepare(indexes, jobs)
+    shared_markdown = markup.fresh_entries()  # saved below; the workers must not send it back again
     stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
     results: list[ShopResult] = []
     reporter.start(len(indexes))
@@ -329,7 +353,7 @@ def build(
     changed = {r.shop_id: r.entry for r in results if r.entry is not None}
     if changed or (full and state.index.keys() - {r.shop_id for r in results}):
         save_state(root, out, changed, {r.shop_id for r in results} if full else None)
-    save_markdown(root, results)
+    save_markdown(root, [shared_markdown, *(r.markdown for r in results)])
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
     return stats
@@ -349,10 +373,10 @@ def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats) -> N
     stats.removed += remove_files(folder, result.stale)
 
 
-def save_markdown(root: Path, results: list[ShopResult]) -> None:
+def save_markdown(root: Path, rendered: list[dict[str, str]]) -> None:
     fresh: dict[str, str] = {}
-    for r in results:
-        fresh.update(r.markdown)
+    for entries in rendered:
+        fresh.update(entries)
     if fresh:
         stored = markup.stored_entries()
         stored.update(fresh)

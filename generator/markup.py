@@ -12,7 +12,7 @@ import hashlib
 import html as html_lib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -122,6 +122,29 @@ def fresh_entries() -> dict[str, str]:
     return entries
 
 
+def cache_key(text: str, media_prefix: str) -> str:
+    return hashlib.sha256(f"{media_prefix}\0{text}".encode()).hexdigest()[:32]
+
+
+def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., list[str]] | None = None) -> int:
+    """Render every text not yet cached (with ``pool_map``, e.g. a process pool's ``starmap``,
+    across processes) into the cache, so that later ``render`` calls, here and in processes
+    forked from here, find them. Returns how many were rendered."""
+    _load_stored()
+    todo: dict[str, str] = {}
+    for text in texts:
+        if text.strip():
+            key = cache_key(text, media_prefix)
+            if key not in _stored and key not in todo:
+                todo[key] = text
+    args = [(text, media_prefix) for text in todo.values()]
+    htmls = pool_map(_render, args) if pool_map is not None else [_render(*a) for a in args]
+    fresh = dict(zip(todo, htmls, strict=True))
+    _stored.update(fresh)
+    _fresh.update(fresh)
+    return len(fresh)
+
+
 @lru_cache(maxsize=65536)
 def render(text: str, media_prefix: str = "") -> str:
     """Markdown → sanitised HTML. Local image paths become ``media_prefix + path``; remote ones are dropped.
@@ -131,7 +154,7 @@ def render(text: str, media_prefix: str = "") -> str:
     """
     if not text.strip():
         return ""
-    key = hashlib.sha256(f"{media_prefix}\0{text}".encode()).hexdigest()[:32]
+    key = cache_key(text, media_prefix)
     _load_stored()
     html = _stored.get(key)
     if html is None:

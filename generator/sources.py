@@ -210,12 +210,12 @@ class ParseCache:
                     self._docs = {}
         return self._docs
 
-    def parse(self, text: str, shown: str, diags: Diagnostics) -> Document | None:
-        key = hashlib.sha256(f"{shown}\0{text}".encode()).hexdigest()
+    def parse(self, text: str, shown: str, diags: Diagnostics, *, line_offset: int = 0) -> Document | None:
+        key = hashlib.sha256(f"{shown}\0{line_offset}\0{text}".encode()).hexdigest()
         doc = self._load().get(key)
         if doc is None:
             before = len(diags)
-            doc = parse_yaml(text, shown, diags)
+            doc = parse_yaml(text, shown, diags, line_offset=line_offset)
             if doc is None or len(diags) > before:
                 return doc
             self._added = True
@@ -251,7 +251,7 @@ class FrontMatter:
     body_line: int  # 1-based line where the body starts
 
 
-def split_front_matter(text: str, path: str, diags: Diagnostics) -> FrontMatter:
+def split_front_matter(text: str, path: str, diags: Diagnostics, cache: ParseCache | None = None) -> FrontMatter:
     """``---`` YAML ``---`` then Markdown, as Hugo, Jekyll and Lektor-style tools read it."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
@@ -260,7 +260,7 @@ def split_front_matter(text: str, path: str, diags: Diagnostics) -> FrontMatter:
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
             meta_text = "".join(lines[1:i])
-            meta = parse_yaml(meta_text, path, diags, line_offset=1)
+            meta = cache.parse(meta_text, path, diags, line_offset=1) if cache is not None else parse_yaml(meta_text, path, diags, line_offset=1)
             return FrontMatter(meta, "".join(lines[i + 1 :]), i + 2)
     diags.add(path, 1, 1, "front matter is not closed by a '---' line")
     return FrontMatter(None, "", 1)

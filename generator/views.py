@@ -21,6 +21,7 @@ View = dict[str, Any]
 
 CATALOG_MEDIA = "media/catalog/"
 OWNER_MEDIA = "media/owner/"
+DESCRIPTION_MEDIA = "../../" + CATALOG_MEDIA  # descriptions show on product pages, two folders down
 
 
 def product_path(sku: str) -> str:
@@ -86,8 +87,8 @@ class ShopViews:
             "max_quantity": max_quantity(product),
             "images": images,
             "remote_images": remote,
-            "description_html": markup.render(product.description, "../../" + CATALOG_MEDIA),
-            "description_text": markup.plain(product.description, media_prefix="../../" + CATALOG_MEDIA),
+            "description_html": markup.render(product.description, DESCRIPTION_MEDIA),
+            "description_text": markup.plain(product.description, media_prefix=DESCRIPTION_MEDIA),
             "tags": list(product.tags),
             "variants": [
                 {
