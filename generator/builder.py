@@ -36,7 +36,17 @@ from .schema import SHOP_ID_RE
 from .state import STATE_DIR, BuildState, FileEntry, ShopEntry, atomic_dump, load_state, save_state
 from .theme import Theme, load_theme
 from .views import DESCRIPTION_MEDIA
-from .writer import move_into_place, move_tree_into_place, remove_files, remove_stale_shops, safe_join, same_bytes, scan_sizes
+from .writer import (
+    check_relative,
+    files_intact,
+    move_into_place,
+    move_tree_into_place,
+    remove_files,
+    remove_stale_shops,
+    safe_join,
+    same_bytes,
+    scan_sizes,
+)
 
 GENERATOR_DIR = Path(__file__).resolve().parent
 PARALLEL_MARKDOWN = 200  # fewer descriptions than this to render: not worth starting processes
@@ -185,11 +195,10 @@ class ShopBuilder:
         fingerprint = self.fingerprints.get(shop.id) or self.shop_fingerprint(shop, theme)
         recorded = self.state.index.get(shop.id)
         folder = safe_join(self.out, shop.id)
-        sizes = scan_sizes(folder)
-        intact = recorded is not None and len(sizes) == recorded.count and sum(sizes.values()) == recorded.total
-        if recorded is not None and recorded.fingerprint == fingerprint and intact:
+        if recorded is not None and recorded.fingerprint == fingerprint and files_intact(folder, self.state.sizes(shop.id), recorded.count):
             # nothing it is made from changed, and its folder still holds what we wrote
             return ShopResult(shop.id, None, [], unchanged=recorded.count, skipped=recorded.count)
+        sizes = scan_sizes(folder)
         entry = ShopEntry(fingerprint)
         result = ShopResult(shop.id, entry, [], 0, 0, tree=not sizes and not folder.exists())
         made_dirs: set[str] = set()
@@ -197,7 +206,6 @@ class ShopBuilder:
         for output in plan_shop(self.project, shop, theme, self.product_cache, self.now):
             if output.path in entry.files:
                 raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
-            dest = safe_join(folder, output.path)
             key = self.output_key(output)
             old = old_files.get(output.path)
             if (
@@ -212,7 +220,8 @@ class ShopBuilder:
                 continue
             data, deps = self.make(output, theme)
             entry.files[output.path] = FileEntry(key, sha(data), len(data), deps)
-            if sizes.get(output.path) == len(data) and same_bytes(dest, data):
+            check_relative(output.path)
+            if sizes.get(output.path) == len(data) and same_bytes(folder / output.path, data):
                 result.unchanged += 1
                 continue
             if result.tree:

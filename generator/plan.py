@@ -160,12 +160,19 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
     for path, data in theme.asset_bytes.items():
         out.append(Output(path, data=data))
     for pick in shop.picks:
-        for ref in pick.product.images:
-            if not ref.startswith("https://"):
-                out.append(Output(CATALOG_MEDIA + ref, source=project.root / ref))
+        out.extend(catalog_media(project, pick.product, product_cache))
     for ref in owner_media(shop):
         out.append(Output(OWNER_MEDIA + ref, source=shop.source_dir / ref))
     return dedupe_media(out)
+
+
+def catalog_media(project: Project, product: Product, cache: dict[Any, Any]) -> tuple[Output, ...]:
+    """The image files of one product, made once and shared by every shop that picks it."""
+    outputs = cache.get(("media", product.sku))
+    if outputs is None:
+        refs = [ref for ref in product.images if not ref.startswith("https://")]
+        outputs = cache[("media", product.sku)] = tuple(Output(CATALOG_MEDIA + ref, source=project.root / ref) for ref in refs)
+    return outputs
 
 
 def owner_media(shop: Shop) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 from . import __version__
 
 STATE_DIR = ".shopforest"
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass
@@ -92,6 +92,17 @@ class BuildState:
         except (sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
             return {}
 
+    def sizes(self, shop_id: str) -> dict[str, int]:
+        """Path → size of every file the shop's last build recorded (a small column, so a
+        no-change build checks its files with one stat each, without reading every entry)."""
+        if shop_id not in self.index or self.path is None:
+            return {}
+        try:
+            row = self._db().execute("SELECT sizes FROM shops WHERE id = ?", (shop_id,)).fetchone()
+            return {str(p): int(n) for p, n in json.loads(row[0])} if row else {}
+        except (sqlite3.Error, ValueError, TypeError):
+            return {}
+
     def forget(self) -> None:
         self.index.clear()
 
@@ -106,13 +117,16 @@ def state_path(root: Path, out: Path) -> Path:
     return root / STATE_DIR / f"state-{name}.sqlite"
 
 
+SHOPS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS shops (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,"
+    " count INTEGER NOT NULL, total INTEGER NOT NULL, files TEXT NOT NULL, sizes TEXT NOT NULL)"
+)
+
+
 def _open(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS shops (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,"
-        " count INTEGER NOT NULL, total INTEGER NOT NULL, files TEXT NOT NULL)"
-    )
+    conn.execute(SHOPS_TABLE)
     return conn
 
 
@@ -148,12 +162,20 @@ def save_state(root: Path, out: Path, changed: dict[str, ShopEntry], keep: set[s
         with conn:
             current = conn.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
             if current is None or current[0] != settings_key():
-                conn.execute("DELETE FROM shops")
+                conn.execute("DROP TABLE shops")  # an older format may have other columns
+                conn.execute(SHOPS_TABLE)
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings_key(),))
             conn.executemany(
-                "INSERT OR REPLACE INTO shops VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO shops VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (shop_id, e.fingerprint, e.count, e.total, json.dumps({p: f.as_json() for p, f in sorted(e.files.items())}))
+                    (
+                        shop_id,
+                        e.fingerprint,
+                        e.count,
+                        e.total,
+                        json.dumps({p: f.as_json() for p, f in sorted(e.files.items())}),
+                        json.dumps([[p, f.size] for p, f in sorted(e.files.items())]),
+                    )
                     for shop_id, e in sorted(changed.items())
                 ],
             )
