@@ -252,8 +252,10 @@ def hook() -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True)
 @click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only.")
+@click.option("--rate", type=click.FloatRange(min=0.01), default=2.0, show_default=True, help="Requests per second per client address, sustained.")
+@click.option("--burst", type=click.IntRange(1), default=60, show_default=True, help="Requests per client address at once (behind a proxy that hides addresses, raise both).")
 @fail_on_user_errors
-def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None) -> None:
+def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None, rate: float, burst: int) -> None:
     """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""
     import uvicorn
 
@@ -261,7 +263,7 @@ def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_u
 
     storage = _storage(project, db)
     forwarder = _forwarder(storage, fulfilment_url, None)
-    app = create_app(project, storage)
+    app = create_app(project, storage, rate=rate, burst=burst)
     if forwarder is not None:
         forwarder.start()
     click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)

@@ -72,7 +72,7 @@ class _Loader:
         if not path.is_file():
             self.diags.add(CATALOG, 1, 1, "catalog.yaml not found (is this a shop project folder?)")
             return None
-        doc = load_yaml_file(path, CATALOG, self.diags, self.cache)
+        doc = load_yaml_file(path, CATALOG, self.diags, self.cache, split="products")
         if doc is None:
             return None
         data = doc.data if isinstance(doc.data, dict) else {}

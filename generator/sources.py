@@ -12,8 +12,10 @@ present) and build plain Python values ourselves, so that
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import pickle
+import re
 import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -233,13 +235,64 @@ class ParseCache:
         os.replace(tmp, self.path)
 
 
-def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache | None = None) -> Document | None:
+def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache | None = None, *, split: str | None = None) -> Document | None:
+    """Parse one YAML file. With a cache and ``split`` (a top-level key holding a long block
+    list), each item of that list is cached on its own, so editing one product of a large
+    catalog parses one product again, not the whole file."""
     text = read_text(path, shown, diags)
     if text is None:
         return None
+    if cache is not None and split is not None:
+        doc = parse_split(text, shown, split, cache)
+        if doc is not None:
+            return doc
     if cache is not None:
         return cache.parse(text, shown, diags)
     return parse_yaml(text, shown, diags)
+
+
+_TOP_KEY_RE = re.compile(r"[^\s#-][^:#]*:")
+
+
+def parse_split(text: str, shown: str, key: str, cache: ParseCache) -> Document | None:
+    """The document ``text`` parsed as its parts: the list under top-level ``key``, one cached
+    document per item, and everything else as one document in which the list's lines are
+    blank (so every line number stays where it was). None when the file is not in that simple
+    shape or any part has a mistake: the caller then parses the whole file, and reports
+    mistakes exactly as for any other file."""
+    lines = text.splitlines(keepends=True)
+    head = next((i for i, line in enumerate(lines) if line.rstrip() == f"{key}:"), None)
+    if head is None or "\t" in text or "\n---" in text or "\n..." in text or text.startswith(("%", "---")):
+        return None
+    end = next((i for i in range(head + 1, len(lines)) if _TOP_KEY_RE.match(lines[i])), len(lines))
+    starts = [i for i in range(head + 1, end) if lines[i].startswith("  - ")]
+    if not starts or any(lines[i].strip() and not lines[i].lstrip().startswith("#") for i in range(head + 1, starts[0])):
+        return None
+    if any(line.strip() and not line.startswith("  ") for line in lines[head + 1 : end]):
+        return None  # an item not indented by two spaces: not the simple shape
+    rest_text = "".join(lines[: head + 1]) + "\n" * (end - head - 1) + "".join(lines[end:])
+    quiet = Diagnostics()
+    rest = cache.parse(rest_text, shown, quiet)
+    if rest is None or quiet or not isinstance(rest.data, dict) or rest.data.get(key) is not None:
+        return None
+    doc = Document(shown, dict(rest.data), dict(rest.values), dict(rest.keys))
+    items: list[Any] = []
+    bounds = [*starts, end]
+    for index, (start, stop) in enumerate(itertools.pairwise(bounds)):
+        part = cache.parse("".join(lines[start:stop]), shown, quiet)
+        if part is None or quiet or not isinstance(part.data, list) or len(part.data) != 1:
+            return None
+        items.append(part.data[0])
+        prefix: Loc = (key, index)
+        for table, target in ((part.values, doc.values), (part.keys, doc.keys)):
+            for loc, (line, col) in table.items():
+                if loc:  # () is the one-item list itself
+                    target[prefix + loc[1:]] = (line + start, col)
+    if len(doc.values) > MAX_NODES:
+        return None
+    doc.data[key] = items
+    doc.values[(key,)] = (starts[0] + 1, 3)
+    return doc
 
 
 @dataclass

@@ -217,7 +217,13 @@ def test_two_hooks_and_two_forwarders_on_postgresql_deliver_each_order_once(proj
         ["fulfilment-dev", "--port", str(recv_port), "--out", str(jsonl)], project, env, f"http://127.0.0.1:{recv_port}/health", tmp_path / "recv.log"
     )
     hooks = [
-        Proc(["hook", "serve", "--project", str(project), "--port", str(p)], project, env, f"http://127.0.0.1:{p}/health", tmp_path / f"hook{i}.log")
+        Proc(
+            ["hook", "serve", "--project", str(project), "--port", str(p), "--burst", "500"],  # one client sends all 120 orders
+            project,
+            env,
+            f"http://127.0.0.1:{p}/health",
+            tmp_path / f"hook{i}.log",
+        )
         for i, p in enumerate(ports)
     ]
     receiver.start()
