@@ -41,6 +41,7 @@ from .writer import (
     files_intact,
     move_into_place,
     move_tree_into_place,
+    present_sizes,
     remove_files,
     remove_stale_shops,
     safe_join,
@@ -195,15 +196,20 @@ class ShopBuilder:
         fingerprint = self.fingerprints.get(shop.id) or self.shop_fingerprint(shop, theme)
         recorded = self.state.index.get(shop.id)
         folder = safe_join(self.out, shop.id)
-        if recorded is not None and recorded.fingerprint == fingerprint and files_intact(folder, self.state.sizes(shop.id), recorded.count):
+        recorded_sizes = self.state.sizes(shop.id) if recorded is not None else {}
+        if recorded is not None and recorded.fingerprint == fingerprint and files_intact(folder, recorded_sizes, recorded.count):
             # nothing it is made from changed, and its folder still holds what we wrote
             return ShopResult(shop.id, None, [], unchanged=recorded.count, skipped=recorded.count)
-        sizes = scan_sizes(folder)
+        outputs = plan_shop(self.project, shop, theme, self.product_cache, self.now)
+        # the same files as last time (only bytes differ): one stat per recorded file; else files
+        # come or go, and a walk of the folder finds stray files to prune too
+        same_files = bool(recorded_sizes) and recorded_sizes.keys() == {o.path for o in outputs}
+        sizes = present_sizes(folder, recorded_sizes) if same_files else scan_sizes(folder)
         entry = ShopEntry(fingerprint)
         result = ShopResult(shop.id, entry, [], 0, 0, tree=not sizes and not folder.exists())
         made_dirs: set[str] = set()
         old_files = self.state.files(shop.id) if recorded is not None else {}
-        for output in plan_shop(self.project, shop, theme, self.product_cache, self.now):
+        for output in outputs:
             if output.path in entry.files:
                 raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
             key = self.output_key(output)

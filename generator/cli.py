@@ -253,7 +253,13 @@ def hook() -> None:
 @click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only.")
 @click.option("--rate", type=click.FloatRange(min=0.01), default=2.0, show_default=True, help="Requests per second per client address, sustained.")
-@click.option("--burst", type=click.IntRange(1), default=60, show_default=True, help="Requests per client address at once (behind a proxy that hides addresses, raise both).")
+@click.option(
+    "--burst",
+    type=click.IntRange(1),
+    default=60,
+    show_default=True,
+    help="Requests per client address at once (raise both behind a proxy).",
+)
 @fail_on_user_errors
 def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None, rate: float, burst: int) -> None:
     """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""

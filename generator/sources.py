@@ -191,26 +191,54 @@ class ParseCache:
     the file's path and text. Only documents that parsed without a mistake are kept, so every
     mistake is reported on every run. The file is the project's own build cache, like the rest
     of ``.shopforest/``: it is not meant to be shared or published.
+
+    A run that parsed a few new documents (one product edited) appends them to a journal
+    beside the file instead of writing the whole file again; when the journal holds more than
+    a tenth of the documents, the file is rewritten with only what the run used, so it never
+    grows without bound. A torn or unreadable journal only means parsing again.
     """
+
+    JOURNAL_SHARE = 0.1
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.journal = path.with_name(path.name + ".journal") if path is not None else None
         self._docs: dict[str, Document] | None = None
         self._used: dict[str, Document] = {}
-        self._added = False
+        self._journaled = 0
+        self._torn = False
 
     def _load(self) -> dict[str, Document]:
         if self._docs is None:
             self._docs = {}
-            if self.path is not None and self.path.is_file():
+            if self.path is not None and self.journal is not None and self.path.is_file():
                 try:
                     with self.path.open("rb") as fh:
                         data = pickle.load(fh)
                     if isinstance(data, dict):
                         self._docs = data
-                except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                except _UNPICKLING_ERRORS:
                     self._docs = {}
+                    self._torn = True
+                self._read_journal(self._docs)
         return self._docs
+
+    def _read_journal(self, docs: dict[str, Document]) -> None:
+        assert self.journal is not None
+        try:
+            with self.journal.open("rb") as fh:
+                while True:
+                    part = pickle.load(fh)
+                    if not isinstance(part, dict):
+                        raise ValueError("not a journal entry")
+                    docs.update(part)
+                    self._journaled += len(part)
+        except FileNotFoundError:
+            return
+        except EOFError:
+            return  # the end
+        except (*_UNPICKLING_ERRORS, OSError):
+            self._torn = True  # rewrite the file on the next save
 
     def parse(self, text: str, shown: str, diags: Diagnostics, *, line_offset: int = 0) -> Document | None:
         key = hashlib.sha256(f"{shown}\0{line_offset}\0{text}".encode()).hexdigest()
@@ -220,19 +248,31 @@ class ParseCache:
             doc = parse_yaml(text, shown, diags, line_offset=line_offset)
             if doc is None or len(diags) > before:
                 return doc
-            self._added = True
         self._used[key] = doc
         return doc
 
     def save(self) -> None:
-        """Keep what this run used (so the file never grows without bound), if anything was new."""
-        if self.path is None or not self._added:
+        """Keep what this run used, if anything was new: appended to the journal when it is a
+        little, else as the whole file again (dropping documents no longer used)."""
+        if self.path is None or self.journal is None:
+            return
+        known = self._load()
+        new = {k: v for k, v in self._used.items() if k not in known}
+        if not new:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._torn and known and self._journaled + len(new) <= self.JOURNAL_SHARE * len(self._used):
+            with self.journal.open("ab") as fh:
+                pickle.dump(new, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            return
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(self._used, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
+        self.journal.unlink(missing_ok=True)
+
+
+_UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError, KeyError)
 
 
 def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache | None = None, *, split: str | None = None) -> Document | None:

@@ -84,6 +84,18 @@ def files_intact(folder: Path, sizes: dict[str, int], count: int) -> bool:
         return False
 
 
+def present_sizes(folder: Path, recorded: dict[str, int]) -> dict[str, int]:
+    """The current size of each recorded file that still exists under ``folder``."""
+    base = str(folder) + "/"
+    sizes: dict[str, int] = {}
+    for rel in recorded:
+        try:
+            sizes[rel] = os.stat(base + rel).st_size
+        except OSError:
+            continue
+    return sizes
+
+
 def move_into_place(staged: Path, dest: Path) -> None:
     """Atomically replace ``dest`` by ``staged`` (a rename; a copy across file systems)."""
     try:
