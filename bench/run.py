@@ -98,7 +98,25 @@ def _memory_kb(pid: int) -> int:
     return 0
 
 
+def settle(limit: float = 30.0) -> None:
+    """Flush what earlier steps wrote and wait (up to ``limit`` s) until the disk is idle, so a
+    row measures its own build rather than the write-back of the workload or the deletion of
+    the previous size's files (on a VM's disk either can take seconds)."""
+    os.sync()
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            some = Path("/proc/pressure/io").read_text(encoding="utf-8").splitlines()[0]
+            avg10 = float(some.split("avg10=")[1].split()[0])
+        except (OSError, IndexError, ValueError):
+            return  # no pressure information: nothing to wait for
+        if avg10 < 1.0:
+            return
+        time.sleep(1.0)
+
+
 def run_build(project: Path, size: str, scenario: str, jobs: int | None) -> Row:
+    settle()
     cmd = [sys.executable, "-m", "generator.cli", "build", "--project", str(project)]
     if jobs is not None:
         cmd += ["--jobs", str(jobs)]

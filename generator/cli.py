@@ -220,7 +220,13 @@ def _storage(project: Path, db: str | None) -> Any:
     """Open the order storage for this command; it is closed when the command ends."""
     from .hook.storage import open_storage
 
-    storage = open_storage(_db_url(project, db))
+    url = _db_url(project, db)
+    try:
+        storage = open_storage(url)
+    except Exception as exc:  # sqlite3, psycopg and OS errors alike: the database cannot be opened
+        shown = url.split("@", 1)[-1] if "://" in url else url  # never print a password
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot open the order database {shown}: {reason}") from None
     click.get_current_context().call_on_close(storage.close)
     return storage
 

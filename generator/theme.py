@@ -21,7 +21,6 @@ import markupsafe
 import yaml
 
 from . import markup
-from .fragments import FragmentCacheExtension
 
 ASSET_DIR = "assets/"
 
@@ -129,7 +128,6 @@ def load_theme(root: Path, name: str) -> Theme:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # a build loads its themes afresh; no stat of every template on every render
-        extensions=[FragmentCacheExtension],
     )
     env.filters["embed_products"] = embed_products
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # tojson still escapes < > & '

@@ -8,7 +8,6 @@ which is the relative way back to the shop root from the page being rendered (""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from decimal import Decimal
 from typing import Any
@@ -74,7 +73,6 @@ class ShopViews:
         images = [p for p in (image_path(ref) for ref in product.images) if p]
         remote = [ref for ref in product.images if ref.startswith("https://")]
         facts: View = {
-            "key": digest(repr(product), self.locale, self.currency),
             "sku": product.sku,
             "title": product.title,
             "brand": product.brand,
@@ -110,12 +108,8 @@ class ShopViews:
 
     def offer(self, pick: Pick) -> View:
         """A product as this shop offers it: catalog facts plus the owner's words."""
-        facts = self.product_facts(pick.product)
         return {
-            **facts,
-            # for caching fragments ({% cache p.key, root %}): everything this view holds except
-            # ``url`` (the shop's base URL), so one card serves every shop of a locale
-            "key": digest(facts["key"], pick.note, pick.featured),
+            **self.product_facts(pick.product),
             "note_html": markup.render(pick.note, "../../" + OWNER_MEDIA),
             "note_text": markup.plain(pick.note, 90, media_prefix="../../" + OWNER_MEDIA),
             "featured": pick.featured,
@@ -236,10 +230,6 @@ class ShopViews:
         doc = {"shop": self.shop.id, "currency": self.currency, "items": items}
         # compact: json's C encoder only runs without indent, and a build writes one per shop
         return (json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode()
-
-
-def digest(*parts: Any) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
 def item(item_id: str, product: Product, variant: str | None, name: str, price: Decimal, url: str, max_qty: int) -> View:

@@ -230,3 +230,12 @@ def test_ledger_arithmetic_is_decimal_and_rounds_half_up() -> None:
     assert [e.amount for e in refund] == [Decimal("4.17")]
     rest = ledger.reversals(order, entries + refund, {"type": "order.refunded", "data": {"lines": [{"line": 1, "qty": 2}]}}, "m2")
     assert [e.amount for e in rest] == [Decimal("8.33")]  # never more than what is left
+
+
+def test_unreachable_database_is_a_clear_error_without_the_password(project: Path) -> None:
+    runner = CliRunner()
+    for args in (["orders", "list"], ["report", "earnings"]):
+        result = runner.invoke(main, [*args, "--project", str(project), "--db", "postgresql://owner:s3cret@127.0.0.1:1/orders"])
+        assert result.exit_code == 2
+        assert "cannot open the order database 127.0.0.1:1/orders" in result.output
+        assert "s3cret" not in result.output and "Traceback" not in result.output

@@ -1,0 +1,103 @@
+"""The caches a large build leans on give exactly what a build without them gives: the catalog
+parsed product by product, the parse cache's journal, work shared between shops, and the cheap
+check that a shop's folder still holds what the last build wrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.builder import build
+from generator.errors import ContentError, Diagnostics
+from generator.project import load_project
+from generator.sources import ParseCache, parse_split, parse_yaml
+
+from .test_incremental import assert_same_as_full_build, edit, rewritten, two_shop_project
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_catalog_parsed_product_by_product_is_the_same_document_as_parsed_whole(tmp_path: Path) -> None:
+    text = (REPO / "catalog.yaml").read_text(encoding="utf-8")
+    whole = parse_yaml(text, "catalog.yaml", Diagnostics())
+    split = parse_split(text, "catalog.yaml", "products", ParseCache(None))
+    assert whole is not None and split is not None
+    assert split.data == whole.data
+    assert split.values == whole.values  # every value's line:col, so errors point at the same place
+    assert split.keys == whole.keys
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("products:\n", "products:\n# a comment at column 0\n"),  # not the simple shape
+        ("products:\n", "products:\n- sku: ZZ-1\n  title: t\n"),  # items not indented
+        ("  - sku: BB-1001\n", "  - &first\n    sku: BB-1001\n"),  # an anchor: whole parse
+    ],
+)
+def test_catalog_in_another_shape_is_parsed_whole(change: tuple[str, str]) -> None:
+    text = (REPO / "catalog.yaml").read_text(encoding="utf-8").replace(*change, 1)
+    assert text != (REPO / "catalog.yaml").read_text(encoding="utf-8")
+    split = parse_split(text, "catalog.yaml", "products", ParseCache(None))
+    whole = parse_yaml(text, "catalog.yaml", Diagnostics())
+    assert split is None or (whole is not None and split.data == whole.data)
+
+
+def test_a_mistake_in_one_product_is_reported_as_in_the_whole_file(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    load_project(root, cache=True)  # fill the cache
+    edit(root / "catalog.yaml", 'price: "89.00"', 'price: "89.00"\n    price: "90.00"')
+    with pytest.raises(ContentError) as caught:
+        load_project(root, cache=True)
+    with pytest.raises(ContentError) as fresh:
+        load_project(root, cache=False)
+    assert str(caught.value) == str(fresh.value)
+    assert "duplicate key 'price'" in str(caught.value)
+
+
+def test_parse_cache_journal_grows_then_folds_back_and_survives_tearing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = two_shop_project(tmp_path)
+    cache_file = root / ".shopforest" / "parsed.pickle"
+    journal = cache_file.with_name("parsed.pickle.journal")
+    build(root, root / "site")
+    assert cache_file.is_file() and not journal.exists()
+    monkeypatch.setattr(ParseCache, "JOURNAL_SHARE", 1.0)  # a tiny project: let any few new documents go to the journal
+    big_file = cache_file.read_bytes()
+    edit(root / "catalog.yaml", 'price: "89.00"', 'price: "88.00"')
+    build(root, root / "site")
+    assert journal.is_file() and cache_file.read_bytes() == big_file  # appended, the big file untouched
+    before = load_project(root, cache=True)
+    journal.write_bytes(journal.read_bytes()[:-7])  # a torn append
+    after = load_project(root, cache=True)
+    assert after.products == before.products
+    monkeypatch.setattr(ParseCache, "JOURNAL_SHARE", 0.0)
+    edit(root / "catalog.yaml", 'price: "88.00"', 'price: "87.00"')
+    build(root, root / "site")
+    assert not journal.exists() and cache_file.read_bytes() != big_file  # folded back into one file
+    assert "87.00" in (root / "site" / "amy" / "products.json").read_text(encoding="utf-8")
+    assert_same_as_full_build(root, tmp_path)
+
+
+def test_the_same_product_in_two_shops_shows_each_owners_own_words(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    edit(root / "content" / "bea" / "shop.yaml", "note: Quick dinner.", "note: Bea's own words.")
+    build(root, root / "site")
+    amy = (root / "site" / "amy" / "index.html").read_text(encoding="utf-8")
+    bea = (root / "site" / "bea" / "index.html").read_text(encoding="utf-8")
+    assert "Bea&#39;s own words." in bea and "Bea&#39;s own words." not in amy
+    assert_same_as_full_build(root, tmp_path)
+
+
+def test_price_change_checks_recorded_files_and_keeps_stray_files_until_files_change(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    stray = root / "site" / "bea" / "stray.html"
+    stray.write_text("someone else's", encoding="utf-8")
+    edit(root / "catalog.yaml", 'price: "89.00"', 'price: "88.00"')
+    changed = rewritten(root)
+    assert changed and stray.exists()  # same set of files: only recorded files are looked at
+    shop_yaml = root / "content" / "bea" / "shop.yaml"
+    shop_yaml.write_text(shop_yaml.read_text(encoding="utf-8") + "collections:\n  - {id: quick, title: Quick, skus: [FD-2001]}\n", encoding="utf-8")
+    build(root, root / "site")
+    assert not stray.exists()  # files come: the folder is walked and strays pruned
