@@ -47,6 +47,7 @@ from .writer import (
     safe_join,
     same_bytes,
     scan_sizes,
+    write_new,
 )
 
 GENERATOR_DIR = Path(__file__).resolve().parent
@@ -244,7 +245,7 @@ class ShopBuilder:
         folder = self.staging / shop_id
         if number == 0:
             folder.mkdir(parents=True, exist_ok=True)
-        (folder / str(number)).write_bytes(data)
+        write_new(f"{folder}/{number}", data)
 
     def stage_in_tree(self, shop_id: str, path: str, data: bytes, made_dirs: set[str]) -> None:
         """A new shop is staged as its final folder tree, so committing it is one rename
@@ -254,8 +255,7 @@ class ShopBuilder:
         if parent not in made_dirs:
             (self.staging / shop_id / parent).mkdir(parents=True, exist_ok=True)
             made_dirs.add(parent)
-        with open(self.staging / shop_id / path, "wb") as fh:
-            fh.write(data)
+        write_new(f"{self.staging}/{shop_id}/{path}", data)
 
     def output_key(self, output: Output) -> str:
         if output.inputs is not None:  # a digest of the inputs: no need to build the view
