@@ -35,6 +35,10 @@ Loc = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 500_000
+# The platform's catalog is trusted to be large (20,000 products is 23 MB and about 500,000
+# values), not to be hostile: its limits only stop a runaway file.
+MAX_CATALOG_BYTES = 512 * 1024 * 1024
+MAX_CATALOG_NODES = 50_000_000
 MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
@@ -64,10 +68,11 @@ class Document:
 
 
 class _Builder:
-    def __init__(self, doc: Document, diags: Diagnostics) -> None:
+    def __init__(self, doc: Document, diags: Diagnostics, max_nodes: int = MAX_NODES) -> None:
         self.doc = doc
         self.diags = diags
         self.nodes = 0
+        self.max_nodes = max_nodes
 
     def pos(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1 + self.doc.line_offset, node.start_mark.column + 1
@@ -78,7 +83,7 @@ class _Builder:
 
     def build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
         self.nodes += 1
-        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
+        if self.nodes > self.max_nodes or depth > MAX_DEPTH:
             raise _TooBig(node)
         self.doc.values.setdefault(loc, self.pos(node))
         if isinstance(node, yaml.MappingNode):
@@ -144,7 +149,7 @@ class _TooBig(Exception):
         self.node = node
 
 
-def parse_yaml(text: str, path: str, diags: Diagnostics, *, line_offset: int = 0) -> Document | None:
+def parse_yaml(text: str, path: str, diags: Diagnostics, *, line_offset: int = 0, max_nodes: int = MAX_NODES) -> Document | None:
     """Parse one YAML document; mistakes go to ``diags`` and give ``None``."""
     doc = Document(path=path, data=None, line_offset=line_offset)
     try:
@@ -162,21 +167,21 @@ def parse_yaml(text: str, path: str, diags: Diagnostics, *, line_offset: int = 0
     if node is None:
         doc.data = {}
         return doc
-    builder = _Builder(doc, diags)
+    builder = _Builder(doc, diags, max_nodes)
     try:
         doc.data = builder.build(node, (), 0)
     except _TooBig as exc:
-        builder.fail(exc.node, f"document too large or too deeply nested (limits: {MAX_NODES} values, depth {MAX_DEPTH})")
+        builder.fail(exc.node, f"document too large or too deeply nested (limits: {max_nodes} values, depth {MAX_DEPTH})")
         return None
     return doc  # non-fatal mistakes (duplicate keys, tags) are in diags; keep checking the rest
 
 
-def read_text(path: Path, shown: str, diags: Diagnostics) -> str | None:
+def read_text(path: Path, shown: str, diags: Diagnostics, limit: int = MAX_FILE_BYTES) -> str | None:
     """Read a UTF-8 text file with a size bound; mistakes go to ``diags``."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            diags.add(shown, 1, 1, f"file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
+        if size > limit:
+            diags.add(shown, 1, 1, f"file is too large ({size} bytes; the limit is {limit})")
             return None
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -240,12 +245,12 @@ class ParseCache:
         except (*_UNPICKLING_ERRORS, OSError):
             self._torn = True  # rewrite the file on the next save
 
-    def parse(self, text: str, shown: str, diags: Diagnostics, *, line_offset: int = 0) -> Document | None:
+    def parse(self, text: str, shown: str, diags: Diagnostics, *, line_offset: int = 0, max_nodes: int = MAX_NODES) -> Document | None:
         key = hashlib.sha256(f"{shown}\0{line_offset}\0{text}".encode()).hexdigest()
         doc = self._load().get(key)
         if doc is None:
             before = len(diags)
-            doc = parse_yaml(text, shown, diags, line_offset=line_offset)
+            doc = parse_yaml(text, shown, diags, line_offset=line_offset, max_nodes=max_nodes)
             if doc is None or len(diags) > before:
                 return doc
         self._used[key] = doc
@@ -279,16 +284,18 @@ def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache
     """Parse one YAML file. With a cache and ``split`` (a top-level key holding a long block
     list), each item of that list is cached on its own, so editing one product of a large
     catalog parses one product again, not the whole file."""
-    text = read_text(path, shown, diags)
+    big = split is not None  # the platform's catalog: trusted to be large
+    text = read_text(path, shown, diags, MAX_CATALOG_BYTES if big else MAX_FILE_BYTES)
     if text is None:
         return None
     if cache is not None and split is not None:
         doc = parse_split(text, shown, split, cache)
         if doc is not None:
             return doc
+    max_nodes = MAX_CATALOG_NODES if big else MAX_NODES
     if cache is not None:
-        return cache.parse(text, shown, diags)
-    return parse_yaml(text, shown, diags)
+        return cache.parse(text, shown, diags, max_nodes=max_nodes)
+    return parse_yaml(text, shown, diags, max_nodes=max_nodes)
 
 
 _TOP_KEY_RE = re.compile(r"[^\s#-][^:#]*:")
@@ -328,7 +335,7 @@ def parse_split(text: str, shown: str, key: str, cache: ParseCache) -> Document 
             for loc, (line, col) in table.items():
                 if loc:  # () is the one-item list itself
                     target[prefix + loc[1:]] = (line + start, col)
-    if len(doc.values) > MAX_NODES:
+    if len(doc.values) > MAX_CATALOG_NODES:
         return None
     doc.data[key] = items
     doc.values[(key,)] = (starts[0] + 1, 3)
