@@ -12,14 +12,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -51,6 +53,7 @@ from .writer import (
 )
 
 GENERATOR_DIR = Path(__file__).resolve().parent
+SHOPS_PER_WORKER = 300  # then the worker is replaced by a fresh fork (see _results)
 PARALLEL_MARKDOWN = 200  # fewer descriptions than this to render: not worth starting processes
 
 
@@ -118,6 +121,7 @@ class ShopResult:
     skipped: int
     stale: list[str] = field(default_factory=list)  # files in the shop's folder that no output makes
     tree: bool = False  # staged as the shop's whole folder (it had none): one rename commits it
+    changed: bool = False  # its entry was recorded (and dropped from memory) by the parent
     markdown: dict[str, str] = field(default_factory=dict)
 
 
@@ -151,7 +155,7 @@ class ShopBuilder:
                 changed.append(shop)
         texts = sorted({pick.product.description for shop in changed for pick in shop.picks})
         if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            with forked_pool(jobs) as pool:
                 markup.render_all(texts, DESCRIPTION_MEDIA, partial(pool.starmap, chunksize=32))
         elif texts:
             markup.render_all(texts, DESCRIPTION_MEDIA)
@@ -293,10 +297,28 @@ def _results(builder: ShopBuilder, indexes: list[int], jobs: int) -> Iterator[Sh
             yield builder.run(builder.project.shops[i])
         return
     _WORKER = builder  # inherited by the forked workers: the catalog is parsed once, in the parent
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(min(jobs, len(indexes))) as pool:
-        yield from pool.imap(_run_in_worker, indexes, chunksize=max(1, min(16, len(indexes) // (jobs * 8) or 1)))
+    chunk = max(1, min(16, len(indexes) // (jobs * 8) or 1))
+    # A worker is replaced by a fresh fork after building about SHOPS_PER_WORKER shops: what it
+    # copied from the parent (Python writes reference counts into every object it touches)
+    # and what it cached is given back, so memory stays flat however many shops there are.
+    with forked_pool(min(jobs, len(indexes)), max(1, SHOPS_PER_WORKER // chunk)) as pool:
+        yield from pool.imap(_run_in_worker, indexes, chunksize=chunk)
     _WORKER = None
+
+
+@contextmanager
+def forked_pool(processes: int, tasks_per_worker: int | None = None) -> Iterator[Any]:
+    """Worker processes forked from this one, sharing its memory (the loaded project) page by
+    page. The objects that exist now are frozen out of the garbage collector first: a
+    collection in a worker would otherwise write to every page that holds one, and each
+    worker would end up with its own copy of the project (Instagram's gc.freeze lesson)."""
+    gc.collect()
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(processes, maxtasksperchild=tasks_per_worker) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
 
 
 def select_shops(project: Project, only: str | None, shard: tuple[int, int] | None) -> list[int]:
@@ -352,9 +374,16 @@ def build(
     shared_markdown = markup.fresh_entries()  # saved below; the workers must not send it back again
     stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
     results: list[ShopResult] = []
+    rendered = shared_markdown
+    spool = EntrySpool(staging / "entries.pickle")
     reporter.start(len(indexes))
     try:
         for result in _results(builder, indexes, jobs):
+            if result.entry is not None:  # kept on disk, not in memory: memory stays flat with the site's size
+                spool.add(result.shop_id, result.entry)
+                result.entry, result.changed = None, True
+            rendered.update(result.markdown)
+            result.markdown = {}
             results.append(result)
             reporter.shop_done(result.shop_id)
         with commit_lock or nullcontext():  # every shop built: now, and only now, touch the output folder
@@ -362,16 +391,48 @@ def build(
                 commit(result, staging, out, stats)
             if only is None and shard is None:
                 stats.removed += remove_stale_shops(out, {project.shops[i].id for i in indexes})
+        full = only is None and shard is None
+        built = {r.shop_id for r in results}
+        if spool.count or (full and state.index.keys() - built):
+            save_state(root, out, spool.entries(), built if full else None)
     finally:
+        spool.close()
         shutil.rmtree(staging, ignore_errors=True)
-    full = only is None and shard is None
-    changed = {r.shop_id: r.entry for r in results if r.entry is not None}
-    if changed or (full and state.index.keys() - {r.shop_id for r in results}):
-        save_state(root, out, changed, {r.shop_id for r in results} if full else None)
-    save_markdown(root, [shared_markdown, *(r.markdown for r in results)])
+    save_markdown(root, [rendered])
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
     return stats
+
+
+class EntrySpool:
+    """The build state of every shop that was planned again, written to a file as each shop's
+    result arrives and read back once, when the state is saved: a build of 5,000 shops holds
+    one shop's entries in memory at a time, not 400,000."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._fh: Any = None
+
+    def add(self, shop_id: str, entry: ShopEntry) -> None:
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("w+b")
+        pickle.dump((shop_id, entry), self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def entries(self) -> Iterator[tuple[str, ShopEntry]]:
+        if self._fh is None:
+            return
+        self._fh.flush()
+        self._fh.seek(0)
+        for _ in range(self.count):
+            yield pickle.load(self._fh)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
 
 
 def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats) -> None:

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,7 @@ def load_state(root: Path, out: Path) -> BuildState:
     return BuildState(path, index)
 
 
-def save_state(root: Path, out: Path, changed: dict[str, ShopEntry], keep: set[str] | None) -> None:
+def save_state(root: Path, out: Path, changed: Iterable[tuple[str, ShopEntry]], keep: set[str] | None) -> None:
     """Record the shops that were planned again; with ``keep``, forget every other shop."""
     path = state_path(root, out)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +168,7 @@ def save_state(root: Path, out: Path, changed: dict[str, ShopEntry], keep: set[s
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings_key(),))
             conn.executemany(
                 "INSERT OR REPLACE INTO shops VALUES (?, ?, ?, ?, ?, ?)",
-                [
+                (
                     (
                         shop_id,
                         e.fingerprint,
@@ -176,8 +177,8 @@ def save_state(root: Path, out: Path, changed: dict[str, ShopEntry], keep: set[s
                         json.dumps({p: f.as_json() for p, f in sorted(e.files.items())}),
                         json.dumps([[p, f.size] for p, f in sorted(e.files.items())]),
                     )
-                    for shop_id, e in sorted(changed.items())
-                ],
+                    for shop_id, e in changed
+                ),
             )
             if keep is not None:
                 stale = [r[0] for r in conn.execute("SELECT id FROM shops") if r[0] not in keep]
