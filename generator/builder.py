@@ -143,15 +143,19 @@ class ShopBuilder:
         self.fingerprints: dict[str, str] = {}
 
     def prepare(self, indexes: list[int], jobs: int) -> None:
-        """Work shared by many shops, done once here, before workers fork and inherit it: every
-        shop's fingerprint (and so every product's key), and the Markdown of the descriptions
-        of the products that shops which changed show (across processes when there are many)."""
+        """Work shared by many shops, done once here, before workers fork and inherit it: the
+        fingerprint of every shop built before (and so every product's key), and the Markdown
+        of the descriptions of the products that shops which changed show (across processes
+        when there are many)."""
         changed: list[Shop] = []
         for i in indexes:
             shop = self.project.shops[i]
-            fingerprint = self.fingerprints[shop.id] = self.shop_fingerprint(shop, self.theme(shop.theme))
             recorded = self.state.index.get(shop.id)
-            if recorded is None or recorded.fingerprint != fingerprint:
+            if recorded is None:  # never built: its worker computes the fingerprint, in parallel
+                changed.append(shop)
+                continue
+            fingerprint = self.fingerprints[shop.id] = self.shop_fingerprint(shop, self.theme(shop.theme))
+            if recorded.fingerprint != fingerprint:
                 changed.append(shop)
         texts = sorted({pick.product.description for shop in changed for pick in shop.picks})
         if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
