@@ -43,7 +43,7 @@ def _is_remote(ref: str) -> bool:
 
 def local_image_refs_with_lines(text: str) -> Iterator[tuple[int, str]]:
     """(0-based line, path) of every local image a Markdown text refers to."""
-    if "![" not in text and "<img" not in text.lower():
+    if "![" not in text and ("<" not in text or "<img" not in text.lower()):
         return  # most notes have no image at all
     for number, line in enumerate(text.splitlines()):
         for match in _IMAGE_RE.finditer(line):
