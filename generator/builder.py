@@ -53,7 +53,7 @@ from .writer import (
 )
 
 GENERATOR_DIR = Path(__file__).resolve().parent
-SHOPS_PER_WORKER = 300  # then the worker is replaced by a fresh fork (see _results)
+SHOPS_PER_WORKER = 300  # shops one worker builds before fresh workers are forked (see _results)
 PARALLEL_MARKDOWN = 200  # fewer descriptions than this to render: not worth starting processes
 
 
@@ -159,7 +159,7 @@ class ShopBuilder:
                 changed.append(shop)
         texts = sorted({pick.product.description for shop in changed for pick in shop.picks})
         if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
-            with forked_pool(jobs) as pool:
+            with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
                 markup.render_all(texts, DESCRIPTION_MEDIA, partial(pool.starmap, chunksize=32))
         elif texts:
             markup.render_all(texts, DESCRIPTION_MEDIA)
@@ -301,26 +301,31 @@ def _results(builder: ShopBuilder, indexes: list[int], jobs: int) -> Iterator[Sh
             yield builder.run(builder.project.shops[i])
         return
     _WORKER = builder  # inherited by the forked workers: the catalog is parsed once, in the parent
-    chunk = max(1, min(16, len(indexes) // (jobs * 8) or 1))
-    # A worker is replaced by a fresh fork after building about SHOPS_PER_WORKER shops: what it
-    # copied from the parent (Python writes reference counts into every object it touches)
-    # and what it cached is given back, so memory stays flat however many shops there are.
-    with forked_pool(min(jobs, len(indexes)), max(1, SHOPS_PER_WORKER // chunk)) as pool:
-        yield from pool.imap(_run_in_worker, indexes, chunksize=chunk)
+    # Shops are built in batches of SHOPS_PER_WORKER per worker, each by freshly forked
+    # workers: what a worker copied from the parent (Python writes reference counts into every
+    # object it touches) and what it cached is given back after each batch, so memory stays
+    # flat however many shops there are. Forking only between batches, from this thread while
+    # no pool threads run, is the safe way to fork (maxtasksperchild would fork from a thread).
+    size = jobs * SHOPS_PER_WORKER
+    with frozen_heap():
+        for start in range(0, len(indexes), size):
+            part = indexes[start : start + size]
+            chunk = max(1, min(16, len(part) // (jobs * 8) or 1))
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(part))) as pool:
+                yield from pool.imap(_run_in_worker, part, chunksize=chunk)
     _WORKER = None
 
 
 @contextmanager
-def forked_pool(processes: int, tasks_per_worker: int | None = None) -> Iterator[Any]:
-    """Worker processes forked from this one, sharing its memory (the loaded project) page by
-    page. The objects that exist now are frozen out of the garbage collector first: a
-    collection in a worker would otherwise write to every page that holds one, and each
-    worker would end up with its own copy of the project (Instagram's gc.freeze lesson)."""
+def frozen_heap() -> Iterator[None]:
+    """Freeze the objects that exist now out of the garbage collector while workers forked
+    from this process share its memory (the loaded project) page by page: a collection in a
+    worker would otherwise write to every page that holds one, and each worker would end up
+    with its own copy of the project (Instagram's gc.freeze lesson)."""
     gc.collect()
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(processes, maxtasksperchild=tasks_per_worker) as pool:
-            yield pool
+        yield
     finally:
         gc.unfreeze()
 

@@ -4,16 +4,18 @@ check that a shop's folder still holds what the last build wrote."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from generator import builder
 from generator.builder import build
 from generator.errors import ContentError, Diagnostics
 from generator.project import load_project
 from generator.sources import ParseCache, parse_split, parse_yaml
 
-from .test_incremental import assert_same_as_full_build, edit, rewritten, two_shop_project
+from .test_incremental import assert_same_as_full_build, edit, files, rewritten, two_shop_project
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -101,3 +103,17 @@ def test_price_change_checks_recorded_files_and_keeps_stray_files_until_files_ch
     shop_yaml.write_text(shop_yaml.read_text(encoding="utf-8") + "collections:\n  - {id: quick, title: Quick, skus: [FD-2001]}\n", encoding="utf-8")
     build(root, root / "site")
     assert not stray.exists()  # files come: the folder is walked and strays pruned
+
+
+def test_fresh_workers_between_batches_give_the_same_bytes_and_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = two_shop_project(tmp_path)
+    for name in ("cleo", "dina", "emma"):
+        shutil.copytree(root / "content" / "bea", root / "content" / name)
+        edit(root / "content" / name / "shop.yaml", "Bea's kitchen", f"{name.title()}'s kitchen")
+    build(root, tmp_path / "one", jobs=1)
+    monkeypatch.setattr(builder, "SHOPS_PER_WORKER", 1)  # five shops: three batches of fresh workers
+    stats = builder.build(root, tmp_path / "many", jobs=2)
+    assert stats.shops == 5 and stats.written == stats.pages
+    assert files(tmp_path / "one") == files(tmp_path / "many")
+    again = builder.build(root, tmp_path / "many", jobs=2)
+    assert again.written == 0 and again.skipped == again.pages  # the state every batch recorded holds
