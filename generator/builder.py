@@ -40,7 +40,6 @@ from .theme import Theme, load_theme
 from .views import DESCRIPTION_MEDIA
 from .writer import (
     check_relative,
-    files_intact,
     move_into_place,
     move_tree_into_place,
     present_sizes,
@@ -121,7 +120,6 @@ class ShopResult:
     skipped: int
     stale: list[str] = field(default_factory=list)  # files in the shop's folder that no output makes
     tree: bool = False  # staged as the shop's whole folder (it had none): one rename commits it
-    changed: bool = False  # its entry was recorded (and dropped from memory) by the parent
     markdown: dict[str, str] = field(default_factory=dict)
 
 
@@ -205,15 +203,17 @@ class ShopBuilder:
         fingerprint = self.fingerprints.get(shop.id) or self.shop_fingerprint(shop, theme)
         recorded = self.state.index.get(shop.id)
         folder = safe_join(self.out, shop.id)
+        # what is on disk of what the last build wrote: one stat per recorded file, no listing
         recorded_sizes = self.state.sizes(shop.id) if recorded is not None else {}
-        if recorded is not None and recorded.fingerprint == fingerprint and files_intact(folder, recorded_sizes, recorded.count):
+        present = present_sizes(folder, recorded_sizes)
+        if recorded is not None and recorded.fingerprint == fingerprint and recorded_sizes and present == recorded_sizes:
             # nothing it is made from changed, and its folder still holds what we wrote
             return ShopResult(shop.id, None, [], unchanged=recorded.count, skipped=recorded.count)
         outputs = plan_shop(self.project, shop, theme, self.product_cache, self.now)
-        # the same files as last time (only bytes differ): one stat per recorded file; else files
-        # come or go, and a walk of the folder finds stray files to prune too
+        # the same files as last time (only bytes differ): what the stats found; else files come
+        # or go, and a walk of the folder finds stray files to prune too
         same_files = bool(recorded_sizes) and recorded_sizes.keys() == {o.path for o in outputs}
-        sizes = present_sizes(folder, recorded_sizes) if same_files else scan_sizes(folder)
+        sizes = present if same_files else scan_sizes(folder)
         entry = ShopEntry(fingerprint)
         result = ShopResult(shop.id, entry, [], 0, 0, tree=not sizes and not folder.exists())
         made_dirs: set[str] = set()
@@ -380,17 +380,16 @@ def build(
     markup.use_stored(root / STATE_DIR / "markdown.json")
     builder = ShopBuilder(project, out, staging, state, build_time())
     builder.prepare(indexes, jobs)
-    shared_markdown = markup.fresh_entries()  # saved below; the workers must not send it back again
     stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
     results: list[ShopResult] = []
-    rendered = shared_markdown
+    rendered = markup.fresh_entries()  # by prepare; taken now, so the workers do not send it back again
     spool = EntrySpool(staging / "entries.pickle")
     reporter.start(len(indexes))
     try:
         for result in _results(builder, indexes, jobs):
             if result.entry is not None:  # kept on disk, not in memory: memory stays flat with the site's size
                 spool.add(result.shop_id, result.entry)
-                result.entry, result.changed = None, True
+                result.entry = None
             rendered.update(result.markdown)
             result.markdown = {}
             results.append(result)
@@ -407,7 +406,7 @@ def build(
     finally:
         spool.close()
         shutil.rmtree(staging, ignore_errors=True)
-    save_markdown(root, [rendered])
+    save_markdown(root, rendered)
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
     return stats
@@ -458,13 +457,11 @@ def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats) -> N
     stats.removed += remove_files(folder, result.stale)
 
 
-def save_markdown(root: Path, rendered: list[dict[str, str]]) -> None:
-    fresh: dict[str, str] = {}
-    for entries in rendered:
-        fresh.update(entries)
-    if fresh:
+def save_markdown(root: Path, rendered: dict[str, str]) -> None:
+    """Add what this build rendered to the Markdown kept between runs."""
+    if rendered:
         stored = markup.stored_entries()
-        stored.update(fresh)
+        stored.update(rendered)
         atomic_dump(root / STATE_DIR / "markdown.json", json.dumps(stored, sort_keys=True).encode())
 
 

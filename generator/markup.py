@@ -126,10 +126,10 @@ def cache_key(text: str, media_prefix: str) -> str:
     return hashlib.sha256(f"{media_prefix}\0{text}".encode()).hexdigest()[:32]
 
 
-def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., list[str]] | None = None) -> int:
+def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., list[str]] | None = None) -> None:
     """Render every text not yet cached (with ``pool_map``, e.g. a process pool's ``starmap``,
     across processes) into the cache, so that later ``render`` calls, here and in processes
-    forked from here, find them. Returns how many were rendered."""
+    forked from here, find them."""
     _load_stored()
     todo: dict[str, str] = {}
     for text in texts:
@@ -142,7 +142,6 @@ def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., 
     fresh = dict(zip(todo, htmls, strict=True))
     _stored.update(fresh)
     _fresh.update(fresh)
-    return len(fresh)
 
 
 @lru_cache(maxsize=65536)

@@ -207,7 +207,6 @@ class ParseCache:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.journal = path.with_name(path.name + ".journal") if path is not None else None
         self._docs: dict[str, Document] | None = None
         self._used: dict[str, Document] = {}
         self._journaled = 0
@@ -216,7 +215,7 @@ class ParseCache:
     def _load(self) -> dict[str, Document]:
         if self._docs is None:
             self._docs = {}
-            if self.path is not None and self.journal is not None and self.path.is_file():
+            if self.path is not None and self.path.is_file():
                 try:
                     with self.path.open("rb") as fh:
                         data = pickle.load(fh)
@@ -225,13 +224,16 @@ class ParseCache:
                 except _UNPICKLING_ERRORS:
                     self._docs = {}
                     self._torn = True
-                self._read_journal(self._docs)
+                self._read_journal(self.path, self._docs)
         return self._docs
 
-    def _read_journal(self, docs: dict[str, Document]) -> None:
-        assert self.journal is not None
+    @staticmethod
+    def journal(path: Path) -> Path:
+        return path.with_name(path.name + ".journal")
+
+    def _read_journal(self, path: Path, docs: dict[str, Document]) -> None:
         try:
-            with self.journal.open("rb") as fh:
+            with self.journal(path).open("rb") as fh:
                 while True:
                     part = pickle.load(fh)
                     if not isinstance(part, dict):
@@ -259,7 +261,7 @@ class ParseCache:
     def save(self) -> None:
         """Keep what this run used, if anything was new: appended to the journal when it is a
         little, else as the whole file again (dropping documents no longer used)."""
-        if self.path is None or self.journal is None:
+        if self.path is None:
             return
         known = self._load()
         new = {k: v for k, v in self._used.items() if k not in known}
@@ -267,14 +269,14 @@ class ParseCache:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self._torn and known and self._journaled + len(new) <= self.JOURNAL_SHARE * len(self._used):
-            with self.journal.open("ab") as fh:
+            with self.journal(self.path).open("ab") as fh:
                 pickle.dump(new, fh, protocol=pickle.HIGHEST_PROTOCOL)
             return
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(self._used, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
-        self.journal.unlink(missing_ok=True)
+        self.journal(self.path).unlink(missing_ok=True)
 
 
 _UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError, KeyError)

@@ -82,22 +82,10 @@ def scan_sizes(folder: Path) -> dict[str, int]:
     return sizes
 
 
-def files_intact(folder: Path, sizes: dict[str, int], count: int) -> bool:
-    """Every recorded file is still there with its recorded size: one stat per file, no
-    directory listing (a shop's pages are one folder each, so listing costs more than the
-    stats). Files someone added beside ours are not looked for here; a rebuild of the shop
-    removes them."""
-    if len(sizes) != count:
-        return False
-    base = str(folder) + "/"
-    try:
-        return all(os.stat(base + rel).st_size == size for rel, size in sizes.items())
-    except OSError:
-        return False
-
-
 def present_sizes(folder: Path, recorded: dict[str, int]) -> dict[str, int]:
-    """The current size of each recorded file that still exists under ``folder``."""
+    """The current size of each recorded file that still exists under ``folder``: one stat per
+    file, no directory listing (a shop's pages are one folder each, so listing them costs more
+    than the stats). Files someone added beside ours are not looked for here."""
     base = str(folder) + "/"
     sizes: dict[str, int] = {}
     for rel in recorded:
