@@ -35,7 +35,7 @@ from .project import load_project
 from .render import recording_render
 from .reporter import BuildStats, Reporter
 from .schema import SHOP_ID_RE
-from .state import STATE_DIR, BuildState, FileEntry, ShopEntry, atomic_dump, load_state, save_state
+from .state import STATE_DIR, BuildState, FileEntry, ShopEntry, ShopRow, atomic_dump, load_state, save_state
 from .theme import Theme, load_theme
 from .views import DESCRIPTION_MEDIA
 from .writer import (
@@ -111,10 +111,17 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class ShopInputs:
+    fingerprint: str
+    shape: str
+    products: dict[str, str]
+
+
 @dataclass
 class ShopResult:
     shop_id: str
-    entry: ShopEntry | None  # None: the shop was skipped whole, its recorded state stands
+    row: ShopRow | None  # None: the shop was skipped whole, its recorded state stands
     staged: list[str]
     unchanged: int
     skipped: int
@@ -138,7 +145,7 @@ class ShopBuilder:
         self.product_cache: dict[Any, dict[str, Any]] = {}
         self.product_keys: dict[str, str] = {}
         self.file_keys: dict[Path, str] = {}
-        self.fingerprints: dict[str, str] = {}
+        self.inputs: dict[str, ShopInputs] = {}
 
     def prepare(self, indexes: list[int], jobs: int) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
@@ -152,8 +159,8 @@ class ShopBuilder:
             if recorded is None:  # never built: its worker computes the fingerprint, in parallel
                 changed.append(shop)
                 continue
-            fingerprint = self.fingerprints[shop.id] = self.shop_fingerprint(shop, self.theme(shop.theme))
-            if recorded.fingerprint != fingerprint:
+            inputs = self.inputs[shop.id] = self.shop_inputs(shop, self.theme(shop.theme))
+            if recorded.fingerprint != inputs.fingerprint:
                 changed.append(shop)
         texts = sorted({pick.product.description for shop in changed for pick in shop.picks})
         if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
@@ -179,8 +186,10 @@ class ShopBuilder:
             key = self.product_keys[product.sku] = sha(repr((product, images)).encode())
         return key
 
-    def shop_fingerprint(self, shop: Shop, theme: Theme) -> str:
-        """Everything any output of ``shop`` can depend on; equal fingerprints mean equal outputs."""
+    def shop_inputs(self, shop: Shop, theme: Theme) -> ShopInputs:
+        """Everything any output of ``shop`` can depend on, as a fingerprint (equal fingerprints
+        mean equal outputs) made of its shape (all but the catalog's facts about the products it
+        picks) and the key of each picked product's facts."""
         from .plan import owner_media
 
         media = [(ref, self.file_key(shop.source_dir / ref)) for ref in owner_media(shop)]
@@ -190,37 +199,55 @@ class ShopBuilder:
             sorted(theme.file_hashes.items()),
             sorted(theme.assets.items()),
             (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.theme, shop.locale, shop.base_url, shop.contact),
-            [(p.product.sku, self.product_key(p.product), p.note, p.featured) for p in shop.picks],
+            [(p.product.sku, p.product.images, p.note, p.featured) for p in shop.picks],  # image paths: which files exist
             [(c.id, c.title, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
             shop.posts,
             media,
             None if shop.posts else self.now.date(),  # the feed's <updated> of a shop without posts
         )
-        return sha(repr(parts).encode())
+        shape = sha(repr(parts).encode())
+        products = {p.product.sku: self.product_key(p.product) for p in shop.picks}
+        return ShopInputs(sha(f"{shape}{products}".encode()), shape, products)
+
+    def changed_products(self, shop: Shop, inputs: ShopInputs, before: dict[str, str]) -> frozenset[str] | None:
+        """The SKUs whose catalog facts are all that changed since the shop's last build, so
+        only the outputs that show them need planning (one price changed: its product page,
+        the home page, its collections and posts, products.json); None when anything else
+        changed too (the shape holds each product's image paths, so the set of files is the same)."""
+        if self.state.index[shop.id].shape != inputs.shape or before.keys() != inputs.products.keys():
+            return None
+        return frozenset(sku for sku, key in inputs.products.items() if before[sku] != key)
 
     def run(self, shop: Shop) -> ShopResult:
         theme = self.theme(shop.theme)
-        fingerprint = self.fingerprints.get(shop.id) or self.shop_fingerprint(shop, theme)
+        inputs = self.inputs.get(shop.id) or self.shop_inputs(shop, theme)
         recorded = self.state.index.get(shop.id)
         folder = safe_join(self.out, shop.id)
         # what is on disk of what the last build wrote: one stat per recorded file, no listing
         recorded_sizes = self.state.sizes(shop.id) if recorded is not None else {}
         present = present_sizes(folder, recorded_sizes)
-        if recorded is not None and recorded.fingerprint == fingerprint and recorded_sizes and present == recorded_sizes:
-            # nothing it is made from changed, and its folder still holds what we wrote
+        intact = bool(recorded_sizes) and present == recorded_sizes  # its folder still holds what we wrote
+        if recorded is not None and intact and recorded.fingerprint == inputs.fingerprint:
             return ShopResult(shop.id, None, [], unchanged=recorded.count, skipped=recorded.count)
-        outputs = plan_shop(self.project, shop, theme, self.product_cache, self.now)
-        # the same files as last time (only bytes differ): what the stats found; else files come
-        # or go, and a walk of the folder finds stray files to prune too
-        same_files = bool(recorded_sizes) and recorded_sizes.keys() == {o.path for o in outputs}
-        sizes = present if same_files else scan_sizes(folder)
-        entry = ShopEntry(fingerprint)
-        result = ShopResult(shop.id, entry, [], 0, 0, tree=not sizes and not folder.exists())
+        old_files, before = self.state.files_and_products(shop.id) if recorded is not None else ({}, {})
+        only = self.changed_products(shop, inputs, before) if intact and old_files else None
+        outputs = plan_shop(self.project, shop, theme, self.product_cache, self.now, only=only)
+        if only is not None:  # the same files as last time; what is not planned again stands
+            sizes = present
+            entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products, dict(old_files))
+        else:
+            # the same files as last time (only bytes differ): what the stats found; else files
+            # come or go, and a walk of the folder finds stray files to prune too
+            same_files = bool(recorded_sizes) and recorded_sizes.keys() == {o.path for o in outputs}
+            sizes = present if same_files else scan_sizes(folder)
+            entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products)
+        result = ShopResult(shop.id, None, [], 0, 0, tree=not sizes and not folder.exists())
         made_dirs: set[str] = set()
-        old_files = self.state.files(shop.id) if recorded is not None else {}
+        planned: set[str] = set()
         for output in outputs:
-            if output.path in entry.files:
+            if output.path in planned:
                 raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
+            planned.add(output.path)
             key = self.output_key(output)
             old = old_files.get(output.path)
             if (
@@ -234,26 +261,29 @@ class ShopBuilder:
                 result.skipped += 1
                 continue
             data, deps = self.make(output, theme)
-            entry.files[output.path] = FileEntry(key, sha(data), len(data), deps)
+            new = entry.files[output.path] = FileEntry(key, sha(data), len(data), deps)
             check_relative(output.path)
-            if sizes.get(output.path) == len(data) and same_bytes(folder / output.path, data):
-                result.unchanged += 1
+            size = sizes.get(output.path)
+            if size == new.size and (new.sha == old.sha if old is not None and old.size == size else same_bytes(folder / output.path, data)):
+                result.unchanged += 1  # the same bytes as the file we wrote last time, still there
                 continue
             if result.tree:
                 self.stage_in_tree(shop.id, output.path, data, made_dirs)
             else:
                 self.stage(shop.id, len(result.staged), data)
             result.staged.append(output.path)
+        if only is not None:  # not planned: unchanged, and not even rendered
+            kept = len(entry.files.keys() - planned)
+            result.unchanged += kept
+            result.skipped += kept
         result.stale = sorted(sizes.keys() - entry.files.keys())
+        result.row = entry.row(shop.id)
         result.markdown = markup.fresh_entries()
         return result
 
     def stage(self, shop_id: str, number: int, data: bytes) -> None:
-        """Staged files are flat and numbered: no directory work until the commit."""
-        folder = self.staging / shop_id
-        if number == 0:
-            folder.mkdir(parents=True, exist_ok=True)
-        write_new(f"{folder}/{number}", data)
+        """Staged files are flat and numbered, in one folder: no directory work until the commit."""
+        write_new(f"{self.staging}/{shop_id}.{number}", data)
 
     def stage_in_tree(self, shop_id: str, path: str, data: bytes, made_dirs: set[str]) -> None:
         """A new shop is staged as its final folder tree, so committing it is one rename
@@ -386,10 +416,11 @@ def build(
     spool = EntrySpool(staging / "entries.pickle")
     reporter.start(len(indexes))
     try:
+        staging.mkdir(parents=True)
         for result in _results(builder, indexes, jobs):
-            if result.entry is not None:  # kept on disk, not in memory: memory stays flat with the site's size
-                spool.add(result.shop_id, result.entry)
-                result.entry = None
+            if result.row is not None:  # kept on disk, not in memory: memory stays flat with the site's size
+                spool.add(result.row)
+                result.row = None
             rendered.update(result.markdown)
             result.markdown = {}
             results.append(result)
@@ -402,7 +433,7 @@ def build(
         full = only is None and shard is None
         built = {r.shop_id for r in results}
         if spool.count or (full and state.index.keys() - built):
-            save_state(root, out, spool.entries(), built if full else None)
+            save_state(root, out, spool.rows(), built if full else None)
     finally:
         spool.close()
         shutil.rmtree(staging, ignore_errors=True)
@@ -422,14 +453,14 @@ class EntrySpool:
         self.count = 0
         self._fh: Any = None
 
-    def add(self, shop_id: str, entry: ShopEntry) -> None:
+    def add(self, row: ShopRow) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = self.path.open("w+b")
-        pickle.dump((shop_id, entry), self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(row, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += 1
 
-    def entries(self) -> Iterator[tuple[str, ShopEntry]]:
+    def rows(self) -> Iterator[ShopRow]:
         if self._fh is None:
             return
         self._fh.flush()
@@ -449,7 +480,7 @@ def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats) -> N
         move_tree_into_place(staging / result.shop_id, folder, result.staged)
     else:
         for number, path in enumerate(result.staged):
-            move_into_place(staging / result.shop_id / str(number), safe_join(folder, path))
+            move_into_place(staging / f"{result.shop_id}.{number}", safe_join(folder, path))
     stats.pages += result.unchanged + len(result.staged)
     stats.written += len(result.staged)
     stats.unchanged += result.unchanged

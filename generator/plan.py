@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -46,16 +46,14 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
-def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[Any, View], now: dt.datetime) -> list[Output]:
+def plan_shop(
+    project: Project, shop: Shop, theme: Theme, product_cache: dict[Any, View], now: dt.datetime, *, only: frozenset[str] | None = None
+) -> list[Output]:
+    """Every output of ``shop``; with ``only``, just the outputs that show one of those products
+    (an incremental build in which nothing but the catalog's facts about them changed)."""
     views = ShopViews(shop, project.platform, product_cache)
     assets = theme.assets
-    t = views.t
     out: list[Output] = []
-
-    def page(path: str, template: str, kind: str, title: str, description: str, **extra: Any) -> None:
-        """A page whose view is built now (its key is the view itself)."""
-        dest = path + "index.html" if path.endswith("/") or not path else path
-        out.append(Output(dest, template, views.page(path, kind, title, description, assets, **extra)))
 
     def lazy_page(path: str, template: str, inputs: str, make: Callable[[], View]) -> None:
         """A page whose view is built only if ``inputs`` changed since the last build."""
@@ -70,6 +68,9 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
         bool(shop.posts),
         sorted(assets.items()),
     )
+
+    def shows(skus: Iterable[str]) -> bool:
+        return only is None or not only.isdisjoint(skus)
 
     def pick_key(pick: Pick) -> tuple[str, str, str, bool]:
         return (pick.product.sku, product_key(pick.product, product_cache), pick.note, pick.featured)
@@ -91,17 +92,18 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
             posts=summaries()[:3],
         )
 
-    lazy_page(
-        "",
-        "home.html",
-        digest(
-            chrome,
-            [pick_key(p) for p in shop.picks],
-            [(c.id, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
-            shop.posts[:3],
-        ),
-        home,
-    )
+    if shows(p.product.sku for p in shop.picks):
+        lazy_page(
+            "",
+            "home.html",
+            digest(
+                chrome,
+                [pick_key(p) for p in shop.picks],
+                [(c.id, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
+                shop.posts[:3],
+            ),
+            home,
+        )
 
     def product_page(pick: Pick) -> View:
         offer = views.offer(pick)
@@ -112,6 +114,8 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
         return views.page(path, "product", offer["title"], description, assets, p=offer, jsonld=views.product_jsonld(offer), share=share)
 
     for pick in shop.picks:
+        if only is not None and pick.product.sku not in only:
+            continue
         lazy_page(product_path(pick.product.sku), "product.html", digest(chrome, pick_key(pick)), partial(product_page, pick))
 
     def collection_page(c: Collection) -> View:
@@ -119,12 +123,10 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
         return views.page(collection_path(c.id), "collection", c.title, description, assets, collection=views.collection(c))
 
     for c in shop.collections:
+        if not shows(p.product.sku for p in c.picks):
+            continue
         inputs = digest(chrome, c.id, c.title, c.description, [pick_key(p) for p in c.picks])
         lazy_page(collection_path(c.id), "collection.html", inputs, partial(collection_page, c))
-
-    lazy_page(
-        "posts/", "posts.html", digest(chrome, shop.posts), lambda: views.page("posts/", "posts", t["posts"], t["posts"], assets, posts=summaries())
-    )
 
     def post_page(post: Post) -> View:
         summary = views.post_summary(post)
@@ -134,8 +136,35 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
         return views.page(path, "post", post.title, summary["summary"], assets, post={**summary, "body_html": body, "cards": cards})
 
     for post in shop.posts:
-        cards = [pick_key(pick) for pick in shop.picks if "{{<" in post.body and pick.product.sku in post.body]
-        lazy_page(post_path(post.slug), "post.html", digest(chrome, post, cards), partial(post_page, post))
+        cards = [pick for pick in shop.picks if "{{<" in post.body and pick.product.sku in post.body]
+        if shows(pick.product.sku for pick in cards):
+            lazy_page(post_path(post.slug), "post.html", digest(chrome, post, [pick_key(p) for p in cards]), partial(post_page, post))
+    out.append(Output("products.json", data=views.products_json, inputs=digest(chrome, [pick_key(p) for p in shop.picks])))
+    for pick in shop.picks:
+        if only is None or pick.product.sku in only:
+            out.extend(catalog_media(project, pick.product, product_cache))
+    if only is None:
+        out.extend(shop_wide(shop, theme, views, chrome, now))
+    return dedupe_media(out)
+
+
+def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.datetime) -> list[Output]:
+    """The outputs that show no catalog facts: lists of posts, the share, cart and thanks
+    pages, feeds and maps, the theme's files and the owner's images."""
+    assets = theme.assets
+    t = views.t
+    out: list[Output] = []
+
+    def lazy_page(path: str, template: str, inputs: str, make: Callable[[], View]) -> None:
+        dest = path + "index.html" if path.endswith("/") or not path else path
+        out.append(Output(dest, template, make, inputs=inputs))
+
+    def summaries() -> list[View]:
+        return [views.post_summary(p) for p in shop.posts]
+
+    lazy_page(
+        "posts/", "posts.html", digest(chrome, shop.posts), lambda: views.page("posts/", "posts", t["posts"], t["posts"], assets, posts=summaries())
+    )
     lazy_page("s/", "s.html", chrome, lambda: views.page("s/", "s", shop.title, shop.title, assets))
     out.append(Output("s/codes.json", data=partial(links.codes_json, shop), inputs=digest(chrome, [p.product.sku for p in shop.picks])))
     lazy_page("cart/", "cart.html", chrome, lambda: views.page("cart/", "cart", t["cart"], t["cart"], assets))
@@ -155,15 +184,11 @@ def plan_shop(project: Project, shop: Shop, theme: Theme, product_cache: dict[An
     site_inputs = digest(shop.base_url, [p.product.sku for p in shop.picks], [c.id for c in shop.collections], [p.slug for p in shop.posts])
     out.append(Output("sitemap.xml", "sitemap.xml", sitemap, inputs=site_inputs))
     out.append(Output("robots.txt", "robots.txt", {"sitemap": shop.base_url + "sitemap.xml"}))
-    out.append(Output("products.json", data=views.products_json, inputs=digest(chrome, [pick_key(p) for p in shop.picks])))
-
     for path, data in theme.asset_bytes.items():
         out.append(Output(path, data=data))
-    for pick in shop.picks:
-        out.extend(catalog_media(project, pick.product, product_cache))
     for ref in owner_media(shop):
         out.append(Output(OWNER_MEDIA + ref, source=shop.source_dir / ref))
-    return dedupe_media(out)
+    return out
 
 
 def catalog_media(project: Project, product: Product, cache: dict[Any, Any]) -> tuple[Output, ...]:

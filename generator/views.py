@@ -50,7 +50,7 @@ def image_path(ref: str) -> str | None:
 class ShopViews:
     """Builds the views of one shop; product facts are computed once per product and shared."""
 
-    def __init__(self, shop: Shop, platform: Platform, product_cache: dict[tuple[str, str], View]) -> None:
+    def __init__(self, shop: Shop, platform: Platform, product_cache: dict[Any, Any]) -> None:
         self.shop = shop
         self.platform = platform
         self.locale = shop.locale
@@ -67,7 +67,7 @@ class ShopViews:
     def product_facts(self, product: Product) -> View:
         """The catalog's facts about one product in one locale; shared by every shop in that locale."""
         key = (product.sku, self.locale)
-        cached = self._product_cache.get(key)
+        cached: View | None = self._product_cache.get(key)
         if cached is not None:
             return cached
         images = [p for p in (image_path(ref) for ref in product.images) if p]
@@ -213,23 +213,45 @@ class ShopViews:
         return {k: v for k, v in data.items() if v is not None}
 
     def products_json(self) -> bytes:
-        """``/products.json``: every purchasable item with absolute url, id and price (SPEC)."""
-        items: list[View] = []
+        """``/products.json``: every purchasable item with absolute url, id and price (SPEC).
+
+        Compact JSON with sorted keys (json's C encoder only runs without indent). Each
+        product's items are encoded once per process with a placeholder for the shop's URL, so
+        a shop's file is joined from pieces: exactly the bytes ``json.dumps`` would give."""
+        items: list[str] = []
         for pick in self.shop.picks:
-            product = pick.product
-            url = self.shop.base_url + product_path(product.sku)
-            if product.sold_out:
-                continue
-            if product.variants:
-                for v in product.variants:
-                    if not v.sold_out:
-                        name = f"{product.title} · {v.title}"
-                        items.append(item(f"{product.sku}:{v.id}", product, v.id, name, v.price, url, max_quantity(product, v.stock)))
-            else:
-                items.append(item(product.sku, product, None, product.title, product.price, url, max_quantity(product)))
-        doc = {"shop": self.shop.id, "currency": self.currency, "items": items}
-        # compact: json's C encoder only runs without indent, and a build writes one per shop
-        return (json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode()
+            pieces = self._product_cache.get(("items", pick.product.sku))
+            if pieces is None:
+                pieces = self._product_cache[("items", pick.product.sku)] = item_pieces(pick.product)
+            if pieces:
+                url = _json(self.shop.base_url + product_path(pick.product.sku))
+                items.extend(before + url + after for before, after in pieces)
+        return f'{{"currency":{_json(self.currency)},"items":[{",".join(items)}],"shop":{_json(self.shop.id)}}}\n'.encode()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def item_pieces(product: Product) -> list[tuple[str, str]]:
+    """The JSON of each purchasable item of ``product`` as the text before and after its shop
+    URL (the keys are sorted: ``url`` comes last but for ``variant``)."""
+    if product.sold_out:
+        return []
+    if product.variants:
+        items = [
+            item(f"{product.sku}:{v.id}", product, v.id, f"{product.title} · {v.title}", v.price, "", max_quantity(product, v.stock))
+            for v in product.variants
+            if not v.sold_out
+        ]
+    else:
+        items = [item(product.sku, product, None, product.title, product.price, "", max_quantity(product))]
+    pieces = []
+    for i in items:
+        url, variant = i.pop("url"), i.pop("variant")
+        assert not url and max(i) < "url"
+        pieces.append((_json(i)[:-1] + ',"url":', f',"variant":{_json(variant)}}}'))
+    return pieces
 
 
 def item(item_id: str, product: Product, variant: str | None, name: str, price: Decimal, url: str, max_qty: int) -> View:
