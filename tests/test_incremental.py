@@ -75,6 +75,41 @@ def test_price_change_rewrites_exactly_the_pages_that_show_it(tmp_path: Path) ->
     assert_same_as_full_build(root, tmp_path)
 
 
+def test_price_change_reaches_the_post_that_embeds_the_product(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    edit(root / "catalog.yaml", 'price: "89.00"', 'price: "79.00"')
+    assert rewritten(root) == {
+        "amy/index.html",
+        "amy/p/BB-1001/index.html",
+        "amy/c/all/index.html",
+        "amy/posts/hello/index.html",
+        "amy/products.json",
+    }
+    assert "¥79.00" in (root / "site" / "amy" / "posts" / "hello" / "index.html").read_text(encoding="utf-8")
+    assert_same_as_full_build(root, tmp_path)
+    (root / "site" / "amy" / "cart" / "index.html").unlink()  # a page that shows no product, gone
+    edit(root / "catalog.yaml", 'price: "79.00"', 'price: "69.00"')
+    assert "amy/cart/index.html" in rewritten(root)  # the shop is planned whole again
+    assert_same_as_full_build(root, tmp_path)
+
+
+def test_a_products_new_image_bytes_and_new_image_paths_reach_the_shop(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>\n'
+    (root / "images" / "bb-1001.svg").write_text(svg, encoding="utf-8")
+    assert rewritten(root) == {"amy/media/catalog/images/bb-1001.svg"}  # pages name the file, not its bytes
+    assert_same_as_full_build(root, tmp_path / "a")
+
+    (root / "images" / "bb-1001-new.svg").write_text(svg, encoding="utf-8")
+    edit(root / "catalog.yaml", "images: [images/bb-1001.svg]", "images: [images/bb-1001-new.svg]")
+    build(root, root / "site")
+    media = root / "site" / "amy" / "media" / "catalog" / "images"
+    assert (media / "bb-1001-new.svg").is_file() and not (media / "bb-1001.svg").exists()  # the old file goes
+    assert_same_as_full_build(root, tmp_path / "b")
+
+
 def test_owner_note_edit_rewrites_only_her_pages_that_show_it(tmp_path: Path) -> None:
     root = two_shop_project(tmp_path)
     build(root, root / "site")
