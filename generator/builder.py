@@ -162,7 +162,7 @@ class ShopBuilder:
             inputs = self.inputs[shop.id] = self.shop_inputs(shop, self.theme(shop.theme))
             if recorded.fingerprint != inputs.fingerprint:
                 changed.append(shop)
-        texts = sorted({pick.product.description for shop in changed for pick in shop.picks})
+        texts = markup.not_rendered({pick.product.description for shop in changed for pick in shop.picks}, DESCRIPTION_MEDIA)
         if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
             with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
                 markup.render_all(texts, DESCRIPTION_MEDIA, partial(pool.starmap, chunksize=32))

@@ -126,6 +126,12 @@ def cache_key(text: str, media_prefix: str) -> str:
     return hashlib.sha256(f"{media_prefix}\0{text}".encode()).hexdigest()[:32]
 
 
+def not_rendered(texts: Iterable[str], media_prefix: str) -> list[str]:
+    """Those of ``texts`` that neither this process nor the stored cache has rendered, sorted."""
+    _load_stored()
+    return sorted(text for text in set(texts) if text.strip() and cache_key(text, media_prefix) not in _stored)
+
+
 def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., list[str]] | None = None) -> None:
     """Render every text not yet cached (with ``pool_map``, e.g. a process pool's ``starmap``,
     across processes) into the cache, so that later ``render`` calls, here and in processes

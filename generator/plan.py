@@ -78,6 +78,8 @@ def plan_shop(
     def summaries() -> list[View]:
         return [views.post_summary(p) for p in shop.posts]
 
+    picks_digest = digest([pick_key(p) for p in shop.picks])  # what the home page and products.json show of the picks
+
     def home() -> View:
         offers = [views.offer(p) for p in shop.picks]
         return views.page(
@@ -98,7 +100,7 @@ def plan_shop(
             "home.html",
             digest(
                 chrome,
-                [pick_key(p) for p in shop.picks],
+                picks_digest,
                 [(c.id, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
                 shop.posts[:3],
             ),
@@ -139,7 +141,7 @@ def plan_shop(
         cards = [pick for pick in shop.picks if "{{<" in post.body and pick.product.sku in post.body]
         if shows(pick.product.sku for pick in cards):
             lazy_page(post_path(post.slug), "post.html", digest(chrome, post, [pick_key(p) for p in cards]), partial(post_page, post))
-    out.append(Output("products.json", data=views.products_json, inputs=digest(chrome, [pick_key(p) for p in shop.picks])))
+    out.append(Output("products.json", data=views.products_json, inputs=digest(chrome, picks_digest)))
     for pick in shop.picks:
         if only is None or pick.product.sku in only:
             out.extend(catalog_media(project, pick.product, product_cache))
