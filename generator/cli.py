@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import gc
 import io
 import json
 import logging
@@ -107,6 +108,7 @@ def build(project: Path, shop: str | None, out: Path | None, jobs: int | None, s
         shard=parse_shard(shard),
         force=force,
     )
+    gc.freeze()  # about to exit: the interpreter's last collection would walk the whole loaded project for nothing
 
 
 @main.command()

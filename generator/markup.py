@@ -128,8 +128,11 @@ def cache_key(text: str, media_prefix: str) -> str:
 
 def not_rendered(texts: Iterable[str], media_prefix: str) -> list[str]:
     """Those of ``texts`` that neither this process nor the stored cache has rendered, sorted."""
+    texts = set(texts)
+    if not texts:
+        return []  # (without reading the stored cache: a build with nothing to render never needs it)
     _load_stored()
-    return sorted(text for text in set(texts) if text.strip() and cache_key(text, media_prefix) not in _stored)
+    return sorted(text for text in texts if text.strip() and cache_key(text, media_prefix) not in _stored)
 
 
 def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., list[str]] | None = None) -> None:
