@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-import json
+import marshal
 import multiprocessing
 import os
 import pickle
@@ -412,7 +412,7 @@ def build(
         state.forget()
     staging = root / STATE_DIR / f"staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    markup.use_stored(root / STATE_DIR / "markdown.json")
+    markup.use_stored(root / STATE_DIR / markup.STORED_NAME)
     builder = ShopBuilder(project, out, staging, state, build_time())
     builder.prepare(indexes, jobs)
     stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
@@ -498,7 +498,7 @@ def save_markdown(root: Path, rendered: dict[str, str]) -> None:
     if rendered:
         stored = markup.stored_entries()
         stored.update(rendered)
-        atomic_dump(root / STATE_DIR / "markdown.json", json.dumps(stored, sort_keys=True).encode())
+        atomic_dump(root / STATE_DIR / markup.STORED_NAME, marshal.dumps(dict(sorted(stored.items()))))
 
 
 @dataclass

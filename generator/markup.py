@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import html as html_lib
-import json
+import marshal
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -84,8 +85,11 @@ def _expand_shortcodes(text: str) -> str:
 
 _md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
 
-# Rendered Markdown kept between runs (.shopforest/markdown.json), keyed by a hash of the input.
-# Loaded lazily: a build that renders nothing never reads it.
+# Rendered Markdown kept between runs (.shopforest/markdown-<interpreter>.marshal), keyed by a
+# hash of the input. Loaded lazily: a build that renders nothing never reads it. marshal, the
+# format of Python's own .pyc caches, reads the 18 MB of the benchmark's medium size in 0.03 s
+# (JSON: 0.1-0.2 s); the interpreter is in the file's name, since the format is its own.
+STORED_NAME = f"markdown-{sys.implementation.cache_tag}.marshal"
 _stored: dict[str, str] = {}
 _stored_path: list[Path] = []
 _fresh: dict[str, str] = {}
@@ -108,8 +112,8 @@ def _load_stored() -> None:
         return
     path = _stored_path.pop()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
         return  # missing or corrupt: render again
     if isinstance(data, dict):
         _stored.update({k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import markup
 from generator.builder import build, in_shard
 from generator.state import STATE_DIR
 
@@ -144,7 +145,7 @@ def test_corrupt_or_missing_state_means_a_full_correct_build(tmp_path: Path) -> 
     states = list((root / STATE_DIR).glob("state-*.sqlite"))
     assert len(states) == 1
     states[0].write_bytes(b"this is not a database")
-    (root / STATE_DIR / "markdown.json").write_text("[not a dict", encoding="utf-8")
+    (root / STATE_DIR / markup.STORED_NAME).write_text("[not a dict", encoding="utf-8")
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "17.70"')
     stats = build(root, root / "site")
     assert stats.skipped == 0
