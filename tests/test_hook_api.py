@@ -54,7 +54,7 @@ def client(project: Path, storage: Storage) -> Iterator[TestClient]:
         yield c
 
 
-def post(client: TestClient, body: Any, *, idem: str | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+def post(client: TestClient, body: Any, *, idem: str | None = None, headers: dict[str, str] | None = None) -> Any:  # httpx's or httpx2's Response
     h = {"content-type": "application/json", "idempotency-key": idem or key(), **(headers or {})}
     data = body if isinstance(body, (bytes, str)) else json.dumps(body)
     return client.post("/orders", content=data, headers=h)

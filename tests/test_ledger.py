@@ -86,7 +86,12 @@ def test_partial_refund_then_cancellation_reverse_exactly_what_was_accrued(clien
 
 
 def test_events_twice_or_out_of_order_leave_the_same_state(project: Path, tmp_path: Path) -> None:
-    events = [("order.paid", {}), ("order.shipped", {}), ("order.refunded", {"lines": [{"line": 0, "qty": 2}]}), ("order.cancelled", {})]
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("order.paid", {}),
+        ("order.shipped", {}),
+        ("order.refunded", {"lines": [{"line": 0, "qty": 2}]}),
+        ("order.cancelled", {}),
+    ]
     finals = set()
     for n, permutation in enumerate(itertools.permutations(events)):
         storage = Storage(tmp_path / f"o{n}.db")

@@ -25,7 +25,7 @@ TRICKY = [
 def full_render(text: str) -> str:
     """The render with the fast path turned off."""
     original = markup._plain_paragraph
-    markup._plain_paragraph = lambda _text: None
+    markup._plain_paragraph = lambda text: None
     try:
         return markup._render(text, "")
     finally:
