@@ -30,7 +30,7 @@ from typing import Any
 from . import markup
 from .errors import UsageError
 from .model import Product, Project, Shop
-from .plan import Output, plan_shop
+from .plan import Output, catalog_files, plan_shop
 from .project import load_project
 from .render import recording_render
 from .reporter import BuildStats, Reporter
@@ -144,6 +144,7 @@ class ShopBuilder:
         self.themes: dict[str, Theme] = {}
         self.product_cache: dict[Any, dict[str, Any]] = {}
         self.product_keys: dict[str, str] = {}
+        self.product_files: dict[str, tuple[str, ...]] = {}
         self.file_keys: dict[Path, str] = {}
         self.inputs: dict[str, ShopInputs] = {}
 
@@ -182,9 +183,15 @@ class ShopBuilder:
     def product_key(self, product: Product) -> str:
         key = self.product_keys.get(product.sku)
         if key is None:
-            images = [self.file_key(self.root / ref) for ref in product.images if not ref.startswith("https://")]
+            images = [self.file_key(self.root / ref) for ref in self.catalog_files(product)]
             key = self.product_keys[product.sku] = sha(repr((product, images)).encode())
         return key
+
+    def catalog_files(self, product: Product) -> tuple[str, ...]:
+        files = self.product_files.get(product.sku)
+        if files is None:
+            files = self.product_files[product.sku] = catalog_files(product)
+        return files
 
     def shop_inputs(self, shop: Shop, theme: Theme) -> ShopInputs:
         """Everything any output of ``shop`` can depend on, as a fingerprint (equal fingerprints
@@ -199,7 +206,7 @@ class ShopBuilder:
             sorted(theme.file_hashes.items()),
             sorted(theme.assets.items()),
             (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.theme, shop.locale, shop.base_url, shop.contact),
-            [(p.product.sku, p.product.images, p.note, p.featured) for p in shop.picks],  # image paths: which files exist
+            [(p.product.sku, self.catalog_files(p.product), p.note, p.featured) for p in shop.picks],  # image paths: which files exist
             [(c.id, c.title, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
             shop.posts,
             media,

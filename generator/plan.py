@@ -197,9 +197,16 @@ def catalog_media(project: Project, product: Product, cache: dict[Any, Any]) -> 
     """The image files of one product, made once and shared by every shop that picks it."""
     outputs = cache.get(("media", product.sku))
     if outputs is None:
-        refs = [ref for ref in product.images if not ref.startswith("https://")]
-        outputs = cache[("media", product.sku)] = tuple(Output(CATALOG_MEDIA + ref, source=project.root / ref) for ref in refs)
+        outputs = cache[("media", product.sku)] = tuple(Output(CATALOG_MEDIA + ref, source=project.root / ref) for ref in catalog_files(product))
     return outputs
+
+
+def catalog_files(product: Product) -> tuple[str, ...]:
+    """The project's image files a product shows: its images, and those its description embeds
+    (the renderer keeps only images/ paths; the loader checked that each exists)."""
+    refs = [ref for ref in product.images if not ref.startswith("https://")]
+    refs += [ref for ref in markup.local_image_refs(product.description) if ref.startswith("images/")]
+    return tuple(dict.fromkeys(refs))
 
 
 def owner_media(shop: Shop) -> list[str]:

@@ -111,6 +111,21 @@ def test_a_products_new_image_bytes_and_new_image_paths_reach_the_shop(tmp_path:
     assert_same_as_full_build(root, tmp_path / "b")
 
 
+def test_an_image_only_the_description_shows_is_copied_and_follows_edits(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    shutil.copy(root / "images" / "bb-1001.svg", root / "images" / "spoon.svg")
+    build(root, root / "site")
+    media = root / "site" / "amy" / "media" / "catalog" / "images"
+    assert not (media / "spoon.svg").exists()
+    edit(root / "catalog.yaml", "description: Rice cereal.", 'description: "Rice cereal. ![A spoon](images/spoon.svg)"')
+    build(root, root / "site")
+    page = (root / "site" / "amy" / "p" / "BB-1001" / "index.html").read_text(encoding="utf-8")
+    assert 'src="../../media/catalog/images/spoon.svg"' in page and (media / "spoon.svg").is_file()
+    (root / "images" / "spoon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>\n', encoding="utf-8")
+    assert rewritten(root) == {"amy/media/catalog/images/spoon.svg"}
+    assert_same_as_full_build(root, tmp_path)
+
+
 def test_owner_note_edit_rewrites_only_her_pages_that_show_it(tmp_path: Path) -> None:
     root = two_shop_project(tmp_path)
     build(root, root / "site")
