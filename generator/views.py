@@ -61,50 +61,13 @@ class ShopViews:
 
     # pieces -------------------------------------------------------------------
 
-    def money(self, amount: Decimal) -> str:
-        return format_money(amount, self.currency, self.locale)
-
     def product_facts(self, product: Product) -> View:
         """The catalog's facts about one product in one locale; shared by every shop in that locale."""
         key = (product.sku, self.locale)
         cached: View | None = self._product_cache.get(key)
-        if cached is not None:
-            return cached
-        images = [p for p in (image_path(ref) for ref in product.images) if p]
-        remote = [ref for ref in product.images if ref.startswith("https://")]
-        facts: View = {
-            "sku": product.sku,
-            "title": product.title,
-            "brand": product.brand,
-            "category": {"id": product.category.id, "title": product.category.title},
-            "price": as_text(product.price),
-            "price_display": self.money(product.price),
-            "list_price_display": self.money(product.list_price) if product.list_price is not None and product.list_price > product.price else None,
-            "status": product.status,
-            "sold_out": product.sold_out,
-            "stock": product.stock,
-            "max_per_order": product.max_per_order,
-            "max_quantity": max_quantity(product),
-            "images": images,
-            "remote_images": remote,
-            "description_html": markup.render(product.description, DESCRIPTION_MEDIA),
-            "description_text": markup.plain(product.description, media_prefix=DESCRIPTION_MEDIA),
-            "tags": list(product.tags),
-            "variants": [
-                {
-                    "id": v.id,
-                    "title": v.title,
-                    "price": as_text(v.price),
-                    "price_display": self.money(v.price),
-                    "sold_out": v.sold_out or product.sold_out,
-                    "max_quantity": max_quantity(product, v.stock),
-                }
-                for v in product.variants
-            ],
-            "path": product_path(product.sku),
-        }
-        self._product_cache[key] = facts
-        return facts
+        if cached is None:
+            cached = self._product_cache[key] = product_facts(product, self.locale, self.currency)
+        return cached
 
     def offer(self, pick: Pick) -> View:
         """A product as this shop offers it: catalog facts plus the owner's words."""
@@ -252,6 +215,45 @@ def item_pieces(product: Product) -> list[tuple[str, str]]:
         assert not url and max(i) < "url"
         pieces.append((_json(i)[:-1] + ',"url":', f',"variant":{_json(variant)}}}'))
     return pieces
+
+
+def product_facts(product: Product, locale: str, currency: str) -> View:
+    """The catalog's facts about one product as shops in ``locale`` show them (pure: the same
+    product, locale and currency give the same view, so it may be kept between builds)."""
+    images = [p for p in (image_path(ref) for ref in product.images) if p]
+    remote = [ref for ref in product.images if ref.startswith("https://")]
+    list_price = product.list_price
+    return {
+        "sku": product.sku,
+        "title": product.title,
+        "brand": product.brand,
+        "category": {"id": product.category.id, "title": product.category.title},
+        "price": as_text(product.price),
+        "price_display": format_money(product.price, currency, locale),
+        "list_price_display": format_money(list_price, currency, locale) if list_price is not None and list_price > product.price else None,
+        "status": product.status,
+        "sold_out": product.sold_out,
+        "stock": product.stock,
+        "max_per_order": product.max_per_order,
+        "max_quantity": max_quantity(product),
+        "images": images,
+        "remote_images": remote,
+        "description_html": markup.render(product.description, DESCRIPTION_MEDIA),
+        "description_text": markup.plain(product.description, media_prefix=DESCRIPTION_MEDIA),
+        "tags": list(product.tags),
+        "variants": [
+            {
+                "id": v.id,
+                "title": v.title,
+                "price": as_text(v.price),
+                "price_display": format_money(v.price, currency, locale),
+                "sold_out": v.sold_out or product.sold_out,
+                "max_quantity": max_quantity(product, v.stock),
+            }
+            for v in product.variants
+        ],
+        "path": product_path(product.sku),
+    }
 
 
 def item(item_id: str, product: Product, variant: str | None, name: str, price: Decimal, url: str, max_qty: int) -> View:

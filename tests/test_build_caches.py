@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import builder
+from generator import builder, facts
 from generator.builder import build
 from generator.errors import ContentError, Diagnostics
+from generator.facts import FactsStore
 from generator.project import load_project
 from generator.sources import ParseCache, parse_split, parse_yaml
 
@@ -117,3 +118,25 @@ def test_fresh_workers_between_batches_give_the_same_bytes_and_state(tmp_path: P
     assert files(tmp_path / "one") == files(tmp_path / "many")
     again = builder.build(root, tmp_path / "many", jobs=2)
     assert again.written == 0 and again.skipped == again.pages  # the state every batch recorded holds
+
+
+def test_products_facts_are_kept_between_builds_and_worked_out_once_across_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = two_shop_project(tmp_path)
+    monkeypatch.setattr(builder, "PARALLEL_FACTS", 1)  # two products: across processes all the same
+    build(root, tmp_path / "one", jobs=1)
+    build(root, root / "site", jobs=2)
+    assert files(root / "site") == files(tmp_path / "one")
+    store = root / ".shopforest" / facts.STORE_NAME
+    kept = FactsStore(store, builder.generator_fingerprint()).load()
+    assert {f["sku"] for f in kept.values()} == {"BB-1001", "FD-2001"}
+
+    edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
+    assert "bea/index.html" in rewritten(root)
+    prices = sorted(f["price"] for f in FactsStore(store, builder.generator_fingerprint()).load().values() if f["sku"] == "FD-2001")
+    assert prices == ["18.80", "19.90"]  # the new facts beside the old (pruned once they are half the file)
+    assert_same_as_full_build(root, tmp_path)
+
+    store.write_bytes(b"not marshal")  # unreadable: worked out again, the same pages
+    edit(root / "catalog.yaml", 'price: "18.80"', 'price: "17.70"')
+    assert "bea/index.html" in rewritten(root)
+    assert_same_as_full_build(root, tmp_path / "again")
