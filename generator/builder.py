@@ -153,9 +153,9 @@ class ShopBuilder:
 
     def prepare(self, indexes: list[int], jobs: int) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
-        fingerprint of every shop built before (and so every product's key), and the Markdown
-        of the descriptions of the products that shops which changed show (across processes
-        when there are many)."""
+        fingerprint of every shop built before (and so every product's key), then, for the
+        products that shops which changed show, the Markdown of their descriptions and their
+        facts (across processes when there are many)."""
         changed: list[Shop] = []
         for i in indexes:
             shop = self.project.shops[i]
@@ -197,8 +197,9 @@ class ShopBuilder:
         known.update(zip(missing, made, strict=True))
         for pair, (key, _) in wanted.items():
             self.product_cache[pair] = known[key]
-        if missing:
-            store.save(known, {key for key, _ in wanted.values()})
+        if missing:  # a --shop build keeps the other shops' facts: the limit is the platform's
+            limit = 2 * len(self.project.products) * len({s.locale for s in self.project.shops})
+            store.save(known, {key for key, _ in wanted.values()}, limit)
 
     def theme(self, name: str) -> Theme:
         if name not in self.themes:

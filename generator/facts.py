@@ -41,8 +41,9 @@ class FactsStore:
             return {}
         return data["facts"]  # type: ignore[no-any-return]
 
-    def save(self, facts: dict[str, dict[str, Any]], used: set[str]) -> None:
-        """Keep ``facts``; when they have grown to twice what this build used, only what it used."""
-        if len(facts) > 2 * len(used):
+    def save(self, facts: dict[str, dict[str, Any]], used: set[str], limit: int) -> None:
+        """Keep ``facts``; once they are more than ``limit`` (twice what the whole platform
+        shows: old prices pile up), only what this build used."""
+        if len(facts) > limit:
             facts = {key: value for key, value in facts.items() if key in used}
         atomic_dump(self.path, marshal.dumps({"code": self.code, "facts": facts}))

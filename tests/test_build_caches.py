@@ -133,10 +133,19 @@ def test_products_facts_are_kept_between_builds_and_worked_out_once_across_proce
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     assert "bea/index.html" in rewritten(root)
     prices = sorted(f["price"] for f in FactsStore(store, builder.generator_fingerprint()).load().values() if f["sku"] == "FD-2001")
-    assert prices == ["18.80", "19.90"]  # the new facts beside the old (pruned once they are half the file)
+    assert prices == ["18.80", "19.90"]  # the new facts beside the old (pruned once old ones are half the file)
     assert_same_as_full_build(root, tmp_path)
 
     store.write_bytes(b"not marshal")  # unreadable: worked out again, the same pages
     edit(root / "catalog.yaml", 'price: "18.80"', 'price: "17.70"')
     assert "bea/index.html" in rewritten(root)
     assert_same_as_full_build(root, tmp_path / "again")
+
+
+def test_a_one_shop_build_keeps_the_other_shops_facts(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
+    build(root, root / "site", only="bea")  # bea shows FD-2001 only
+    kept = FactsStore(root / ".shopforest" / facts.STORE_NAME, builder.generator_fingerprint()).load()
+    assert {f["sku"] for f in kept.values()} == {"BB-1001", "FD-2001"}
