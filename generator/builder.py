@@ -452,12 +452,12 @@ def build(
     shutil.rmtree(staging, ignore_errors=True)
     markup.use_stored(root / STATE_DIR / markup.STORED_NAME)
     builder = ShopBuilder(project, out, staging, state, build_time())
+    reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
     builder.prepare(indexes, jobs)
     stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
     results: list[ShopResult] = []
     rendered = markup.fresh_entries()  # by prepare; taken now, so the workers do not send it back again
     spool = EntrySpool(staging / "entries.pickle")
-    reporter.start(len(indexes))
     try:
         staging.mkdir(parents=True)
         for result in _results(builder, indexes, jobs):

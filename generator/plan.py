@@ -56,9 +56,7 @@ def plan_shop(
     out: list[Output] = []
 
     def lazy_page(path: str, template: str, inputs: str, make: Callable[[], View]) -> None:
-        """A page whose view is built only if ``inputs`` changed since the last build."""
-        dest = path + "index.html" if path.endswith("/") or not path else path
-        out.append(Output(dest, template, make, inputs=inputs))
+        out.append(page_output(path, template, inputs, make))
 
     # What the chrome of every page shows: the shop, its collections list, the theme's assets.
     chrome = digest(
@@ -75,9 +73,6 @@ def plan_shop(
     def pick_key(pick: Pick) -> tuple[str, str, str, bool]:
         return (pick.product.sku, product_key(pick.product, product_cache), pick.note, pick.featured)
 
-    def summaries() -> list[View]:
-        return [views.post_summary(p) for p in shop.posts]
-
     picks_digest = digest([pick_key(p) for p in shop.picks])  # what the home page and products.json show of the picks
 
     def home() -> View:
@@ -91,7 +86,7 @@ def plan_shop(
             featured=[o for o in offers if o["featured"]],
             offers=offers,
             collections=[views.collection(c) for c in shop.collections],
-            posts=summaries()[:3],
+            posts=views.post_summaries()[:3],
         )
 
     if shows(p.product.sku for p in shop.picks):
@@ -150,6 +145,12 @@ def plan_shop(
     return dedupe_media(out)
 
 
+def page_output(path: str, template: str, inputs: str, make: Callable[[], View]) -> Output:
+    """A page whose view is built only if ``inputs`` changed since the last build."""
+    dest = path + "index.html" if path.endswith("/") or not path else path
+    return Output(dest, template, make, inputs=inputs)
+
+
 def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.datetime) -> list[Output]:
     """The outputs that show no catalog facts: lists of posts, the share, cart and thanks
     pages, feeds and maps, the theme's files and the owner's images."""
@@ -158,14 +159,13 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
     out: list[Output] = []
 
     def lazy_page(path: str, template: str, inputs: str, make: Callable[[], View]) -> None:
-        dest = path + "index.html" if path.endswith("/") or not path else path
-        out.append(Output(dest, template, make, inputs=inputs))
-
-    def summaries() -> list[View]:
-        return [views.post_summary(p) for p in shop.posts]
+        out.append(page_output(path, template, inputs, make))
 
     lazy_page(
-        "posts/", "posts.html", digest(chrome, shop.posts), lambda: views.page("posts/", "posts", t["posts"], t["posts"], assets, posts=summaries())
+        "posts/",
+        "posts.html",
+        digest(chrome, shop.posts),
+        lambda: views.page("posts/", "posts", t["posts"], t["posts"], assets, posts=views.post_summaries()),
     )
     lazy_page("s/", "s.html", chrome, lambda: views.page("s/", "s", shop.title, shop.title, assets))
     out.append(Output("s/codes.json", data=partial(links.codes_json, shop), inputs=digest(chrome, [p.product.sku for p in shop.picks])))
@@ -175,7 +175,7 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
 
     updated = max((p.date for p in shop.posts), default=now.date())
     feed = partial(views.page, "feed.xml", "feed", shop.title, shop.title, assets, updated=f"{updated.isoformat()}T00:00:00Z")
-    out.append(Output("feed.xml", "feed.xml", lambda: feed(posts=summaries()), inputs=digest(chrome, shop.posts, updated)))
+    out.append(Output("feed.xml", "feed.xml", lambda: feed(posts=views.post_summaries()), inputs=digest(chrome, shop.posts, updated)))
 
     def sitemap() -> View:
         urls = [shop.base_url] + [shop.base_url + product_path(p.product.sku) for p in shop.picks]

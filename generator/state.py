@@ -3,7 +3,7 @@ everything it was made from, the template files its render loaded, and the bytes
 
 Kept in SQLite under ``.shopforest/`` at the project root, never inside site/. One row per
 shop holds the shop's fingerprint (and its shape: the fingerprint without the catalog's facts
-about the products it picks) and the count and total size of its files, so a no-change build
+about the products it picks) and the count of its files, so a no-change build
 reads only that small index; a shop's per-file entries, sizes and product keys are columns read
 only when the shop must be checked or planned again. They are encoded with ``marshal``, the
 format of Python's own ``.pyc`` caches: several times faster to read and write than JSON, and
@@ -27,7 +27,7 @@ from typing import Any
 from . import __version__
 
 STATE_DIR = ".shopforest"
-FORMAT = 5
+FORMAT = 6
 
 
 @dataclass(slots=True)
@@ -49,15 +49,15 @@ class ShopEntry:
         """The shop's row of the state table, encoded (in a worker: the parent only stores it)."""
         shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         files = {}
+        sizes = {}
         for path, e in sorted(self.files.items()):
             deps = shared.setdefault(tuple(e.deps.items()), e.deps)  # one object: marshal writes it once
             files[path] = (e.key, e.sha, e.size, deps)
-        sizes = {path: e.size for path, e in sorted(self.files.items())}
-        total = sum(sizes.values())
-        return (shop_id, self.fingerprint, self.shape, len(files), total, marshal.dumps(files), marshal.dumps(sizes), marshal.dumps(self.products))
+            sizes[path] = e.size
+        return (shop_id, self.fingerprint, self.shape, len(files), marshal.dumps(files), marshal.dumps(sizes), marshal.dumps(self.products))
 
 
-ShopRow = tuple[str, str, str, int, int, bytes, bytes, bytes]  # id, fingerprint, shape, count, total, files, sizes, products
+ShopRow = tuple[str, str, str, int, bytes, bytes, bytes]  # id, fingerprint, shape, count, files, sizes, products
 
 
 @dataclass(frozen=True)
@@ -88,33 +88,31 @@ class BuildState:
             self._pid = os.getpid()
         return self._conn
 
-    def _column(self, shop_id: str, column: str) -> Any:
+    def _columns(self, shop_id: str, *names: str) -> list[Any] | None:
+        """The named columns of one shop's row, decoded (None when unknown or unreadable)."""
         if shop_id not in self.index or self.path is None:
             return None
         try:
-            row = self._db().execute(f"SELECT {column} FROM shops WHERE id = ?", (shop_id,)).fetchone()
-            return marshal.loads(row[0]) if row else None
+            row = self._db().execute(f"SELECT {', '.join(names)} FROM shops WHERE id = ?", (shop_id,)).fetchone()
+            return [marshal.loads(value) for value in row] if row else None
         except (sqlite3.Error, ValueError, EOFError, TypeError):
             return None
 
     def sizes(self, shop_id: str) -> dict[str, int]:
         """Path → size of every file the shop's last build recorded (a small column, so a
         no-change build checks its files with one stat each, without reading every entry)."""
-        data = self._column(shop_id, "sizes")
-        return data if isinstance(data, dict) else {}
+        sizes = (self._columns(shop_id, "sizes") or [None])[0]
+        return sizes if isinstance(sizes, dict) else {}
 
     def files_and_products(self, shop_id: str) -> tuple[dict[str, FileEntry], dict[str, str]]:
         """The recorded outputs of one shop, and SKU → key of the catalog's facts for every
         product it showed (both empty when unknown or unreadable)."""
-        if shop_id not in self.index or self.path is None:
-            return {}, {}
-        try:
-            row = self._db().execute("SELECT files, products FROM shops WHERE id = ?", (shop_id,)).fetchone()
-            files, products = (marshal.loads(row[0]), marshal.loads(row[1])) if row else ({}, {})
-            if isinstance(files, dict) and isinstance(products, dict):
+        files, products = self._columns(shop_id, "files", "products") or ({}, {})
+        if isinstance(files, dict) and isinstance(products, dict):
+            try:
                 return {str(p): FileEntry(*e) for p, e in files.items()}, products
-        except (sqlite3.Error, ValueError, EOFError, TypeError):
-            pass
+            except TypeError:
+                pass
         return {}, {}
 
     def forget(self) -> None:
@@ -133,7 +131,7 @@ def state_path(root: Path, out: Path) -> Path:
 
 SHOPS_TABLE = (
     "CREATE TABLE IF NOT EXISTS shops (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, shape TEXT NOT NULL,"
-    " count INTEGER NOT NULL, total INTEGER NOT NULL, files BLOB NOT NULL, sizes BLOB NOT NULL, products BLOB NOT NULL)"
+    " count INTEGER NOT NULL, files BLOB NOT NULL, sizes BLOB NOT NULL, products BLOB NOT NULL)"
 )
 
 
@@ -179,7 +177,7 @@ def save_state(root: Path, out: Path, changed: Iterable[ShopRow], keep: set[str]
                 conn.execute("DROP TABLE shops")  # an older format may have other columns
                 conn.execute(SHOPS_TABLE)
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings_key(),))
-            conn.executemany("INSERT OR REPLACE INTO shops VALUES (?, ?, ?, ?, ?, ?, ?, ?)", changed)
+            conn.executemany("INSERT OR REPLACE INTO shops VALUES (?, ?, ?, ?, ?, ?, ?)", changed)
             if keep is not None:
                 stale = [r[0] for r in conn.execute("SELECT id FROM shops") if r[0] not in keep]
                 conn.executemany("DELETE FROM shops WHERE id = ?", [(s,) for s in stale])

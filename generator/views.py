@@ -100,6 +100,9 @@ class ShopViews:
             "url": self.shop.base_url + post_path(post.slug),
         }
 
+    def post_summaries(self) -> list[View]:
+        return [self.post_summary(p) for p in self.shop.posts]
+
     def site(self, root: str, assets: dict[str, str]) -> View:
         """The shop-wide view; the same for every page at one depth, so it is built once per depth."""
         cached = self._site_cache.get(root)
@@ -179,8 +182,8 @@ class ShopViews:
         """``/products.json``: every purchasable item with absolute url, id and price (SPEC).
 
         Compact JSON with sorted keys (json's C encoder only runs without indent). Each
-        product's items are encoded once per process with a placeholder for the shop's URL, so
-        a shop's file is joined from pieces: exactly the bytes ``json.dumps`` would give."""
+        product's items are encoded once per process as the text before and after the shop's
+        URL, so a shop's file is joined from pieces: exactly the bytes ``json.dumps`` gives."""
         items: list[str] = []
         for pick in self.shop.picks:
             pieces = self._product_cache.get(("items", pick.product.sku))
