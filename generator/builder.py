@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -31,6 +32,7 @@ from . import markup
 from .errors import UsageError
 from .facts import STORE_NAME as FACTS_STORE
 from .facts import FactsStore, facts_key
+from .keptfile import code_fingerprint
 from .model import Product, Project, Shop
 from .plan import Output, catalog_files, plan_shop
 from .project import load_project
@@ -38,7 +40,7 @@ from .render import recording_render
 from .reporter import BuildStats, Reporter
 from .schema import SHOP_ID_RE
 from .state import STATE_DIR, BuildState, FileEntry, ShopEntry, ShopRow, atomic_dump, load_state, save_state
-from .theme import Theme, load_theme
+from .theme import Theme, compile_all, load_theme
 from .views import DESCRIPTION_MEDIA, product_facts
 from .writer import (
     check_relative,
@@ -53,7 +55,6 @@ from .writer import (
     write_new,
 )
 
-GENERATOR_DIR = Path(__file__).resolve().parent
 SHOPS_PER_WORKER = 300  # shops one worker builds before fresh workers are forked (see _results)
 PARALLEL_MARKDOWN = 200  # fewer descriptions than this to render: not worth starting processes
 PARALLEL_FACTS = 500  # the same for products' facts (a tenth of the time of a description each)
@@ -98,10 +99,7 @@ def in_shard(shop_id: str, shard: tuple[int, int] | None) -> bool:
 
 def generator_fingerprint() -> str:
     """Code changes invalidate the state too (the version alone would miss a development edit)."""
-    h = hashlib.sha256()
-    for f in sorted(GENERATOR_DIR.rglob("*.py")):
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:16]
+    return code_fingerprint()
 
 
 def canonical(view: Any) -> bytes:
@@ -145,17 +143,20 @@ class ShopBuilder:
         self.now = now
         self.code = generator_fingerprint()
         self.themes: dict[str, Theme] = {}
-        self.product_cache: dict[Any, dict[str, Any]] = {}
+        self.product_cache: dict[Any, Any] = {}  # facts by (sku, locale); keys and media by ("key" | "media", sku)
         self.product_keys: dict[str, str] = {}
         self.product_files: dict[str, tuple[str, ...]] = {}
         self.file_keys: dict[Path, str] = {}
         self.inputs: dict[str, ShopInputs] = {}
+        self.bytecode: Path | None = None  # where compiled templates are kept between builds
 
     def prepare(self, indexes: list[int], jobs: int) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
         fingerprint of every shop built before (and so every product's key), then, for the
         products that shops which changed show, the Markdown of their descriptions and their
         facts (across processes when there are many)."""
+        for name in sorted({self.project.shops[i].theme for i in indexes}):
+            compile_all(self.theme(name))  # once here, not once per worker
         changed: list[Shop] = []
         for i in indexes:
             shop = self.project.shops[i]
@@ -203,7 +204,7 @@ class ShopBuilder:
 
     def theme(self, name: str) -> Theme:
         if name not in self.themes:
-            self.themes[name] = load_theme(self.root, name)
+            self.themes[name] = load_theme(self.root, name, self.bytecode)
         return self.themes[name]
 
     def file_key(self, path: Path) -> str:
@@ -216,6 +217,7 @@ class ShopBuilder:
         if key is None:
             images = [self.file_key(self.root / ref) for ref in self.catalog_files(product)]
             key = self.product_keys[product.sku] = sha(repr((product, images)).encode())
+            self.product_cache[("key", product.sku)] = key[:24]  # plan.product_key: worked out here, once
         return key
 
     def catalog_files(self, product: Product) -> tuple[str, ...]:
@@ -452,6 +454,7 @@ def build(
     shutil.rmtree(staging, ignore_errors=True)
     markup.use_stored(root / STATE_DIR / markup.STORED_NAME)
     builder = ShopBuilder(project, out, staging, state, build_time())
+    builder.bytecode = root / STATE_DIR / f"templates-{sys.implementation.cache_tag}"
     reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
     builder.prepare(indexes, jobs)
     stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))

@@ -17,9 +17,23 @@ from babel.numbers import get_currency_name
 
 from . import markup
 from .errors import ContentError, Diagnostics
+from .keptfile import KeptFile, code_fingerprint
 from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant
+from .resolved import KeptHead, KeptProduct, KeptShop, catalog_context, files_exist, open_kept, relink, shop_texts, text_key
 from .schema import SHOP_ID_RE, SLUG_RE, CategoryIn, PlatformIn, PostMetaIn, ProductIn, ShopIn
-from .sources import Document, ParseCache, load_yaml_file, read_text, split_front_matter
+from .sources import (
+    MAX_CATALOG_BYTES,
+    MAX_FILE_BYTES,
+    Document,
+    ParseCache,
+    SplitText,
+    load_yaml_file,
+    load_yaml_text,
+    parse_yaml,
+    read_text,
+    split_front_matter,
+    split_text,
+)
 from .validate import validate
 
 CATALOG = "catalog.yaml"
@@ -55,12 +69,22 @@ def available_themes(root: Path) -> tuple[str, ...]:
 
 
 class _Loader:
-    def __init__(self, root: Path, cache: ParseCache | None = None) -> None:
+    def __init__(self, root: Path, cache: ParseCache | None = None, kept: KeptFile | None = None) -> None:
         self.root = root
         self.cache = cache
+        self.kept = kept  # products and shops an earlier build loaded without a mistake (resolved.py)
         self.diags = Diagnostics()
         self.warnings: list[str] = []
         self.invalid_skus: set[str] = set()
+        self.product_files: dict[str, tuple[str, ...]] = {}
+        self.checked: list[str] = []  # files the checks found to exist: a kept unit needs them still there
+        self.context = ""
+
+    def local_path_problem(self, base: Path, ref: str) -> str | None:
+        problem = check_local_path(self.root, base, ref)
+        if problem is None:
+            self.checked.append(os.path.join(base, ref))
+        return problem
 
     def add(self, doc: Document, loc: tuple[Any, ...], message: str, *, key: bool = False) -> None:
         line, col = doc.at(loc, key=key)
@@ -73,9 +97,24 @@ class _Loader:
         if not path.is_file():
             self.diags.add(CATALOG, 1, 1, "catalog.yaml not found (is this a shop project folder?)")
             return None
-        doc = load_yaml_file(path, CATALOG, self.diags, self.cache, split="products")
+        text = read_text(path, CATALOG, self.diags, MAX_CATALOG_BYTES)
+        if text is None:
+            return None
+        split = split_text(text, "products") if self.kept is not None else None
+        if split is not None:
+            known = self.kept_catalog(split)
+            if known is not None:
+                return known
+        errors = len(self.diags)
+        doc = load_yaml_text(text, CATALOG, self.diags, self.cache, split="products")
         if doc is None:
             return None
+        catalog = self.catalog_doc(doc)
+        if split is not None and len(self.diags) == errors:
+            self.keep_catalog(split, doc, catalog)
+        return catalog
+
+    def catalog_doc(self, doc: Document) -> tuple[Platform, dict[str, Category], dict[str, Product]]:
         data = doc.data if isinstance(doc.data, dict) else {}
         if not isinstance(doc.data, dict):
             self.add(doc, (), "catalog.yaml must be a mapping with platform, categories and products")
@@ -110,12 +149,64 @@ class _Loader:
             if isinstance(sku, str):
                 first_line[sku] = doc.at((*loc, "sku"))[0]
             prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value)
+            mark = len(self.checked)
             product = self.product(doc, loc, prod, categories) if prod is not None else None
+            if product is not None:
+                self.product_files[product.sku] = tuple(self.checked[mark:])
             if product is not None:
                 products[product.sku] = product
             elif isinstance(sku, str):
                 self.invalid_skus.add(sku)  # reported already; shops naming it are not blamed again
         return platform, categories, products
+
+    def kept_catalog(self, split: SplitText) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
+        """The catalog from what earlier builds kept, working out only products whose text is
+        new; None when anything is not as simple (the full load then checks and reports)."""
+        assert self.kept is not None
+        head: KeptHead | None = self.kept.get(text_key("head", split.rest))
+        if head is None:
+            return None
+        products: dict[str, Product] = {}
+        for start, text in split.items:
+            key = text_key("product", text)
+            kept: KeptProduct | None = self.kept.get(key)
+            if kept is None or head.categories.get(kept.product.category.id) != kept.product.category or not files_exist(kept.files):
+                kept = self.fresh_product(text, start, head.categories)
+                if kept is None:
+                    return None
+                self.kept.put(key, kept)
+            if kept.product.sku in products:
+                return None  # a duplicate SKU: reported by the full load
+            products[kept.product.sku] = kept.product
+        return head.platform, head.categories, products
+
+    def fresh_product(self, text: str, start: int, categories: dict[str, Category]) -> KeptProduct | None:
+        """One product of the catalog loaded on its own; None at the first mistake."""
+        diags, self.diags = self.diags, Diagnostics()
+        mark = len(self.checked)
+        try:
+            doc = parse_yaml(text, CATALOG, self.diags, line_offset=start)
+            if doc is None or self.diags or not isinstance(doc.data, list) or len(doc.data) != 1:
+                return None
+            prod = validate(ProductIn, doc, self.diags, prefix=(0,), value=doc.data[0])
+            product = self.product(doc, (0,), prod, categories) if prod is not None else None
+            if product is None or self.diags:
+                return None
+            return KeptProduct(product, tuple(self.checked[mark:]))
+        finally:
+            self.diags = diags
+
+    def keep_catalog(self, split: SplitText, doc: Document, catalog: tuple[Platform, dict[str, Category], dict[str, Product]]) -> None:
+        """Keep a catalog that loaded without a mistake, product by product."""
+        assert self.kept is not None
+        platform, categories, products = catalog
+        values = doc.data.get("products") or []
+        if len(values) != len(split.items) or len(products) != len(values):
+            return
+        self.kept.put(text_key("head", split.rest), KeptHead(platform, categories))
+        for (_, text), value in zip(split.items, values, strict=True):
+            product = products[value["sku"]]
+            self.kept.put(text_key("product", text), KeptProduct(product, self.product_files[product.sku]))
 
     def items(self, doc: Document, data: dict[str, Any], key: str) -> list[Any]:
         value = data.get(key, [])
@@ -148,7 +239,7 @@ class _Loader:
         for j, image in enumerate(prod.images):
             if image.startswith("https://"):
                 continue
-            problem = check_local_path(self.root, self.root, image)
+            problem = self.local_path_problem(self.root, image)
             if problem is None and not image.startswith("images/"):
                 problem = f"image '{image}' must be under images/"
             if problem:
@@ -179,13 +270,31 @@ class _Loader:
 
     def markdown_images(self, doc: Document, loc: tuple[Any, ...], text: str, base: Path) -> None:
         for ref in markup.local_image_refs(text):
-            problem = check_local_path(self.root, base, ref)
+            problem = self.local_path_problem(base, ref)
             if problem:
                 self.add(doc, loc, problem)
 
     # content/<shop>/ ---------------------------------------------------------------
 
     def shop(self, folder: Path, platform: Platform, products: dict[str, Product], themes: tuple[str, ...]) -> Shop | None:
+        """One shop: as an earlier build kept it when nothing it was made from changed, else
+        loaded and checked (and kept, when it has no mistake)."""
+        texts = shop_texts(folder, MAX_FILE_BYTES) if self.kept is not None else None
+        if texts is None:
+            return self.load_shop(folder, platform, products, themes)
+        assert self.kept is not None
+        key = text_key("shop", str(folder), *texts)
+        kept: KeptShop | None = self.kept.get(key)
+        if kept is not None and kept.context == self.context and files_exist(kept.files):
+            self.warnings.extend(kept.warnings)
+            return relink(kept.shop, products)
+        errors, warnings, checked = len(self.diags), len(self.warnings), len(self.checked)
+        shop = self.load_shop(folder, platform, products, themes)
+        if shop is not None and len(self.diags) == errors:
+            self.kept.put(key, KeptShop(self.context, shop, tuple(self.warnings[warnings:]), tuple(self.checked[checked:])))
+        return shop
+
+    def load_shop(self, folder: Path, platform: Platform, products: dict[str, Product], themes: tuple[str, ...]) -> Shop | None:
         shop_id = folder.name
         rel = f"content/{shop_id}/shop.yaml"
         if not SHOP_ID_RE.fullmatch(shop_id):
@@ -208,7 +317,7 @@ class _Loader:
         if not base_url.endswith("/"):
             base_url += "/"
         if data.avatar is not None:
-            problem = check_local_path(self.root, folder, data.avatar)
+            problem = self.local_path_problem(folder, data.avatar)
             if problem:
                 self.add(doc, ("avatar",), problem)
         self.markdown_images(doc, ("bio",), data.bio, folder)
@@ -300,7 +409,7 @@ class _Loader:
                 elif sku not in picks:
                     self.warnings.append(f"{rel}:{line}:1: warning: {shop_id}: {sku} is not published; its card is left out")
             for offset, ref in markup.local_image_refs_with_lines(fm.body):
-                problem = check_local_path(self.root, folder, ref)
+                problem = self.local_path_problem(folder, ref)
                 if problem:
                     self.diags.add(rel, fm.body_line + offset, 1, problem)
             if meta is None or meta.draft:
@@ -321,13 +430,15 @@ def load_project(root: Path, *, only: str | None = None, cache: bool = False) ->
     """
     gc.disable()  # loading makes a million objects and no garbage cycles: the collector would only slow it (a fifth)
     try:
-        return _load(root, only, ParseCache(root / PARSE_CACHE) if cache else None)
+        if not cache:
+            return _load(root, only, None, None)
+        return _load(root, only, ParseCache(root / PARSE_CACHE), open_kept(root, code_fingerprint()))
     finally:
         gc.enable()
 
 
-def _load(root: Path, only: str | None, parse_cache: ParseCache | None) -> Project:
-    loader = _Loader(root, parse_cache)
+def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: KeptFile | None) -> Project:
+    loader = _Loader(root, parse_cache, kept)
     themes = available_themes(root)
     if "default" not in themes:
         loader.diags.add("themes/default", 1, 1, "the default theme is missing (themes/default/templates/)")
@@ -336,6 +447,7 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None) -> Proje
     content = root / "content"
     if catalog is not None and content.is_dir():
         platform, _, products = catalog
+        loader.context = catalog_context(platform, themes, products, loader.invalid_skus)
         for folder in sorted(p for p in content.iterdir() if p.is_dir()):
             if only is not None and folder.name != only:
                 continue
@@ -349,5 +461,7 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None) -> Proje
         raise ContentError(loader.diags.sorted())
     if parse_cache is not None and only is None:
         parse_cache.save()
+    if kept is not None and only is None:
+        kept.save()
     platform, categories, products = catalog
     return Project(root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)))

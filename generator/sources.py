@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
-import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,6 +22,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostics
+from .keptfile import KeptFile
 
 try:  # libyaml's C composer, when the wheel ships it
     from yaml import CSafeLoader as _Loader
@@ -192,94 +190,26 @@ def read_text(path: Path, shown: str, diags: Diagnostics, limit: int = MAX_FILE_
 
 
 class ParseCache:
-    """Parsed documents kept between runs in ``.shopforest/parsed.pickle``, keyed by a hash of
-    the file's path and text. Only documents that parsed without a mistake are kept, so every
-    mistake is reported on every run. The file is the project's own build cache, like the rest
-    of ``.shopforest/``: it is not meant to be shared or published.
-
-    A run that parsed a few new documents (one product edited) appends them to a journal
-    beside the file instead of writing the whole file again; when the journal holds more than
-    a tenth of the documents, the file is rewritten with only what the run used, so it never
-    grows without bound. A torn or unreadable journal only means parsing again.
-    """
-
-    JOURNAL_SHARE = 0.1
+    """Parsed documents kept between runs in ``.shopforest/parsed.pickle`` (a KeptFile), keyed
+    by a hash of the file's path and text. Only documents that parsed without a mistake are
+    kept, so every mistake is reported on every run."""
 
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._docs: dict[str, Document] | None = None
-        self._used: dict[str, Document] = {}
-        self._journaled = 0
-        self._torn = False
-
-    def _load(self) -> dict[str, Document]:
-        if self._docs is None:
-            self._docs = {}
-            if self.path is not None and self.path.is_file():
-                try:
-                    with self.path.open("rb") as fh:
-                        data = pickle.load(fh)
-                    if isinstance(data, dict):
-                        self._docs = data
-                except _UNPICKLING_ERRORS:
-                    self._docs = {}
-                    self._torn = True
-                self._read_journal(self.path, self._docs)
-        return self._docs
-
-    @staticmethod
-    def journal(path: Path) -> Path:
-        return path.with_name(path.name + ".journal")
-
-    def _read_journal(self, path: Path, docs: dict[str, Document]) -> None:
-        try:
-            with self.journal(path).open("rb") as fh:
-                while True:
-                    part = pickle.load(fh)
-                    if not isinstance(part, dict):
-                        raise ValueError("not a journal entry")
-                    docs.update(part)
-                    self._journaled += len(part)
-        except FileNotFoundError:
-            return
-        except EOFError:
-            return  # the end
-        except (*_UNPICKLING_ERRORS, OSError):
-            self._torn = True  # rewrite the file on the next save
+        self.kept = KeptFile(path)
 
     def parse(self, text: str, shown: str, diags: Diagnostics, *, line_offset: int = 0, max_nodes: int = MAX_NODES) -> Document | None:
         key = hashlib.sha256(f"{shown}\0{line_offset}\0{text}".encode()).hexdigest()
-        doc = self._load().get(key)
+        doc: Document | None = self.kept.get(key)
         if doc is None:
             before = len(diags)
             doc = parse_yaml(text, shown, diags, line_offset=line_offset, max_nodes=max_nodes)
             if doc is None or len(diags) > before:
                 return doc
-        self._used[key] = doc
+            self.kept.put(key, doc)
         return doc
 
     def save(self) -> None:
-        """Keep what this run used, if anything was new: appended to the journal when it is a
-        little, else as the whole file again (dropping documents no longer used)."""
-        if self.path is None:
-            return
-        known = self._load()
-        new = {k: v for k, v in self._used.items() if k not in known}
-        if not new:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self._torn and known and self._journaled + len(new) <= self.JOURNAL_SHARE * len(self._used):
-            with self.journal(self.path).open("ab") as fh:
-                pickle.dump(new, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            return
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(self._used, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
-        self.journal(self.path).unlink(missing_ok=True)
-
-
-_UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError, KeyError)
+        self.kept.save()
 
 
 def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache | None = None, *, split: str | None = None) -> Document | None:
@@ -290,6 +220,12 @@ def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache
     text = read_text(path, shown, diags, MAX_CATALOG_BYTES if big else MAX_FILE_BYTES)
     if text is None:
         return None
+    return load_yaml_text(text, shown, diags, cache, split=split)
+
+
+def load_yaml_text(text: str, shown: str, diags: Diagnostics, cache: ParseCache | None = None, *, split: str | None = None) -> Document | None:
+    """``load_yaml_file`` once the file is read."""
+    big = split is not None
     if cache is not None and split is not None:
         doc = parse_split(text, shown, split, cache)
         if doc is not None:
@@ -303,12 +239,21 @@ def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache
 _TOP_KEY_RE = re.compile(r"[^\s#-][^:#]*:")
 
 
-def parse_split(text: str, shown: str, key: str, cache: ParseCache) -> Document | None:
-    """The document ``text`` parsed as its parts: the list under top-level ``key``, one cached
-    document per item, and everything else as one document in which the list's lines are
-    blank (so every line number stays where it was). None when the file is not in that simple
-    shape or any part has a mistake: the caller then parses the whole file, and reports
-    mistakes exactly as for any other file."""
+@dataclass(frozen=True)
+class SplitText:
+    """A YAML file's text cut around the block list under one top-level key: ``rest`` is the
+    file with the list's lines blank (so every line number stays where it was), ``items`` the
+    text of each item of the list with the 0-based line it starts at."""
+
+    key: str
+    rest: str
+    items: tuple[tuple[int, str], ...]
+
+
+def split_text(text: str, key: str) -> SplitText | None:
+    """``text`` cut around the list under top-level ``key`` when the file is in the simple
+    shape a generated catalog has (items indented by two spaces, no tabs, one document); None
+    otherwise."""
     lines = text.splitlines(keepends=True)
     head = next((i for i, line in enumerate(lines) if line.rstrip() == f"{key}:"), None)
     if head is None or "\t" in text or "\n---" in text or "\n..." in text or text.startswith(("%", "---")):
@@ -319,16 +264,27 @@ def parse_split(text: str, shown: str, key: str, cache: ParseCache) -> Document 
         return None
     if any(line.strip() and not line.startswith("  ") for line in lines[head + 1 : end]):
         return None  # an item not indented by two spaces: not the simple shape
-    rest_text = "".join(lines[: head + 1]) + "\n" * (end - head - 1) + "".join(lines[end:])
+    rest = "".join(lines[: head + 1]) + "\n" * (end - head - 1) + "".join(lines[end:])
+    bounds = [*starts, end]
+    return SplitText(key, rest, tuple((start, "".join(lines[start:stop])) for start, stop in itertools.pairwise(bounds)))
+
+
+def parse_split(text: str, shown: str, key: str, cache: ParseCache) -> Document | None:
+    """The document ``text`` parsed as its parts (see split_text): the list under top-level
+    ``key``, one cached document per item, and everything else as one document. None when the
+    file is not in that simple shape or any part has a mistake: the caller then parses the
+    whole file, and reports mistakes exactly as for any other file."""
+    split = split_text(text, key)
+    if split is None:
+        return None
     quiet = Diagnostics()
-    rest = cache.parse(rest_text, shown, quiet)
+    rest = cache.parse(split.rest, shown, quiet)
     if rest is None or quiet or not isinstance(rest.data, dict) or rest.data.get(key) is not None:
         return None
     doc = Document(shown, dict(rest.data), dict(rest.values), dict(rest.keys))
     items: list[Any] = []
-    bounds = [*starts, end]
-    for index, (start, stop) in enumerate(itertools.pairwise(bounds)):
-        part = cache.parse("".join(lines[start:stop]), shown, quiet)
+    for index, (start, item_text) in enumerate(split.items):
+        part = cache.parse(item_text, shown, quiet)
         if part is None or quiet or not isinstance(part.data, list) or len(part.data) != 1:
             return None
         items.append(part.data[0])
@@ -340,7 +296,7 @@ def parse_split(text: str, shown: str, key: str, cache: ParseCache) -> Document 
     if len(doc.values) > MAX_CATALOG_NODES:
         return None
     doc.data[key] = items
-    doc.values[(key,)] = (starts[0] + 1, 3)
+    doc.values[(key,)] = (split.items[0][0] + 1, 3)
     return doc
 
 

@@ -112,8 +112,12 @@ def fingerprint(name: str, data: bytes) -> str:
     return f"{ASSET_DIR}{stem}.{digest}.{ext}" if dot else f"{ASSET_DIR}{name}.{digest}"
 
 
-def load_theme(root: Path, name: str) -> Theme:
+def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
+    """The theme ``name`` of the project at ``root``; with ``bytecode``, a folder where compiled
+    templates are kept between builds (Jinja's bytecode cache, checked against each source)."""
     dirs = chain(root, name)
+    if bytecode is not None:
+        bytecode.mkdir(parents=True, exist_ok=True)
     loader = jinja2.ChoiceLoader(
         [
             jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
@@ -128,6 +132,7 @@ def load_theme(root: Path, name: str) -> Theme:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # a build loads its themes afresh; no stat of every template on every render
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)) if bytecode is not None else None,
     )
     env.filters["embed_products"] = embed_products
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # tojson still escapes < > & '
@@ -148,3 +153,14 @@ def load_theme(root: Path, name: str) -> Theme:
         theme.assets[logical] = path
         theme.asset_bytes[path] = data
     return theme
+
+
+def compile_all(theme: Theme) -> None:
+    """Load every template of the chain now, so processes forked later inherit them compiled
+    instead of each compiling its own copies. A template that does not compile is left for
+    the render that needs it to report."""
+    for name in theme.env.list_templates():
+        try:
+            theme.env.get_template(name)
+        except jinja2.TemplateError:
+            continue

@@ -13,6 +13,7 @@ from generator import builder, facts
 from generator.builder import build
 from generator.errors import ContentError, Diagnostics
 from generator.facts import FactsStore
+from generator.keptfile import KeptFile
 from generator.project import load_project
 from generator.sources import ParseCache, parse_split, parse_yaml
 
@@ -59,13 +60,13 @@ def test_a_mistake_in_one_product_is_reported_as_in_the_whole_file(tmp_path: Pat
     assert "duplicate key 'price'" in str(caught.value)
 
 
-def test_parse_cache_journal_grows_then_folds_back_and_survives_tearing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kept_products_journal_grows_then_folds_back_and_survives_tearing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = two_shop_project(tmp_path)
-    cache_file = root / ".shopforest" / "parsed.pickle"
-    journal = cache_file.with_name("parsed.pickle.journal")
     build(root, root / "site")
+    cache_file = next((root / ".shopforest").glob("resolved-*.pickle"))
+    journal = cache_file.with_name(cache_file.name + ".journal")
     assert cache_file.is_file() and not journal.exists()
-    monkeypatch.setattr(ParseCache, "JOURNAL_SHARE", 1.0)  # a tiny project: let any few new documents go to the journal
+    monkeypatch.setattr(KeptFile, "JOURNAL_SHARE", 1.0)  # a tiny project: let any few new documents go to the journal
     big_file = cache_file.read_bytes()
     edit(root / "catalog.yaml", 'price: "89.00"', 'price: "88.00"')
     build(root, root / "site")
@@ -74,7 +75,7 @@ def test_parse_cache_journal_grows_then_folds_back_and_survives_tearing(tmp_path
     journal.write_bytes(journal.read_bytes()[:-7])  # a torn append
     after = load_project(root, cache=True)
     assert after.products == before.products
-    monkeypatch.setattr(ParseCache, "JOURNAL_SHARE", 0.0)
+    monkeypatch.setattr(KeptFile, "JOURNAL_SHARE", 0.0)
     edit(root / "catalog.yaml", 'price: "88.00"', 'price: "87.00"')
     build(root, root / "site")
     assert not journal.exists() and cache_file.read_bytes() != big_file  # folded back into one file
@@ -149,3 +150,52 @@ def test_a_one_shop_build_keeps_the_other_shops_facts(tmp_path: Path) -> None:
     build(root, root / "site", only="bea")  # bea shows FD-2001 only
     kept = FactsStore(root / ".shopforest" / facts.STORE_NAME, builder.generator_fingerprint()).load()
     assert {f["sku"] for f in kept.values()} == {"BB-1001", "FD-2001"}
+
+
+def test_kept_products_and_shops_load_exactly_as_a_fresh_load(tmp_path: Path) -> None:
+    """Each change an owner or the platform makes gives the project a load without anything
+    kept gives: new prices in kept shops, a recall that turns a pick into a warning, an edited
+    note, a new post, a changed category commission."""
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    amy, bea = root / "content" / "amy", root / "content" / "bea"
+    changes = [
+        (root / "catalog.yaml", 'price: "89.00"', 'price: "88.00"'),
+        (root / "catalog.yaml", '    price: "19.90"\n', '    price: "19.90"\n    status: recalled\n'),
+        (bea / "shop.yaml", "note: Quick dinner.", "note: Quick and good."),
+        (root / "catalog.yaml", '{id: baby, title: 母婴, commission: "0.10"}', '{id: baby, title: 母婴, commission: "0.12"}'),
+        (amy / "posts" / "second.md", "", ""),  # a new post: a copy of hello.md
+    ]
+    for path, old, new in changes:
+        if path.exists():
+            edit(path, old, new)
+        else:
+            shutil.copy(amy / "posts" / "hello.md", path)
+        kept = load_project(root, cache=True)
+        assert kept == load_project(root, cache=False), (path, new)
+        build(root, root / "site")
+    assert not load_project(root, cache=True).shop("bea").picks  # type: ignore[union-attr]  # FD-2001 recalled
+    assert any("FD-2001 is recalled" in w for w in load_project(root, cache=True).warnings)
+    assert_same_as_full_build(root, tmp_path)
+
+
+@pytest.mark.parametrize("missing", ["content/amy/images/avatar.svg", "images/bb-1001.svg"])
+def test_a_file_a_kept_shop_or_product_names_is_missing_is_an_error(tmp_path: Path, missing: str) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    (root / missing).unlink()
+    with pytest.raises(ContentError) as caught:
+        load_project(root, cache=True)
+    with pytest.raises(ContentError) as fresh:
+        load_project(root, cache=False)
+    assert str(caught.value) == str(fresh.value)
+    assert "does not exist" in str(caught.value)
+
+
+def test_a_mistake_is_reported_on_every_run_not_kept(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    edit(root / "content" / "bea" / "shop.yaml", "FD-2001", "NO-SUCH")
+    for _ in range(2):
+        with pytest.raises(ContentError, match="unknown SKU 'NO-SUCH'"):
+            build(root, root / "site")

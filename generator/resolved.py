@@ -1,0 +1,100 @@
+"""Products and shops as an earlier build loaded and checked them, kept to be used again.
+
+Loading a project of 5,000 products and 1,000 shops reads, parses and validates every file
+(0.8 s); a build after one price change needs almost all of that again unchanged. Each
+product and shop that loaded without a mistake is kept in ``.shopforest/resolved-*.pickle``
+under a hash of its own text, with everything else its checks read:
+
+- a product: its category (value), and the image files it names (they must still exist);
+- a shop: its folder's ``shop.yaml`` and posts, the platform and the themes, the status of
+  every product in the catalog (a pick of a product recalled since is a warning, not a pick),
+  and the files its text names (avatar, images in Markdown).
+
+An entry is used only when all of that is the same; anything else loads and checks the unit
+as a first build would, so every mistake is reported on every run. A kept shop's picks are
+pointed at this run's products (the catalog's facts about a product are never kept in a shop).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .keptfile import KeptFile
+from .model import Category, Platform, Product, Shop
+
+FILE_NAME = "resolved-{tag}.pickle"
+
+
+def text_key(kind: str, *parts: bytes | str) -> str:
+    h = hashlib.sha256(kind.encode())
+    for part in parts:
+        h.update(b"\0")
+        h.update(part.encode() if isinstance(part, str) else part)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class KeptHead:
+    """catalog.yaml without its products: the platform and the categories."""
+
+    platform: Platform
+    categories: dict[str, Category]
+
+
+@dataclass(frozen=True)
+class KeptProduct:
+    product: Product
+    files: tuple[str, ...]  # paths the checks found to exist
+
+
+@dataclass(frozen=True)
+class KeptShop:
+    context: str
+    shop: Shop
+    warnings: tuple[str, ...]
+    files: tuple[str, ...]
+
+
+def files_exist(files: tuple[str, ...]) -> bool:
+    return all(os.path.isfile(f) for f in files)
+
+
+def catalog_context(platform: Platform, themes: tuple[str, ...], products: dict[str, Product], invalid: set[str]) -> str:
+    """What a shop's checks read of everything but its own folder (prices are not part of it)."""
+    statuses = sorted((sku, p.status) for sku, p in products.items())
+    return text_key("context", repr((platform, themes, statuses, sorted(invalid))))
+
+
+def relink(shop: Shop, products: dict[str, Product]) -> Shop:
+    """``shop`` with every pick showing this run's product of its SKU."""
+    if all(p.product is products[p.product.sku] for p in shop.picks):
+        return shop
+    picks = {p.product.sku: p if p.product is products[p.product.sku] else replace(p, product=products[p.product.sku]) for p in shop.picks}
+    collections = tuple(replace(c, picks=tuple(picks[p.product.sku] for p in c.picks)) for c in shop.collections)
+    return replace(shop, picks=tuple(picks.values()), collections=collections)
+
+
+def shop_texts(folder: Path, limit: int) -> list[bytes] | None:
+    """The bytes of everything the loader reads in a shop's folder, in its order, with names;
+    None when a file cannot be read as is (the full load then reports why)."""
+    parts: list[bytes] = []
+    try:
+        paths = [folder / "shop.yaml"]
+        posts = folder / "posts"
+        if posts.is_dir():
+            paths += sorted(posts.glob("*.md"))
+        for path in paths:
+            if path.stat().st_size > limit:
+                return None
+            parts += [path.name.encode(), path.read_bytes()]
+    except OSError:
+        return None
+    return parts
+
+
+def open_kept(root: Path, tag: str) -> KeptFile:
+    return KeptFile(root / ".shopforest" / FILE_NAME.format(tag=sys.implementation.cache_tag), tag)
