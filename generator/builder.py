@@ -143,53 +143,36 @@ class ShopBuilder:
         self.now = now
         self.code = generator_fingerprint()
         self.themes: dict[str, Theme] = {}
+        self.theme_keys: dict[str, str] = {}
         self.product_cache: dict[Any, Any] = {}  # facts by (sku, locale); keys and media by ("key" | "media", sku)
         self.product_keys: dict[str, str] = {}
         self.product_files: dict[str, tuple[str, ...]] = {}
         self.file_keys: dict[Path, str] = {}
-        self.inputs: dict[str, ShopInputs] = {}
         self.bytecode: Path | None = None  # where compiled templates are kept between builds
 
     def prepare(self, indexes: list[int], jobs: int) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
-        fingerprint of every shop built before (and so every product's key), then, for the
-        products that shops which changed show, the Markdown of their descriptions and their
-        facts (across processes when there are many)."""
+        templates compiled, the key of every product the shops show, and the catalog's facts
+        about each in each locale, from the store kept between builds or worked out here
+        (across processes when there are many). Whether a shop changed is for its worker to
+        find out, in parallel."""
         for name in sorted({self.project.shops[i].theme for i in indexes}):
             compile_all(self.theme(name))  # once here, not once per worker
-        changed: list[Shop] = []
-        for i in indexes:
-            shop = self.project.shops[i]
-            recorded = self.state.index.get(shop.id)
-            if recorded is None:  # never built: its worker computes the fingerprint, in parallel
-                changed.append(shop)
-                continue
-            inputs = self.inputs[shop.id] = self.shop_inputs(shop, self.theme(shop.theme))
-            if recorded.fingerprint != inputs.fingerprint:
-                changed.append(shop)
-        texts = markup.not_rendered({pick.product.description for shop in changed for pick in shop.picks}, DESCRIPTION_MEDIA)
-        if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
-            with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
-                markup.render_all(texts, DESCRIPTION_MEDIA, partial(pool.starmap, chunksize=32))
-        elif texts:
-            markup.render_all(texts, DESCRIPTION_MEDIA)
-        self.prepare_facts(changed, jobs)
-
-    def prepare_facts(self, shops: list[Shop], jobs: int) -> None:
-        """The catalog's facts about every product ``shops`` show, for the workers to inherit:
-        from the store kept between builds, else worked out once (across processes when many)."""
-        if not shops:
-            return
         currency = self.project.platform.currency
         wanted: dict[tuple[str, str], tuple[str, Product]] = {}
-        for shop in shops:
+        for i in indexes:
+            shop = self.project.shops[i]
             for pick in shop.picks:
                 if (pick.product.sku, shop.locale) not in wanted:
                     key = facts_key(self.product_key(pick.product), shop.locale, currency)
                     wanted[(pick.product.sku, shop.locale)] = (key, pick.product)
+        if not wanted:
+            return
         store = FactsStore(self.root / STATE_DIR / FACTS_STORE, self.code)
         known = store.load()
         missing = {key: (product, locale, currency) for (_, locale), (key, product) in wanted.items() if key not in known}
+        if missing:
+            self.render_descriptions([product for product, _, _ in missing.values()], jobs)
         if jobs > 1 and len(missing) >= PARALLEL_FACTS:
             with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
                 made = pool.starmap(product_facts, missing.values(), chunksize=64)
@@ -201,6 +184,23 @@ class ShopBuilder:
         if missing:  # a --shop build keeps the other shops' facts: the limit is the platform's
             limit = 2 * len(self.project.products) * len({s.locale for s in self.project.shops})
             store.save(known, {key for key, _ in wanted.values()}, limit)
+
+    @staticmethod
+    def render_descriptions(products: list[Product], jobs: int) -> None:
+        """The Markdown of the descriptions whose facts must be worked out (shared by every
+        locale), across processes when there are many."""
+        texts = markup.not_rendered({product.description for product in products}, DESCRIPTION_MEDIA)
+        if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
+            with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
+                markup.render_all(texts, DESCRIPTION_MEDIA, partial(pool.starmap, chunksize=32))
+        elif texts:
+            markup.render_all(texts, DESCRIPTION_MEDIA)
+
+    def theme_key(self, theme: Theme) -> str:
+        key = self.theme_keys.get(theme.name)
+        if key is None:
+            key = self.theme_keys[theme.name] = sha(repr((sorted(theme.file_hashes.items()), sorted(theme.assets.items()))).encode())
+        return key
 
     def theme(self, name: str) -> Theme:
         if name not in self.themes:
@@ -230,18 +230,21 @@ class ShopBuilder:
         """Everything any output of ``shop`` can depend on, as a fingerprint (equal fingerprints
         mean equal outputs) made of its shape (all but the catalog's facts about the products it
         picks) and the key of each picked product's facts."""
-        from .plan import owner_media
-
-        media = [(ref, self.file_key(shop.source_dir / ref)) for ref in owner_media(shop)]
+        media = [(ref, self.file_key(shop.source_dir / ref)) for ref in shop.media]
+        # what the owner wrote: the digest of her files when the shop was loaded from them
+        written = shop.digest or (
+            [(p.product.sku, p.note, p.featured) for p in shop.picks],
+            [(c.id, c.title, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
+            shop.posts,
+        )
         parts = (
             self.code,
             self.project.platform,
-            sorted(theme.file_hashes.items()),
-            sorted(theme.assets.items()),
+            self.theme_key(theme),
             (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.theme, shop.locale, shop.base_url, shop.contact),
-            [(p.product.sku, self.catalog_files(p.product), p.note, p.featured) for p in shop.picks],  # image paths: which files exist
-            [(c.id, c.title, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
-            shop.posts,
+            (shop.channels, shop.campaigns),
+            written,
+            [(p.product.sku, self.catalog_files(p.product)) for p in shop.picks],  # which products it shows, their image paths
             media,
             None if shop.posts else self.now.date(),  # the feed's <updated> of a shop without posts
         )
@@ -260,7 +263,7 @@ class ShopBuilder:
 
     def run(self, shop: Shop) -> ShopResult:
         theme = self.theme(shop.theme)
-        inputs = self.inputs.get(shop.id) or self.shop_inputs(shop, theme)
+        inputs = self.shop_inputs(shop, theme)
         recorded = self.state.index.get(shop.id)
         folder = safe_join(self.out, shop.id)
         # what is on disk of what the last build wrote: one stat per recorded file, no listing

@@ -117,6 +117,8 @@ class Shop:
     source_dir: Path
     channels: tuple[str, ...] = ("wechat", "moments", "link")  # where the owner shares links
     campaigns: tuple[str, ...] = ()  # her campaigns; none means links without one
+    media: tuple[str, ...] = ()  # the images in her folder that her texts show (avatar, Markdown images)
+    digest: str = ""  # a hash of the files she wrote (shop.yaml, posts); "" when not loaded from files
 
     def pick(self, sku: str) -> Pick | None:
         for p in self.picks:

@@ -188,7 +188,7 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
     out.append(Output("robots.txt", "robots.txt", {"sitemap": shop.base_url + "sitemap.xml"}))
     for path, data in theme.asset_bytes.items():
         out.append(Output(path, data=data))
-    for ref in owner_media(shop):
+    for ref in shop.media:
         out.append(Output(OWNER_MEDIA + ref, source=shop.source_dir / ref))
     return out
 
@@ -207,14 +207,6 @@ def catalog_files(product: Product) -> tuple[str, ...]:
     refs = [ref for ref in product.images if not ref.startswith("https://")]
     refs += [ref for ref in markup.local_image_refs(product.description) if ref.startswith("images/")]
     return tuple(dict.fromkeys(refs))
-
-
-def owner_media(shop: Shop) -> list[str]:
-    refs = [shop.avatar] if shop.avatar else []
-    texts = [shop.bio] + [p.note for p in shop.picks] + [c.description for c in shop.collections] + [p.body for p in shop.posts]
-    for text in texts:
-        refs.extend(r for r in markup.local_image_refs(text) if r.startswith("images/"))
-    return sorted(set(refs))
 
 
 def dedupe_media(outputs: list[Output]) -> list[Output]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -279,18 +280,21 @@ class _Loader:
     def shop(self, folder: Path, platform: Platform, products: dict[str, Product], themes: tuple[str, ...]) -> Shop | None:
         """One shop: as an earlier build kept it when nothing it was made from changed, else
         loaded and checked (and kept, when it has no mistake)."""
-        texts = shop_texts(folder, MAX_FILE_BYTES) if self.kept is not None else None
-        if texts is None:
+        texts = shop_texts(folder, MAX_FILE_BYTES)
+        if texts is None:  # a file that cannot be read: the full load says why
             return self.load_shop(folder, platform, products, themes)
-        assert self.kept is not None
-        key = text_key("shop", str(folder), *texts)
-        kept: KeptShop | None = self.kept.get(key)
+        digest = text_key("shop", folder.name, *texts)
+        key = text_key("kept-shop", str(folder), digest)
+        kept: KeptShop | None = self.kept.get(key) if self.kept is not None else None
         if kept is not None and kept.context == self.context and files_exist(kept.files):
             self.warnings.extend(kept.warnings)
             return relink(kept.shop, products)
         errors, warnings, checked = len(self.diags), len(self.warnings), len(self.checked)
         shop = self.load_shop(folder, platform, products, themes)
-        if shop is not None and len(self.diags) == errors:
+        if shop is None:
+            return None
+        shop = replace(shop, digest=digest)
+        if self.kept is not None and len(self.diags) == errors:
             self.kept.put(key, KeptShop(self.context, shop, tuple(self.warnings[warnings:]), tuple(self.checked[checked:])))
         return shop
 
@@ -361,6 +365,10 @@ class _Loader:
             collections.append(Collection(c.id, c.title, c.description, tuple(members)))
 
         posts = self.posts(folder, shop_id, products, data, picks)
+        texts = [data.bio] + [p.note for p in picks.values()] + [c.description for c in collections] + [p.body for p in posts]
+        media = {ref for text in texts for ref in markup.local_image_refs(text) if ref.startswith("images/")}
+        if data.avatar:
+            media.add(data.avatar)
         return Shop(
             id=shop_id,
             title=data.title,
@@ -377,6 +385,7 @@ class _Loader:
             source_dir=folder,
             channels=tuple(dict.fromkeys(data.channels)),
             campaigns=tuple(dict.fromkeys(data.campaigns)),
+            media=tuple(sorted(media)),
         )
 
     def posts(self, folder: Path, shop_id: str, products: dict[str, Product], data: ShopIn, picks: dict[str, Pick]) -> tuple[Post, ...]:

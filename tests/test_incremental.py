@@ -134,6 +134,18 @@ def test_owner_note_edit_rewrites_only_her_pages_that_show_it(tmp_path: Path) ->
     assert_same_as_full_build(root, tmp_path)
 
 
+def test_choosing_other_share_channels_reaches_her_share_links(tmp_path: Path) -> None:
+    """channels: is part of what the owner wrote (it once was not in the shop's fingerprint:
+    the edit was skipped whole)."""
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    with (root / "content" / "bea" / "shop.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("channels: [wechat, moments]\n")
+    changed = rewritten(root)
+    assert "bea/p/FD-2001/index.html" in changed and not any(path.startswith("amy/") for path in changed)
+    assert_same_as_full_build(root, tmp_path)
+
+
 def test_template_edit_rebuilds_only_pages_that_loaded_it(tmp_path: Path) -> None:
     root = two_shop_project(tmp_path)
     build(root, root / "site")
