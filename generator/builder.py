@@ -22,11 +22,16 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
 
 from . import markup
 from .errors import UsageError
@@ -41,9 +46,12 @@ from .reporter import BuildStats, Reporter
 from .schema import SHOP_ID_RE
 from .state import STATE_DIR, BuildState, FileEntry, ShopEntry, ShopRow, atomic_dump, load_state, save_state
 from .theme import Theme, compile_all, load_theme
-from .views import DESCRIPTION_MEDIA, product_facts
+from .views import DESCRIPTION_MEDIA, ITEMS, item_pieces, product_facts
 from .writer import (
+    can_exchange,
     check_relative,
+    exchange,
+    fill_spare,
     move_into_place,
     move_tree_into_place,
     present_sizes,
@@ -52,6 +60,7 @@ from .writer import (
     safe_join,
     same_bytes,
     scan_sizes,
+    spare_name,
     write_new,
 )
 
@@ -123,12 +132,17 @@ class ShopInputs:
 class ShopResult:
     shop_id: str
     row: ShopRow | None  # None: the shop was skipped whole, its recorded state stands
-    staged: list[str]
+    staged: list[str]  # written to the staging folder, numbered in this order
     unchanged: int
     skipped: int
     stale: list[str] = field(default_factory=list)  # files in the shop's folder that no output makes
     tree: bool = False  # staged as the shop's whole folder (it had none): one rename commits it
     markdown: dict[str, str] = field(default_factory=dict)
+    spared: list[str] = field(default_factory=list)  # written into the file's spare (writer.py)
+
+    @property
+    def written(self) -> int:
+        return len(self.staged) + len(self.spared)
 
 
 class ShopBuilder:
@@ -149,6 +163,7 @@ class ShopBuilder:
         self.product_files: dict[str, tuple[str, ...]] = {}
         self.file_keys: dict[Path, str] = {}
         self.bytecode: Path | None = None  # where compiled templates are kept between builds
+        self.spares: Path | None = None  # where spares are kept, when this build may use them (writer.py)
 
     def prepare(self, indexes: list[int], jobs: int) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
@@ -159,18 +174,19 @@ class ShopBuilder:
         for name in sorted({self.project.shops[i].theme for i in indexes}):
             compile_all(self.theme(name))  # once here, not once per worker
         currency = self.project.platform.currency
-        wanted: dict[tuple[str, str], tuple[str, Product]] = {}
+        wanted: dict[tuple[str, str], tuple[str, Product]] = {}  # (sku, locale or ITEMS) -> (key in the store, product)
         for i in indexes:
             shop = self.project.shops[i]
             for pick in shop.picks:
                 if (pick.product.sku, shop.locale) not in wanted:
                     key = facts_key(self.product_key(pick.product), shop.locale, currency)
                     wanted[(pick.product.sku, shop.locale)] = (key, pick.product)
+                    wanted[(pick.product.sku, ITEMS)] = (facts_key(self.product_key(pick.product), ITEMS, ""), pick.product)
         if not wanted:
             return
         store = FactsStore(self.root / STATE_DIR / FACTS_STORE, self.code)
         known = store.load()
-        missing = {key: (product, locale, currency) for (_, locale), (key, product) in wanted.items() if key not in known}
+        missing = {key: (product, locale, currency) for (_, locale), (key, product) in wanted.items() if key not in known and locale != ITEMS}
         if missing:
             self.render_descriptions([product for product, _, _ in missing.values()], jobs)
         if jobs > 1 and len(missing) >= PARALLEL_FACTS:
@@ -179,11 +195,13 @@ class ShopBuilder:
         else:
             made = [product_facts(*args) for args in missing.values()]
         known.update(zip(missing, made, strict=True))
-        for pair, (key, _) in wanted.items():
-            self.product_cache[pair] = known[key]
-        if missing:  # a --shop build keeps the other shops' facts: the limit is the platform's
-            limit = 2 * len(self.project.products) * len({s.locale for s in self.project.shops})
-            store.save(known, {key for key, _ in wanted.values()}, limit)
+        items = {key: item_pieces(product) for (_, kind), (key, product) in wanted.items() if kind == ITEMS and key not in known}
+        known.update(items)
+        for (sku, kind), (key, _) in wanted.items():
+            self.product_cache[(sku, kind) if kind != ITEMS else (ITEMS, sku)] = known[key]
+        if missing or items:  # a --shop build keeps the other shops' facts: the limit is the platform's
+            limit = 2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1)
+            store.save(known, missing.keys() | items.keys(), {key for key, _ in wanted.values()}, limit)
 
     @staticmethod
     def render_descriptions(products: list[Product], jobs: int) -> None:
@@ -312,6 +330,9 @@ class ShopBuilder:
                 continue
             if result.tree:
                 self.stage_in_tree(shop.id, output.path, data, made_dirs)
+            elif size is not None and self.spares is not None and fill_spare(f"{self.spares}/{shop.id}/{spare_name(output.path)}", data):
+                result.spared.append(output.path)
+                continue
             else:
                 self.stage(shop.id, len(result.staged), data)
             result.staged.append(output.path)
@@ -464,7 +485,10 @@ def build(
     results: list[ShopResult] = []
     rendered = markup.fresh_entries()  # by prepare; taken now, so the workers do not send it back again
     spool = EntrySpool(staging / "entries.pickle")
-    try:
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, staging, ignore_errors=True)
+        stack.callback(spool.close)
+        spares = builder.spares = stack.enter_context(spares_folder(root, out))
         staging.mkdir(parents=True)
         for result in _results(builder, indexes, jobs):
             if result.row is not None:  # kept on disk, not in memory: memory stays flat with the site's size
@@ -476,16 +500,16 @@ def build(
             reporter.shop_done(result.shop_id)
         with commit_lock or nullcontext():  # every shop built: now, and only now, touch the output folder
             for result in results:
-                commit(result, staging, out, stats)
+                commit(result, staging, out, stats, spares)
             if only is None and shard is None:
-                stats.removed += remove_stale_shops(out, {project.shops[i].id for i in indexes})
+                kept_shops = {project.shops[i].id for i in indexes}
+                stats.removed += remove_stale_shops(out, kept_shops)
+                if spares is not None:
+                    remove_spares(spares, kept_shops)
         full = only is None and shard is None
         built = {r.shop_id for r in results}
         if spool.count or (full and state.index.keys() - built):
             save_state(root, out, spool.rows(), built if full else None)
-    finally:
-        spool.close()
-        shutil.rmtree(staging, ignore_errors=True)
     save_markdown(root, rendered)
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
@@ -523,18 +547,77 @@ class EntrySpool:
             self._fh = None
 
 
-def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats) -> None:
+SPARES_PER_SHOP = 32  # enough for what a price change rewrites (home, products.json, a page, a collection, a post)
+
+
+def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats, spares: Path | None = None) -> None:
     folder = safe_join(out, result.shop_id)
+    shop_spares = spares / result.shop_id if spares is not None else None
     if result.tree:
         move_tree_into_place(staging / result.shop_id, folder, result.staged)
     else:
+        for path in result.spared:  # a spare holds the new bytes: swap it with the file
+            spare, dest = f"{shop_spares}/{spare_name(path)}", safe_join(folder, path)
+            if not exchange(spare, str(dest)):
+                move_into_place(Path(spare), dest)
+        room = spare_room(shop_spares) if shop_spares is not None and result.staged else 0
         for number, path in enumerate(result.staged):
-            move_into_place(staging / result.shop_id / str(number), safe_join(folder, path))
-    stats.pages += result.unchanged + len(result.staged)
-    stats.written += len(result.staged)
+            staged, dest = staging / result.shop_id / str(number), safe_join(folder, path)
+            if room > 0 and exchange(str(staged), str(dest)):  # the old file becomes the spare
+                assert shop_spares is not None
+                os.rename(staged, shop_spares / spare_name(path))
+                room -= 1
+            else:
+                move_into_place(staged, dest)
+    stats.pages += result.unchanged + result.written
+    stats.written += result.written
     stats.unchanged += result.unchanged
     stats.skipped += result.skipped
     stats.removed += remove_files(folder, result.stale)
+    if shop_spares is not None:
+        for path in result.stale:
+            (shop_spares / spare_name(path)).unlink(missing_ok=True)
+
+
+def spare_room(folder: Path) -> int:
+    """How many more spares the shop may keep (made, if need be, its spares folder)."""
+    try:
+        return SPARES_PER_SHOP - len(os.listdir(folder))
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        return SPARES_PER_SHOP
+
+
+def remove_spares(spares: Path, shop_ids: set[str]) -> None:
+    """Spares of shops that are gone."""
+    for name in os.listdir(spares):
+        if name not in shop_ids and SHOP_ID_RE.fullmatch(name):
+            shutil.rmtree(spares / name, ignore_errors=True)
+
+
+@contextmanager
+def spares_folder(root: Path, out: Path) -> Iterator[Path | None]:
+    """The folder of spares, held for this build alone; None when spares cannot be used: no
+    atomic exchange on this system, the output on another file system, or another build of
+    this project running (which then uses none: each would write into the other's)."""
+    folder = root / STATE_DIR / "spares"
+    if not can_exchange() or fcntl is None:
+        yield None
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = out.absolute()
+    while not probe.exists() and probe != probe.parent:  # a first build: out/ is made at the end
+        probe = probe.parent
+    if os.stat(folder).st_dev != os.stat(probe).st_dev:
+        yield None
+        return
+    with open(folder / ".lock", "wb") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield None
+            return
+        yield folder
 
 
 def save_markdown(root: Path, rendered: dict[str, str]) -> None:

@@ -236,9 +236,6 @@ def load_yaml_text(text: str, shown: str, diags: Diagnostics, cache: ParseCache 
     return parse_yaml(text, shown, diags, max_nodes=max_nodes)
 
 
-_TOP_KEY_RE = re.compile(r"[^\s#-][^:#]*:")
-
-
 @dataclass(frozen=True)
 class SplitText:
     """A YAML file's text cut around the block list under one top-level key: ``rest`` is the
@@ -252,21 +249,40 @@ class SplitText:
 
 def split_text(text: str, key: str) -> SplitText | None:
     """``text`` cut around the list under top-level ``key`` when the file is in the simple
-    shape a generated catalog has (items indented by two spaces, no tabs, one document); None
-    otherwise."""
-    lines = text.splitlines(keepends=True)
-    head = next((i for i, line in enumerate(lines) if line.rstrip() == f"{key}:"), None)
-    if head is None or "\t" in text or "\n---" in text or "\n..." in text or text.startswith(("%", "---")):
+    shape a generated catalog has (items indented by two spaces, lines ending in ``\\n``, no
+    tabs, one document); None otherwise. Searches for newlines, not line by line: a catalog
+    has 100,000 lines."""
+    if any(c in text for c in _ODD_CHARACTERS) or "\n---" in text or "\n..." in text or text.startswith(("%", "---")):
         return None
-    end = next((i for i in range(head + 1, len(lines)) if _TOP_KEY_RE.match(lines[i])), len(lines))
-    starts = [i for i in range(head + 1, end) if lines[i].startswith("  - ")]
-    if not starts or any(lines[i].strip() and not lines[i].lstrip().startswith("#") for i in range(head + 1, starts[0])):
+    head = re.search(rf"^{re.escape(key)}: *\n", text, re.M)
+    if head is None:
         return None
-    if any(line.strip() and not line.startswith("  ") for line in lines[head + 1 : end]):
-        return None  # an item not indented by two spaces: not the simple shape
-    rest = "".join(lines[: head + 1]) + "\n" * (end - head - 1) + "".join(lines[end:])
-    bounds = [*starts, end]
-    return SplitText(key, rest, tuple((start, "".join(lines[start:stop])) for start, stop in itertools.pairwise(bounds)))
+    begin = head.end()
+    other = _UNINDENTED_RE.search(text, begin - 1)  # the first line after it not indented by two spaces
+    end = len(text) if other is None else other.start() + 1
+    if other is not None and not _TOP_KEY_RE.match(text, end):
+        return None  # not the next top-level key
+    region = text[begin:end]
+    starts = [0] if region.startswith("  - ") else []
+    starts += [m.start() + 1 for m in _ITEM_RE.finditer(region)]
+    if not starts or (starts[0] and _NOT_COMMENT_RE.search(region, 0, starts[0])):
+        return None  # something before the first item
+    bounds = [*starts, len(region)]
+    items = []
+    line, previous = text.count("\n", 0, begin), 0
+    for a, b in itertools.pairwise(bounds):
+        line += region.count("\n", previous, a)
+        previous = a
+        items.append((line, region[a:b]))
+    lines = region.count("\n") + (0 if region.endswith("\n") or not region else 1)
+    return SplitText(key, text[:begin] + "\n" * lines + text[end:], tuple(items))
+
+
+_ODD_CHARACTERS = ("\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")  # tabs, other line ends
+_UNINDENTED_RE = re.compile(r"\n(?!  ) *\S")
+_TOP_KEY_RE = re.compile(r"[^\s#-][^:#\n]*:")
+_ITEM_RE = re.compile(r"\n  - ")
+_NOT_COMMENT_RE = re.compile(r"^ *[^\s#]", re.M)  # a line with something that is not a comment
 
 
 def parse_split(text: str, shown: str, key: str, cache: ParseCache) -> Document | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 from . import markup
@@ -22,6 +23,7 @@ View = dict[str, Any]
 CATALOG_MEDIA = "media/catalog/"
 OWNER_MEDIA = "media/owner/"
 DESCRIPTION_MEDIA = "../../" + CATALOG_MEDIA  # descriptions show on product pages, two folders down
+ITEMS = "items"  # products.json's pieces of a product, in the shared product cache: (ITEMS, sku)
 
 
 def product_path(sku: str) -> str:
@@ -58,6 +60,7 @@ class ShopViews:
         self.t = words(shop.locale)
         self._product_cache = product_cache
         self._site_cache: dict[str, View] = {}
+        self._offers: dict[str, View] = {}
 
     # pieces -------------------------------------------------------------------
 
@@ -70,7 +73,14 @@ class ShopViews:
         return cached
 
     def offer(self, pick: Pick) -> View:
-        """A product as this shop offers it: catalog facts plus the owner's words."""
+        """A product as this shop offers it: catalog facts plus the owner's words (made once
+        per shop: the home page, a collection and the product's page show the same offer)."""
+        offer = self._offers.get(pick.product.sku)
+        if offer is None:
+            offer = self._offers[pick.product.sku] = self._offer(pick)
+        return offer
+
+    def _offer(self, pick: Pick) -> View:
         return {
             **self.product_facts(pick.product),
             "note_html": markup.render(pick.note, "../../" + OWNER_MEDIA),
@@ -185,12 +195,15 @@ class ShopViews:
         product's items are encoded once per process as the text before and after the shop's
         URL, so a shop's file is joined from pieces: exactly the bytes ``json.dumps`` gives."""
         items: list[str] = []
+        cache = self._product_cache
+        base = self.shop.base_url
         for pick in self.shop.picks:
-            pieces = self._product_cache.get(("items", pick.product.sku))
+            sku = pick.product.sku
+            pieces = cache.get((ITEMS, sku))  # made once, by the builder, for every product shops show
             if pieces is None:
-                pieces = self._product_cache[("items", pick.product.sku)] = item_pieces(pick.product)
+                pieces = cache[(ITEMS, sku)] = item_pieces(pick.product)
             if pieces:
-                url = _json(self.shop.base_url + product_path(pick.product.sku))
+                url = encode_basestring(f"{base}p/{sku}/")  # product_path; what json.dumps gives a str
                 items.extend(before + url + after for before, after in pieces)
         return f'{{"currency":{_json(self.currency)},"items":[{",".join(items)}],"shop":{_json(self.shop.id)}}}\n'.encode()
 

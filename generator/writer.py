@@ -3,9 +3,13 @@ and remove what no longer belongs (Lektor's and Pelican's lessons, STYLE example
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from .errors import UsageError
@@ -110,6 +114,59 @@ def move_into_place(staged: Path, dest: Path) -> None:
         staged.unlink()
         return
     os.replace(staged, dest)
+
+
+# Spares: the previous bytes of a file that a build replaced, kept under .shopforest/spares/
+# <shop>/ to hold the next bytes of the same file. Replacing a file by a rename frees the old
+# file's blocks and allocates the new one's, which costs 100-250 us per file on a virtual
+# machine's disk (ext4, mounted with discard); writing into a spare in place and exchanging it
+# with the file in one atomic renameat2(RENAME_EXCHANGE) costs 40 us, and a visitor still sees
+# the old file or the new one, never a mix. Linux only; elsewhere files are replaced by rename.
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+
+
+@cache
+def _renameat2() -> Callable[..., int] | None:
+    try:
+        func = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library without it
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    func.restype = ctypes.c_int
+    return func
+
+
+def can_exchange() -> bool:
+    return _renameat2() is not None
+
+
+def exchange(a: str, b: str) -> bool:
+    """Swap the files at ``a`` and ``b`` atomically; False if that cannot be done here (one of
+    them missing, another file system, no support), and nothing happened."""
+    func = _renameat2()
+    return func is not None and func(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
+
+
+def spare_name(rel: str) -> str:
+    """The spare of a shop's file ``rel``: flat, one folder per shop."""
+    return hashlib.sha256(rel.encode()).hexdigest()[:24]
+
+
+def fill_spare(path: str, data: bytes) -> bool:
+    """Write ``data`` over the spare at ``path``, in place; False if there is no spare."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
+    return True
 
 
 def move_tree_into_place(staged: Path, dest: Path, paths: list[str]) -> None:

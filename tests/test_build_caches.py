@@ -4,12 +4,13 @@ check that a shop's folder still holds what the last build wrote."""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from pathlib import Path
 
 import pytest
 
-from generator import builder, facts
+from generator import builder, facts, writer
 from generator.builder import build
 from generator.errors import ContentError, Diagnostics
 from generator.facts import FactsStore
@@ -129,11 +130,12 @@ def test_products_facts_are_kept_between_builds_and_worked_out_once_across_proce
     assert files(root / "site") == files(tmp_path / "one")
     store = root / ".shopforest" / facts.STORE_NAME
     kept = FactsStore(store, builder.generator_fingerprint()).load()
-    assert {f["sku"] for f in kept.values()} == {"BB-1001", "FD-2001"}
+    assert {f["sku"] for f in kept.values() if isinstance(f, dict)} == {"BB-1001", "FD-2001"}
 
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     assert "bea/index.html" in rewritten(root)
-    prices = sorted(f["price"] for f in FactsStore(store, builder.generator_fingerprint()).load().values() if f["sku"] == "FD-2001")
+    kept_facts = FactsStore(store, builder.generator_fingerprint()).load().values()
+    prices = sorted(f["price"] for f in kept_facts if isinstance(f, dict) and f["sku"] == "FD-2001")
     assert prices == ["18.80", "19.90"]  # the new facts beside the old (pruned once old ones are half the file)
     assert_same_as_full_build(root, tmp_path)
 
@@ -143,13 +145,33 @@ def test_products_facts_are_kept_between_builds_and_worked_out_once_across_proce
     assert_same_as_full_build(root, tmp_path / "again")
 
 
+def test_a_few_new_facts_go_to_the_journal_which_folds_back_and_survives_tearing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    store = root / ".shopforest" / facts.STORE_NAME
+    journal = store.with_name(store.name + ".journal")
+    whole = store.read_bytes()
+    monkeypatch.setattr(FactsStore, "JOURNAL_SHARE", 1.0)  # a tiny project: let a few new facts go to the journal
+    edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
+    build(root, root / "site")
+    assert journal.is_file() and store.read_bytes() == whole  # appended, the file untouched
+    journal.write_bytes(journal.read_bytes() + b"\xff" * 5)  # a torn append after it
+    kept = FactsStore(store, builder.generator_fingerprint()).load()
+    assert "18.80" in {f["price"] for f in kept.values() if isinstance(f, dict)}
+    monkeypatch.setattr(FactsStore, "JOURNAL_SHARE", 0.0)
+    edit(root / "catalog.yaml", 'price: "18.80"', 'price: "17.70"')
+    build(root, root / "site")
+    assert not journal.exists() and store.read_bytes() != whole  # one file again
+    assert_same_as_full_build(root, tmp_path)
+
+
 def test_a_one_shop_build_keeps_the_other_shops_facts(tmp_path: Path) -> None:
     root = two_shop_project(tmp_path)
     build(root, root / "site")
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     build(root, root / "site", only="bea")  # bea shows FD-2001 only
     kept = FactsStore(root / ".shopforest" / facts.STORE_NAME, builder.generator_fingerprint()).load()
-    assert {f["sku"] for f in kept.values()} == {"BB-1001", "FD-2001"}
+    assert {f["sku"] for f in kept.values() if isinstance(f, dict)} == {"BB-1001", "FD-2001"}
 
 
 def test_kept_products_and_shops_load_exactly_as_a_fresh_load(tmp_path: Path) -> None:
@@ -199,3 +221,61 @@ def test_a_mistake_is_reported_on_every_run_not_kept(tmp_path: Path) -> None:
     for _ in range(2):
         with pytest.raises(ContentError, match="unknown SKU 'NO-SUCH'"):
             build(root, root / "site")
+
+
+def spares_of(root: Path, shop: str) -> dict[str, bytes]:
+    folder = root / ".shopforest" / "spares" / shop
+    return {p.name: p.read_bytes() for p in folder.iterdir()} if folder.is_dir() else {}
+
+
+@pytest.mark.skipif(not writer.can_exchange(), reason="atomic exchange is Linux only; elsewhere files are replaced by rename")
+def test_a_replaced_file_becomes_the_spare_that_holds_its_next_bytes(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    home = root / "site" / "bea" / "index.html"
+    first = home.read_bytes()
+    assert spares_of(root, "bea") == {}  # a first build replaces nothing
+    edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
+    build(root, root / "site")
+    spare = root / ".shopforest" / "spares" / "bea" / writer.spare_name("index.html")
+    assert spare.read_bytes() == first and home.read_bytes() != first  # the old file, kept
+    second, spare_inode = home.read_bytes(), spare.stat().st_ino
+    edit(root / "catalog.yaml", 'price: "18.80"', 'price: "17.70"')
+    build(root, root / "site")
+    assert home.stat().st_ino == spare_inode  # the spare was written in place and swapped in: no new file
+    assert spare.read_bytes() == second and b"17.70" in (root / "site" / "bea" / "products.json").read_bytes()
+    assert_same_as_full_build(root, tmp_path)
+
+
+def test_without_spares_or_exchange_the_site_is_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another build holding the spares, or a system without an atomic exchange: files are
+    replaced by rename, with the same bytes."""
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
+    build(root, root / "site")  # spares made
+    monkeypatch.setattr(builder, "exchange", lambda a, b: False)
+    edit(root / "catalog.yaml", 'price: "18.80"', 'price: "17.70"')
+    build(root, root / "site")
+    assert b"17.70" in (root / "site" / "bea" / "products.json").read_bytes()
+    assert_same_as_full_build(root, tmp_path)
+    monkeypatch.undo()
+    with open(root / ".shopforest" / "spares" / ".lock", "wb") as lock:  # another build of the project is running
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        before = spares_of(root, "bea")
+        edit(root / "catalog.yaml", 'price: "17.70"', 'price: "16.60"')
+        build(root, root / "site")
+        assert spares_of(root, "bea") == before  # not touched
+    assert b"16.60" in (root / "site" / "bea" / "products.json").read_bytes()
+    assert_same_as_full_build(root, tmp_path / "again")
+
+
+def test_spares_go_with_the_files_and_shops_they_belong_to(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    build(root, root / "site")
+    edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
+    build(root, root / "site")
+    assert spares_of(root, "bea")
+    shutil.rmtree(root / "content" / "bea")
+    build(root, root / "site")
+    assert not (root / ".shopforest" / "spares" / "bea").exists() and not (root / "site" / "bea").exists()
