@@ -161,7 +161,7 @@ class ShopBuilder:
         self.product_cache: dict[Any, Any] = {}  # facts by (sku, locale); keys and media by ("key" | "media", sku)
         self.product_keys: dict[str, str] = {}
         self.product_files: dict[str, tuple[str, ...]] = {}
-        self.file_keys: dict[Path, str] = {}
+        self.file_keys: dict[str, str] = {}
         self.bytecode: Path | None = None  # where compiled templates are kept between builds
         self.spares: Path | None = None  # where spares are kept, when this build may use them (writer.py)
 
@@ -208,6 +208,8 @@ class ShopBuilder:
         """The Markdown of the descriptions whose facts must be worked out (shared by every
         locale), across processes when there are many."""
         texts = markup.not_rendered({product.description for product in products}, DESCRIPTION_MEDIA)
+        if texts:
+            markup.load_renderer()  # before forking: a full build's workers render owners' notes too
         if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
             with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
                 markup.render_all(texts, DESCRIPTION_MEDIA, partial(pool.starmap, chunksize=32))
@@ -225,15 +227,19 @@ class ShopBuilder:
             self.themes[name] = load_theme(self.root, name, self.bytecode)
         return self.themes[name]
 
-    def file_key(self, path: Path) -> str:
-        if path not in self.file_keys:
-            self.file_keys[path] = sha(path.read_bytes())
-        return self.file_keys[path]
+    def file_key(self, path: Path | str) -> str:
+        """A hash of the file's bytes (by path as text: thousands of products' images)."""
+        name = os.fspath(path)
+        key = self.file_keys.get(name)
+        if key is None:
+            with open(name, "rb") as fh:
+                key = self.file_keys[name] = sha(fh.read())
+        return key
 
     def product_key(self, product: Product) -> str:
         key = self.product_keys.get(product.sku)
         if key is None:
-            images = [self.file_key(self.root / ref) for ref in self.catalog_files(product)]
+            images = [self.file_key(os.path.join(self.root, ref)) for ref in self.catalog_files(product)]
             key = self.product_keys[product.sku] = sha(repr((product, images)).encode())
             self.product_cache[("key", product.sku)] = key[:24]  # plan.product_key: worked out here, once
         return key
@@ -248,7 +254,7 @@ class ShopBuilder:
         """Everything any output of ``shop`` can depend on, as a fingerprint (equal fingerprints
         mean equal outputs) made of its shape (all but the catalog's facts about the products it
         picks) and the key of each picked product's facts."""
-        media = [(ref, self.file_key(shop.source_dir / ref)) for ref in shop.media]
+        media = [(ref, self.file_key(os.path.join(shop.source_dir, ref))) for ref in shop.media]
         # what the owner wrote: the digest of her files when the shop was loaded from them
         written = shop.digest or (
             [(p.product.sku, p.note, p.featured) for p in shop.picks],
@@ -303,6 +309,7 @@ class ShopBuilder:
             sizes = present if same_files else scan_sizes(folder)
             entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products)
         result = ShopResult(shop.id, None, [], 0, 0, tree=not sizes and not folder.exists())
+        spares = SpareRoom(f"{self.spares}/{shop.id}")
         made_dirs: set[str] = set()
         planned: set[str] = set()
         for output in outputs:
@@ -330,7 +337,7 @@ class ShopBuilder:
                 continue
             if result.tree:
                 self.stage_in_tree(shop.id, output.path, data, made_dirs)
-            elif size is not None and self.spares is not None and fill_spare(f"{self.spares}/{shop.id}/{spare_name(output.path)}", data):
+            elif size is not None and self.spares is not None and self.into_spare(shop.id, output.path, data, spares):
                 result.spared.append(output.path)
                 continue
             else:
@@ -344,6 +351,17 @@ class ShopBuilder:
         result.row = entry.row(shop.id)
         result.markdown = markup.fresh_entries()
         return result
+
+    def into_spare(self, shop_id: str, path: str, data: bytes, room: SpareRoom) -> bool:
+        """Write the new bytes of an existing file into its spare (writer.py): over the spare
+        in place, or as a new spare while the shop has room for more; False: stage them."""
+        spare = f"{room.folder}/{spare_name(path)}"
+        if fill_spare(spare, data):
+            return True
+        if not room.take():
+            return False
+        write_new(spare, data)
+        return True
 
     def stage(self, shop_id: str, number: int, data: bytes) -> None:
         """Staged files are numbered, in one folder per shop: no directory work until the commit
@@ -547,7 +565,7 @@ class EntrySpool:
             self._fh = None
 
 
-SPARES_PER_SHOP = 32  # enough for what a price change rewrites (home, products.json, a page, a collection, a post)
+SPARES_PER_SHOP = 16  # enough for what a price change rewrites (home, products.json, a page, a collection, a post)
 
 
 def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats, spares: Path | None = None) -> None:
@@ -560,15 +578,8 @@ def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats, spar
             spare, dest = f"{shop_spares}/{spare_name(path)}", safe_join(folder, path)
             if not exchange(spare, str(dest)):
                 move_into_place(Path(spare), dest)
-        room = spare_room(shop_spares) if shop_spares is not None and result.staged else 0
         for number, path in enumerate(result.staged):
-            staged, dest = staging / result.shop_id / str(number), safe_join(folder, path)
-            if room > 0 and exchange(str(staged), str(dest)):  # the old file becomes the spare
-                assert shop_spares is not None
-                os.rename(staged, shop_spares / spare_name(path))
-                room -= 1
-            else:
-                move_into_place(staged, dest)
+            move_into_place(staging / result.shop_id / str(number), safe_join(folder, path))
     stats.pages += result.unchanged + result.written
     stats.written += result.written
     stats.unchanged += result.unchanged
@@ -579,13 +590,22 @@ def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats, spar
             (shop_spares / spare_name(path)).unlink(missing_ok=True)
 
 
-def spare_room(folder: Path) -> int:
-    """How many more spares the shop may keep (made, if need be, its spares folder)."""
-    try:
-        return SPARES_PER_SHOP - len(os.listdir(folder))
-    except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
-        return SPARES_PER_SHOP
+class SpareRoom:
+    """How many more spares one shop may keep; its folder is made when the first is."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.left: int | None = None
+
+    def take(self) -> bool:
+        if self.left is None:
+            try:
+                self.left = SPARES_PER_SHOP - len(os.listdir(self.folder))
+            except FileNotFoundError:
+                os.mkdir(self.folder)
+                self.left = SPARES_PER_SHOP
+        self.left -= 1
+        return self.left >= 0
 
 
 def remove_spares(spares: Path, shop_ids: set[str]) -> None:

@@ -14,10 +14,10 @@ import marshal
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-import markdown
 import nh3
 
 from .errors import Diagnostics
@@ -83,7 +83,19 @@ def _expand_shortcodes(text: str) -> str:
     return "\n".join(out)
 
 
-_md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+@cache
+def _markdown() -> Any:
+    """Python-Markdown, made on first use: loading its extensions reads the installed packages'
+    entry points (25 ms), and a build whose Markdown is all cached renders none."""
+    import markdown
+
+    return markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+
+
+def load_renderer() -> None:
+    """Make the Markdown renderer now, so processes forked from here share it."""
+    _markdown()
+
 
 # Rendered Markdown kept between runs (.shopforest/markdown-<interpreter>.marshal), keyed by a
 # hash of the input. Loaded lazily: a build that renders nothing never reads it. marshal, the
@@ -193,7 +205,7 @@ def _render(text: str, media_prefix: str) -> str:
     plain = _plain_paragraph(text)
     if plain is not None:
         return plain
-    html = _md.reset().convert(_expand_shortcodes(text))
+    html = _markdown().reset().convert(_expand_shortcodes(text))
 
     def attribute_filter(element: str, attribute: str, value: str) -> str | None:
         if element == "img" and attribute == "src":
