@@ -37,12 +37,13 @@ from . import markup
 from .errors import UsageError
 from .facts import STORE_NAME as FACTS_STORE
 from .facts import FactsStore, facts_key
-from .keptfile import code_fingerprint
+from .keptfile import KeptFile, code_fingerprint
 from .model import Product, Project, Shop
 from .plan import Output, catalog_files, plan_shop
 from .project import load_project
 from .render import recording_render
 from .reporter import BuildStats, Reporter
+from .resolved import open_kept
 from .schema import SHOP_ID_RE
 from .state import STATE_DIR, BuildState, FileEntry, ShopEntry, ShopRow, atomic_dump, load_state, save_state
 from .theme import Theme, compile_all, load_theme
@@ -456,9 +457,9 @@ def select_shops(project: Project, only: str | None, shard: tuple[int, int] | No
     return [i for i, s in enumerate(project.shops) if (only is None or s.id == only) and in_shard(s.id, shard)]
 
 
-def load(root: Path, only: str | None, reporter: Reporter, *, cache: bool = True) -> Project:
+def load(root: Path, only: str | None, reporter: Reporter, *, cache: bool = True, kept: KeptFile | None = None) -> Project:
     check_shop_arg(only)
-    project = load_project(root, only=only, cache=cache)
+    project = load_project(root, only=only, cache=cache, kept=kept)
     if only is not None and project.shop(only) is None:
         known = ", ".join(s.id for s in load_project(root).shops)
         raise UsageError(f"no shop '{only}' in content/ (known: {known})")
@@ -490,25 +491,34 @@ def build(
     """
     reporter = reporter or Reporter()
     started = time.perf_counter()
-    project = load(root, only, reporter)
-    if adjust is not None:
-        project = adjust(project)
-    indexes = select_shops(project, only, shard)
-    state = load_state(root, out)
-    if force:
-        state.forget()
-    staging = root / STATE_DIR / f"staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    markup.use_stored(root / STATE_DIR / markup.STORED_NAME)
-    builder = ShopBuilder(project, out, staging, state, build_time())
-    builder.bytecode = root / STATE_DIR / f"templates-{sys.implementation.cache_tag}"
-    reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
-    builder.prepare(indexes, jobs)
-    stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
-    results: list[ShopResult] = []
-    rendered = markup.fresh_entries()  # by prepare; taken now, so the workers do not send it back again
-    spool = EntrySpool(staging / "entries.pickle")
+    kept = open_kept(root, code_fingerprint())  # saved at the end: pickling it adds to the peak memory
+    project = load(root, only, reporter, kept=kept)
+    # The loaded project lives as long as the build and holds no garbage: the collector need
+    # never walk it (0.1 s on the medium size, before the workers fork).
+    gc.freeze()
+    try:
+        if adjust is not None:
+            project = adjust(project)
+        indexes = select_shops(project, only, shard)
+        state = load_state(root, out)
+        if force:
+            state.forget()
+        staging = root / STATE_DIR / f"staging-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        markup.use_stored(root / STATE_DIR / markup.STORED_NAME)
+        builder = ShopBuilder(project, out, staging, state, build_time())
+        builder.bytecode = root / STATE_DIR / f"templates-{sys.implementation.cache_tag}"
+        reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
+        builder.prepare(indexes, jobs)
+        stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
+        results: list[ShopResult] = []
+        rendered = markup.fresh_entries()  # by prepare; taken now, so the workers do not send it back again
+        spool = EntrySpool(staging / "entries.pickle")
+    except BaseException:
+        gc.unfreeze()
+        raise
     with ExitStack() as stack:
+        stack.callback(gc.unfreeze)
         stack.callback(shutil.rmtree, staging, ignore_errors=True)
         stack.callback(spool.close)
         spares = builder.spares = stack.enter_context(spares_folder(root, out))
@@ -533,6 +543,8 @@ def build(
         built = {r.shop_id for r in results}
         if spool.count or (full and state.index.keys() - built):
             save_state(root, out, spool.rows(), built if full else None)
+    if only is None:
+        kept.save()
     save_markdown(root, rendered)
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)

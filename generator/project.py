@@ -431,17 +431,24 @@ class _Loader:
 PARSE_CACHE = ".shopforest/parsed.pickle"
 
 
-def load_project(root: Path, *, only: str | None = None, cache: bool = False) -> Project:
+def load_project(root: Path, *, only: str | None = None, cache: bool = False, kept: KeptFile | None = None) -> Project:
     """Load, validate and resolve the project at ``root``; raise ContentError with every mistake.
 
     ``only`` restricts shop loading to one shop id (``--shop``); the catalog is always checked.
-    ``cache`` reuses (and updates) parsed YAML kept in .shopforest/ by earlier builds.
+    ``cache`` reuses (and updates) parsed YAML and the products and shops kept in .shopforest/
+    by earlier builds (resolved.py); with ``kept`` (open_kept), the caller saves those once it
+    is done (a build: after its workers, when pickling them no longer adds to its peak memory).
     """
     gc.disable()  # loading makes a million objects and no garbage cycles: the collector would only slow it (a fifth)
     try:
         if not cache:
             return _load(root, only, None, None)
-        return _load(root, only, ParseCache(root / PARSE_CACHE), open_kept(root, code_fingerprint()))
+        own = kept is None
+        store = open_kept(root, code_fingerprint()) if kept is None else kept
+        project = _load(root, only, ParseCache(root / PARSE_CACHE), store)
+        if own and only is None:
+            store.save()
+        return project
     finally:
         gc.enable()
 
@@ -470,7 +477,5 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
         raise ContentError(loader.diags.sorted())
     if parse_cache is not None and only is None:
         parse_cache.save()
-    if kept is not None and only is None:
-        kept.save()
     platform, categories, products = catalog
     return Project(root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)))
