@@ -614,12 +614,15 @@ class SpareRoom:
         self.folder = folder
         self.left: int | None = None
 
+    def make(self) -> None:
+        os.makedirs(self.folder, exist_ok=True)
+
     def take(self) -> bool:
         if self.left is None:
             try:
                 self.left = SPARES_PER_SHOP - len(os.listdir(self.folder))
             except FileNotFoundError:
-                os.mkdir(self.folder)
+                self.make()
                 self.left = SPARES_PER_SHOP
         self.left -= 1
         return self.left >= 0

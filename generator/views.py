@@ -83,8 +83,8 @@ class ShopViews:
     def _offer(self, pick: Pick) -> View:
         return {
             **self.product_facts(pick.product),
-            "note_html": markup.render(pick.note, "../../" + OWNER_MEDIA),
-            "note_text": markup.plain(pick.note, 90, media_prefix="../../" + OWNER_MEDIA),
+            "note_html": markup.render(pick.note, "../../" + OWNER_MEDIA) if pick.note else "",
+            "note_text": markup.plain(pick.note, 90, media_prefix="../../" + OWNER_MEDIA) if pick.note else "",
             "featured": pick.featured,
             "url": self.shop.base_url + product_path(pick.product.sku),
         }
