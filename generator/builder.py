@@ -181,9 +181,9 @@ class ShopBuilder:
             shop = self.project.shops[i]
             for pick in shop.picks:
                 if (pick.product.sku, shop.locale) not in wanted:
-                    key = facts_key(self.product_key(pick.product), shop.locale, currency)
-                    wanted[(pick.product.sku, shop.locale)] = (key, pick.product)
-                    wanted[(pick.product.sku, ITEMS)] = (facts_key(self.product_key(pick.product), ITEMS, ""), pick.product)
+                    product_key = self.product_key(pick.product)
+                    wanted[(pick.product.sku, shop.locale)] = (facts_key(product_key, shop.locale, currency), pick.product)
+                    wanted[(pick.product.sku, ITEMS)] = (facts_key(product_key, ITEMS, ""), pick.product)
         if not wanted:
             return
         store = FactsStore(self.root / STATE_DIR / FACTS_STORE, self.code)
@@ -311,7 +311,7 @@ class ShopBuilder:
             sizes = present if same_files else scan_sizes(folder)
             entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products)
         result = ShopResult(shop.id, None, [], 0, 0, tree=not sizes and not folder.exists())
-        spares = SpareRoom(f"{self.spares}/{shop.id}")
+        spares = SpareRoom(f"{self.spares}/{shop.id}") if self.spares is not None else None
         made_dirs: set[str] = set()
         planned: set[str] = set()
         for output in outputs:
@@ -339,7 +339,7 @@ class ShopBuilder:
                 continue
             if result.tree:
                 self.stage_in_tree(shop.id, output.path, data, made_dirs)
-            elif size is not None and self.spares is not None and self.into_spare(shop.id, output.path, data, spares):
+            elif size is not None and spares is not None and into_spare(output.path, data, spares):
                 result.spared.append(output.path)
                 continue
             else:
@@ -353,17 +353,6 @@ class ShopBuilder:
         result.row = entry.row(shop.id)
         result.markdown = markup.fresh_entries()
         return result
-
-    def into_spare(self, shop_id: str, path: str, data: bytes, room: SpareRoom) -> bool:
-        """Write the new bytes of an existing file into its spare (writer.py): over the spare
-        in place, or as a new spare while the shop has room for more; False: stage them."""
-        spare = f"{room.folder}/{spare_name(path)}"
-        if fill_spare(spare, data):
-            return True
-        if not room.take():
-            return False
-        write_new(spare, data)
-        return True
 
     def stage(self, shop_id: str, number: int, data: bytes) -> None:
         """Staged files are numbered, in one folder per shop: no directory work until the commit
@@ -614,18 +603,27 @@ class SpareRoom:
         self.folder = folder
         self.left: int | None = None
 
-    def make(self) -> None:
-        os.makedirs(self.folder, exist_ok=True)
-
     def take(self) -> bool:
         if self.left is None:
             try:
                 self.left = SPARES_PER_SHOP - len(os.listdir(self.folder))
             except FileNotFoundError:
-                self.make()
+                os.mkdir(self.folder)
                 self.left = SPARES_PER_SHOP
         self.left -= 1
         return self.left >= 0
+
+
+def into_spare(path: str, data: bytes, room: SpareRoom) -> bool:
+    """Write the new bytes of an existing file into its spare (writer.py): over the spare in
+    place, or as a new spare while the shop has room for more; False: stage them instead."""
+    spare = f"{room.folder}/{spare_name(path)}"
+    if fill_spare(spare, data):
+        return True
+    if not room.take():
+        return False
+    write_new(spare, data)
+    return True
 
 
 def remove_spares(spares: Path, shop_ids: set[str]) -> None:

@@ -154,7 +154,6 @@ class _Loader:
             product = self.product(doc, loc, prod, categories) if prod is not None else None
             if product is not None:
                 self.product_files[product.sku] = tuple(self.checked[mark:])
-            if product is not None:
                 products[product.sku] = product
             elif isinstance(sku, str):
                 self.invalid_skus.add(sku)  # reported already; shops naming it are not blamed again

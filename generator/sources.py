@@ -242,7 +242,6 @@ class SplitText:
     file with the list's lines blank (so every line number stays where it was), ``items`` the
     text of each item of the list with the 0-based line it starts at."""
 
-    key: str
     rest: str
     items: tuple[tuple[int, str], ...]
 
@@ -275,7 +274,7 @@ def split_text(text: str, key: str) -> SplitText | None:
         previous = a
         items.append((line, region[a:b]))
     lines = region.count("\n") + (0 if region.endswith("\n") or not region else 1)
-    return SplitText(key, text[:begin] + "\n" * lines + text[end:], tuple(items))
+    return SplitText(text[:begin] + "\n" * lines + text[end:], tuple(items))
 
 
 _ODD_CHARACTERS = ("\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")  # tabs, other line ends
