@@ -33,7 +33,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
-from . import markup
+from . import markup, media
 from .errors import UsageError
 from .facts import STORE_NAME as FACTS_STORE
 from .facts import FactsStore, facts_key
@@ -378,8 +378,8 @@ class ShopBuilder:
             return sha(f"{self.code}\0{output.template}\0{output.inputs}".encode())
         if isinstance(output.data, bytes):
             return sha(output.data)
-        if output.source is not None:
-            return self.file_key(output.source)
+        if output.source is not None:  # the code's key too: an SVG is published as svgclean rebuilds it
+            return sha(f"{self.code}\0{self.file_key(output.source.path)}".encode())
         view = output.view() if callable(output.view) else output.view
         return sha(f"{output.template}\0".encode() + canonical(view))
 
@@ -387,7 +387,7 @@ class ShopBuilder:
         if output.data is not None:
             return (output.data() if callable(output.data) else output.data), {}
         if output.source is not None:
-            return output.source.read_bytes(), {}
+            return media.published_bytes(output.source), {}
         assert output.template is not None and output.view is not None
         view = output.view() if callable(output.view) else output.view
         text, loaded = recording_render(theme, output.template, view, self.root)

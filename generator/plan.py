@@ -7,10 +7,9 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from . import links, markup
+from . import links, markup, media
 from .model import Collection, Pick, Post, Product, Project, Shop
 from .theme import Theme
 from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, post_path, product_path
@@ -30,7 +29,7 @@ class Output:
     template: str | None = None
     view: View | Callable[[], View] | None = None
     data: bytes | Callable[[], bytes] | None = None
-    source: Path | None = None
+    source: media.Source | None = None
     inputs: str | None = None
 
 
@@ -189,7 +188,7 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
     for path, data in theme.asset_bytes.items():
         out.append(Output(path, data=data))
     for ref in shop.media:
-        out.append(Output(OWNER_MEDIA + ref, source=shop.source_dir / ref))
+        out.append(Output(OWNER_MEDIA + ref, source=media.Source(str(shop.source_dir), ref, owner=True)))
     return out
 
 
@@ -197,7 +196,9 @@ def catalog_media(project: Project, product: Product, cache: dict[Any, Any]) -> 
     """The image files of one product, made once and shared by every shop that picks it."""
     outputs = cache.get(("media", product.sku))
     if outputs is None:
-        outputs = cache[("media", product.sku)] = tuple(Output(CATALOG_MEDIA + ref, source=project.root / ref) for ref in catalog_files(product))
+        outputs = cache[("media", product.sku)] = tuple(
+            Output(CATALOG_MEDIA + ref, source=media.Source(str(project.root), ref, owner=False)) for ref in catalog_files(product)
+        )
     return outputs
 
 
@@ -211,7 +212,7 @@ def catalog_files(product: Product) -> tuple[str, ...]:
 
 def dedupe_media(outputs: list[Output]) -> list[Output]:
     """The same image used by two picks is one file; any other clash is a bug and refused by the writer."""
-    seen: set[tuple[str, Path]] = set()
+    seen: set[tuple[str, media.Source]] = set()
     kept: list[Output] = []
     for o in outputs:
         if o.source is not None:

@@ -7,20 +7,19 @@ finds every error a build would hit (STYLE "The shape").
 from __future__ import annotations
 
 import gc
-import os
 import re
 from dataclasses import replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 
-from . import markup
+from . import markup, media
 from .errors import ContentError, Diagnostics
 from .keptfile import KeptFile, code_fingerprint
 from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant
-from .resolved import KeptHead, KeptProduct, KeptShop, catalog_context, files_exist, open_kept, relink, shop_texts, text_key
+from .resolved import KeptHead, KeptProduct, KeptShop, catalog_context, files_unchanged, open_kept, relink, shop_texts, text_key
 from .schema import SHOP_ID_RE, SLUG_RE, CategoryIn, PlatformIn, PostMetaIn, ProductIn, ShopIn
 from .sources import (
     MAX_CATALOG_BYTES,
@@ -52,16 +51,6 @@ def _currency_ok(code: str) -> bool:
     return get_currency_name(code, locale="en") != code
 
 
-def check_local_path(root: Path, base: Path, ref: str) -> str | None:
-    """Why ``ref`` (a path relative to ``base``) is not an existing file inside ``base``, or None."""
-    pure = PurePosixPath(ref)
-    if pure.is_absolute() or ".." in pure.parts or "\\" in ref or not ref.strip():
-        return f"image path '{ref}' must be relative and stay inside {base.relative_to(root).as_posix() or 'the project'}/"
-    if not os.path.isfile(os.path.join(base, ref)):  # os.path: a catalog checks thousands
-        return f"image '{ref}' does not exist"
-    return None
-
-
 def available_themes(root: Path) -> tuple[str, ...]:
     themes = root / "themes"
     if not themes.is_dir():
@@ -77,15 +66,25 @@ class _Loader:
         self.diags = Diagnostics()
         self.warnings: list[str] = []
         self.invalid_skus: set[str] = set()
-        self.product_files: dict[str, tuple[str, ...]] = {}
-        self.checked: list[str] = []  # files the checks found to exist: a kept unit needs them still there
+        self.product_files: dict[str, tuple[media.Stamp, ...]] = {}
+        self.inspected: dict[tuple[str, str], media.Stamp | str] = {}  # many products show one picture
+        self.checked: list[media.Stamp] = []  # files the checks passed: a kept unit needs them unchanged
         self.context = ""
 
     def local_path_problem(self, base: Path, ref: str) -> str | None:
-        problem = check_local_path(self.root, base, ref)
-        if problem is None:
-            self.checked.append(os.path.join(base, ref))
-        return problem
+        """Why the image ``ref`` under ``base`` may not be published (the one rule of check and
+        build, media.py), or None; a good file is stamped for kept units (resolved.py)."""
+        key = (str(base), ref)
+        seen = self.inspected.get(key)
+        if seen is None:
+            try:
+                seen = self.inspected[key] = media.inspect(key[0], ref, owner=base != self.root)
+            except media.MediaError as exc:
+                seen = self.inspected[key] = str(exc)
+        if isinstance(seen, str):
+            return seen
+        self.checked.append(seen)
+        return None
 
     def add(self, doc: Document, loc: tuple[Any, ...], message: str, *, key: bool = False) -> None:
         line, col = doc.at(loc, key=key)
@@ -170,7 +169,7 @@ class _Loader:
         for start, text in split.items:
             key = text_key("product", text)
             kept: KeptProduct | None = self.kept.get(key)
-            if kept is None or head.categories.get(kept.product.category.id) != kept.product.category or not files_exist(kept.files):
+            if kept is None or head.categories.get(kept.product.category.id) != kept.product.category or not files_unchanged(kept.files):
                 kept = self.fresh_product(text, start, head.categories)
                 if kept is None:
                     return None
@@ -240,8 +239,6 @@ class _Loader:
             if image.startswith("https://"):
                 continue
             problem = self.local_path_problem(self.root, image)
-            if problem is None and not image.startswith("images/"):
-                problem = f"image '{image}' must be under images/"
             if problem:
                 self.add(doc, (*loc, "images", j), problem)
         seen: set[str] = set()
@@ -285,7 +282,7 @@ class _Loader:
         digest = text_key("shop", folder.name, *texts)
         key = text_key("kept-shop", str(folder), digest)
         kept: KeptShop | None = self.kept.get(key) if self.kept is not None else None
-        if kept is not None and kept.context == self.context and files_exist(kept.files):
+        if kept is not None and kept.context == self.context and files_unchanged(kept.files):
             self.warnings.extend(kept.warnings)
             return relink(kept.shop, products)
         errors, warnings, checked = len(self.diags), len(self.warnings), len(self.checked)
@@ -395,6 +392,10 @@ class _Loader:
         out: list[Post] = []
         for path in sorted(posts_dir.glob("*.md")):
             rel = f"content/{shop_id}/posts/{path.name}"
+            link = media.link_in(str(folder), f"posts/{path.name}")
+            if link is not None:
+                self.diags.add(rel, 1, 1, f"'content/{shop_id}/{link}' {media.LINK_HINT}")
+                continue
             slug = path.stem
             if not SLUG_RE.fullmatch(slug):
                 self.diags.add(rel, 1, 1, f"invalid post file name '{path.name}': use lowercase letters, digits and '-'")
@@ -465,6 +466,10 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
         loader.context = catalog_context(platform, themes, products, loader.invalid_skus)
         for folder in sorted(p for p in content.iterdir() if p.is_dir()):
             if only is not None and folder.name != only:
+                continue
+            link = media.link_in(str(content), f"{folder.name}/shop.yaml")
+            if link is not None:
+                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, f"'content/{link}' {media.LINK_HINT}")
                 continue
             if not (folder / "shop.yaml").is_file():
                 loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, "shop.yaml not found")

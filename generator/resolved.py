@@ -5,7 +5,8 @@ Loading a project of 5,000 products and 1,000 shops reads, parses and validates 
 product and shop that loaded without a mistake is kept in ``.shopforest/resolved-*.pickle``
 under a hash of its own text, with everything else its checks read:
 
-- a product: its category (value), and the image files it names (they must still exist);
+- a product: its category (value), and the image files it names (each unchanged: same
+  size, modification time and inode, still a regular file reached without a link);
 - a shop: its folder's ``shop.yaml`` and posts, the platform and the themes, the status of
   every product in the catalog (a pick of a product recalled since is a warning, not a pick),
   and the files its text names (avatar, images in Markdown).
@@ -24,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .keptfile import KeptFile
+from .media import Stamp, still_same
 from .model import Category, Platform, Product, Shop
 
 FILE_NAME = "resolved-{tag}.pickle"
@@ -48,7 +50,7 @@ class KeptHead:
 @dataclass(frozen=True)
 class KeptProduct:
     product: Product
-    files: tuple[str, ...]  # paths the checks found to exist
+    files: tuple[Stamp, ...]  # the files the checks passed
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,11 @@ class KeptShop:
     context: str
     shop: Shop
     warnings: tuple[str, ...]
-    files: tuple[str, ...]
+    files: tuple[Stamp, ...]
 
 
-def files_exist(files: tuple[str, ...]) -> bool:
-    return all(os.path.isfile(f) for f in files)
+def files_unchanged(files: tuple[Stamp, ...]) -> bool:
+    return all(still_same(f) for f in files)
 
 
 def catalog_context(platform: Platform, themes: tuple[str, ...], products: dict[str, Product], invalid: set[str]) -> str:
@@ -87,10 +89,12 @@ def shop_texts(folder: Path, limit: int) -> list[bytes] | None:
     posts = os.path.join(base, "posts")
     parts: list[bytes] = []
     try:
+        if os.path.islink(posts):
+            return None
         if os.path.isdir(posts):
             paths += [os.path.join(posts, name) for name in sorted(os.listdir(posts)) if name.endswith(".md")]
         for path in paths:
-            with open(path, "rb") as fh:
+            with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as fh:  # a link: the full load says why not
                 data = fh.read(limit + 1)
             if len(data) > limit:
                 return None

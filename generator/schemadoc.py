@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from . import schema
+from . import media, schema
 
 NOTES: dict[str, str] = {
     "PlatformIn.name": "shown in every shop's footer",
@@ -148,6 +148,25 @@ def render() -> str:
         "`content/<shop>/images/` and are published as `media/owner/images/…`. Markdown may show",
         "them as `![alt](images/x.jpg)`; images from other sites are removed from owners' Markdown,",
         "since a shop page loads nothing from third parties.",
+        "",
+        "Every shop is served from the same origin as the others, so a file is published only",
+        "when it is a picture of the owner's own (or the platform's), checked the same way by",
+        "`check` and `build`:",
+        "",
+        "- its path is written plainly under `images/` (`images/a.jpg`, not `images/./a.jpg`,",
+        "  `images//a.jpg`, `../x` or `/x`);",
+        "- no step of the path is a symbolic link, the file is a regular file (no device or",
+        "  FIFO), and an owner's file has no second hard link;",
+        f"- it is at most {media.MAX_IMAGE_BYTES // 2**20} MB ({media.MAX_SVG_BYTES // 2**20} MB for SVG);",
+        "- its content is a JPEG, PNG, GIF, WebP or SVG picture, and its name ends the way its",
+        "  content says (`.jpg`/`.jpeg`, `.png`, `.gif`, `.webp`, `.svg`, in any case), so a",
+        "  static host serves it as a picture and never as a page.",
+        "",
+        "An SVG is never published as written: it is rebuilt from an allow-list of drawing",
+        "elements and attributes. Scripts, event attributes (`onload=`), `foreignObject`,",
+        "animation, links, references outside the drawing (anything but `#id`), CSS that imports",
+        "or loads anything, XML entities, comments and editors' metadata are left out. The same",
+        "applies to a shop's `shop.yaml` and posts: a symbolic link in their place is an error.",
         "",
     ]
     return "\n".join(out)
