@@ -18,12 +18,12 @@ from typing import Any
 import click
 
 from . import __version__
-from .builder import build as run_build
-from .builder import check as run_check
-from .builder import check_shop_arg, default_jobs, parse_shard
+from .build.builder import build as run_build
+from .build.builder import check as run_check
+from .build.builder import check_shop_arg, default_jobs, parse_shard
+from .build.reporter import BuildStats, Reporter
+from .content.scaffold import new_shop
 from .errors import ContentError, TemplateError, UsageError
-from .reporter import BuildStats, Reporter
-from .scaffold import new_shop
 
 
 class CliReporter(Reporter):
@@ -167,8 +167,8 @@ def links(
     qr_format: str,
 ) -> None:
     """List every published pick's long and short share link (and write QR codes)."""
-    from .links import shop_links
-    from .project import load_project
+    from .content.project import load_project
+    from .pages.links import shop_links
 
     check_shop_arg(shop_id)
     loaded = load_project(project, only=shop_id)
@@ -396,8 +396,8 @@ def report() -> None:
 @fail_on_user_errors
 def report_earnings(project: Path, db: str | None, shop: str | None, since: Any, until: Any, fmt: str) -> None:
     """Per shop: orders, revenue, commission pending / locked / reversed / payable."""
-    from .project import load_project
-    from .reports import earnings
+    from .content.project import load_project
+    from .hook.reports import earnings
 
     refund_days = load_project(project, only="\0none").platform.refund_days
     storage = _storage(project, db)
@@ -420,7 +420,7 @@ def report_earnings(project: Path, db: str | None, shop: str | None, since: Any,
 @fail_on_user_errors
 def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
     """Clicks, orders, conversion and revenue per link code, channel and campaign."""
-    from .reports import links as link_report
+    from .hook.reports import links as link_report
 
     storage = _storage(project, db)
     _print_rows([r.row() for r in link_report(storage, shop=shop)], fmt)

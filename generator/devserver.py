@@ -25,12 +25,12 @@ from starlette.routing import Mount, Route
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .builder import build
+from .build.builder import build
+from .build.reporter import BuildStats, Reporter
+from .build.state import STATE_DIR
+from .build.writer import safe_join
+from .content.model import Project
 from .errors import ContentError, TemplateError, UsageError
-from .model import Project
-from .reporter import BuildStats, Reporter
-from .state import STATE_DIR
-from .writer import safe_join
 
 STATIC = Path(__file__).resolve().parent / "devserver_static"
 WATCHED = ("catalog.yaml", "content", "themes", "images")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from generator.builder import build
+from generator.build.builder import build
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

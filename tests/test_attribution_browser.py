@@ -13,7 +13,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from generator.links import link_code
+from generator.pages.links import link_code
 
 PHONE = {"width": 390, "height": 844}
 CLICKS = "http://127.0.0.1:8787/clicks"  # the demo's checkout hook; intercepted here

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.builder import build
+from generator.build.builder import build
+from generator.build.reporter import RecordingReporter
 from generator.cli import main
-from generator.reporter import RecordingReporter
 
 from .sitecheck import broken_links, parse
 from .test_invalid_content import make_case

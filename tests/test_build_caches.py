@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from generator import builder, facts, writer
-from generator.builder import build
+from generator.build import builder, writer
+from generator.build.builder import build
+from generator.cache import facts
+from generator.cache.facts import FactsStore
+from generator.cache.keptfile import KeptFile
+from generator.content.project import load_project
+from generator.content.sources import ParseCache, parse_split, parse_yaml
 from generator.errors import ContentError, Diagnostics
-from generator.facts import FactsStore
-from generator.keptfile import KeptFile
-from generator.project import load_project
-from generator.sources import ParseCache, parse_split, parse_yaml
 
 from .test_incremental import assert_same_as_full_build, edit, files, rewritten, two_shop_project
 

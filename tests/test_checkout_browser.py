@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from generator.links import link_code
+from generator.pages.links import link_code
 
 from .test_devserver import Server
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from generator import schemadoc
+from generator.content import schemadoc
 
 from .conftest import REPO
 
 
 def test_formats_reference_is_current() -> None:
     current = (REPO / "docs" / "formats.md").read_text(encoding="utf-8")
-    assert current == schemadoc.render(), "regenerate with: python -m generator.schemadoc > docs/formats.md"
+    assert current == schemadoc.render(), "regenerate with: python -m generator.content.schemadoc > docs/formats.md"
 
 
 def test_hook_openapi_document_is_current() -> None:

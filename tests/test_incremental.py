@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import markup
-from generator.builder import build, in_shard
-from generator.state import STATE_DIR
+from generator.build.builder import build, in_shard
+from generator.build.state import STATE_DIR
+from generator.pages import markup
 
 from .test_invalid_content import make_case
 

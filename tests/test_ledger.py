@@ -21,8 +21,8 @@ from starlette.testclient import TestClient
 from generator.cli import main
 from generator.hook import ledger, webhooks
 from generator.hook.app import create_app
+from generator.hook.reports import earnings, links
 from generator.hook.storage import Storage, open_storage
-from generator.reports import earnings, links
 
 SECRET = "whsec_" + base64.b64encode(b"fulfilment-shared-secret-01").decode()
 CUSTOMER = {"name": "王女士", "phone": "13800000000", "address": "上海市徐汇区某路 1 号", "email": "wang@example.com"}

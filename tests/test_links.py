@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from generator.cli import main
-from generator.links import link_code
+from generator.pages.links import link_code
 
 CODE = re.compile(r"^[A-Za-z0-9_-]{11}$")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from generator import markup
+from generator.pages import markup
 
 REPO = Path(__file__).resolve().parent.parent
 

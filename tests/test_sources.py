@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import builder, plan
+from generator.build import builder
+from generator.build.writer import safe_join
+from generator.content.sources import MAX_NODES, parse_yaml
 from generator.errors import Diagnostics, UsageError
-from generator.plan import Output
-from generator.sources import MAX_NODES, parse_yaml
-from generator.writer import safe_join
+from generator.pages import plan
+from generator.pages.plan import Output
 
 from .test_invalid_content import make_case
 

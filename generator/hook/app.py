@@ -28,10 +28,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..content.model import Project
+from ..content.project import load_project
 from ..errors import ContentError
-from ..model import Project
-from ..money import as_text
-from ..project import load_project
+from ..pages.money import as_text
 from . import ledger, webhooks
 from .errors import OrderError, error
 from .openapi import openapi

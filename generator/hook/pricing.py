@@ -15,10 +15,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ..model import Product, Project, Shop
-from ..money import as_text
-from ..schema import parse_money
-from ..views import max_quantity
+from ..content.model import Product, Project, Shop
+from ..content.schema import parse_money
+from ..pages.money import as_text
+from ..pages.views import max_quantity
 from .errors import OrderError, error
 
 MAX_LINES = 50

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Diagnostics
+from ..errors import Diagnostics
 from .sources import Document, Loc
 
 M = TypeVar("M", bound=BaseModel)

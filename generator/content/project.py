@@ -15,9 +15,10 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 
-from . import markup, media
-from .errors import ContentError, Diagnostics
-from .keptfile import KeptFile, code_fingerprint
+from ..cache.keptfile import KeptFile, code_fingerprint
+from ..errors import ContentError, Diagnostics
+from ..pages import markup
+from . import media
 from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant
 from .resolved import KeptHead, KeptProduct, KeptShop, catalog_context, files_unchanged, open_kept, relink, shop_texts, text_key
 from .schema import SHOP_ID_RE, SLUG_RE, CategoryIn, PlatformIn, PostMetaIn, ProductIn, ShopIn

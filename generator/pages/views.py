@@ -13,9 +13,9 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
+from ..content.model import Collection, Pick, Platform, Post, Product, Shop
 from . import markup
 from .i18n import html_lang, words
-from .model import Collection, Pick, Platform, Post, Product, Shop
 from .money import as_text, format_money
 
 View = dict[str, Any]

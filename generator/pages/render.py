@@ -9,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-from .errors import TemplateError
+from ..errors import TemplateError
 from .theme import Theme, loaded_templates, relative
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 from .project import load_project
 from .schema import SHOP_ID_RE
 

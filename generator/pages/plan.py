@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from . import links, markup, media
-from .model import Collection, Pick, Post, Product, Project, Shop
+from ..content import media
+from ..content.model import Collection, Pick, Post, Product, Project, Shop
+from . import links, markup
 from .theme import Theme
 from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, post_path, product_path
 

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-GENERATOR_DIR = Path(__file__).resolve().parent
+GENERATOR_DIR = Path(__file__).resolve().parent.parent  # the whole generator package
 
 
 @cache
@@ -27,7 +27,7 @@ def code_fingerprint() -> str:
     number alone would miss a development edit)."""
     h = hashlib.sha256()
     for f in sorted(GENERATOR_DIR.rglob("*.py")):
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
+        h.update(f.relative_to(GENERATOR_DIR).as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:16]
 
 

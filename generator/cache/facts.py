@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .state import atomic_dump
+from ..build.state import atomic_dump
 
 STORE_NAME = f"facts-{sys.implementation.cache_tag}.marshal"
 

@@ -33,21 +33,22 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
-from . import markup, media
-from .errors import UsageError
-from .facts import STORE_NAME as FACTS_STORE
-from .facts import FactsStore, facts_key
-from .keptfile import KeptFile, code_fingerprint
-from .model import Product, Project, Shop
-from .plan import Output, catalog_files, plan_shop
-from .project import load_project
-from .render import recording_render
+from ..cache.facts import STORE_NAME as FACTS_STORE
+from ..cache.facts import FactsStore, facts_key
+from ..cache.keptfile import KeptFile, code_fingerprint
+from ..content import media
+from ..content.model import Product, Project, Shop
+from ..content.project import load_project
+from ..content.resolved import open_kept
+from ..content.schema import SHOP_ID_RE
+from ..errors import UsageError
+from ..pages import markup
+from ..pages.plan import Output, catalog_files, plan_shop
+from ..pages.render import recording_render
+from ..pages.theme import Theme, compile_all, load_theme
+from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, product_facts
 from .reporter import BuildStats, Reporter
-from .resolved import open_kept
-from .schema import SHOP_ID_RE
 from .state import STATE_DIR, BuildState, FileEntry, ShopEntry, ShopRow, atomic_dump, load_state, save_state
-from .theme import Theme, compile_all, load_theme
-from .views import DESCRIPTION_MEDIA, ITEMS, item_pieces, product_facts
 from .writer import (
     can_exchange,
     check_relative,

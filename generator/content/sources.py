@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostics
-from .keptfile import KeptFile
+from ..cache.keptfile import KeptFile
+from ..errors import Diagnostics
 
 try:  # libyaml's C composer, when the wheel ships it
     from yaml import CSafeLoader as _Loader

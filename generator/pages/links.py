@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from .model import Shop
+from ..content.model import Shop
 from .views import product_path
 
 CODE_LENGTH = 11  # base64url characters: 66 bits

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 
 SHOP_MARKER = "products.json"  # every shop folder we build has one; used to recognise stale shops
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import nh3
 
-from .errors import Diagnostics
+from ..errors import Diagnostics
 
 SHORTCODE_RE = re.compile(r"^\s*\{\{<\s*(\w+)\s*(.*?)\s*>\}\}\s*$")
 _CARD_TOKEN = "SFPRODUCTCARD:{}:END"

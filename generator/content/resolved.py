@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .keptfile import KeptFile
+from ..cache.keptfile import KeptFile
 from .media import Stamp, still_same
 from .model import Category, Platform, Product, Shop
 

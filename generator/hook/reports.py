@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .hook import ledger
-from .hook.storage import Storage
-from .money import as_text
+from ..pages.money import as_text
+from . import ledger
+from .storage import Storage
 
 ZERO = Decimal("0.00")
 
