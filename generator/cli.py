@@ -18,10 +18,11 @@ from typing import Any
 import click
 
 from . import __version__
-from .build.builder import build as run_build
-from .build.builder import check as run_check
-from .build.builder import check_shop_arg, default_jobs, parse_shard
+from .build.pipeline import build as run_build
+from .build.pipeline import check as run_check
+from .build.pipeline import check_shop_arg, default_jobs, parse_shard
 from .build.reporter import BuildStats, Reporter
+from .cache.folder import FORCE, NONE, USE
 from .content.scaffold import new_shop
 from .errors import ContentError, TemplateError, UsageError
 
@@ -94,10 +95,11 @@ def main() -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT/site].")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
 @click.option("--shard", metavar="K/N", help="Build only the K-th of N stable parts of the shops (for several machines).")
-@click.option("--force", is_flag=True, help="Ignore the build state in .shopforest/ and render everything.")
+@click.option("--force", is_flag=True, help="Reuse nothing earlier builds kept in .shopforest/: work everything out again (and keep it).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .shopforest/'s kept results (a build from nothing, leaving nothing behind).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
 @fail_on_user_errors
-def build(project: Path, shop: str | None, out: Path | None, jobs: int | None, shard: str | None, force: bool, quiet: bool) -> None:
+def build(project: Path, shop: str | None, out: Path | None, jobs: int | None, shard: str | None, force: bool, no_cache: bool, quiet: bool) -> None:
     """Build every shop (or one) into site/<shop>/, rendering only what changed and writing only bytes that differ."""
     run_build(
         project,
@@ -106,7 +108,7 @@ def build(project: Path, shop: str | None, out: Path | None, jobs: int | None, s
         reporter=CliReporter(quiet),
         jobs=jobs or default_jobs(),
         shard=parse_shard(shard),
-        force=force,
+        cache=NONE if no_cache else FORCE if force else USE,
     )
     gc.freeze()  # about to exit: the interpreter's last collection would walk the whole loaded project for nothing
 

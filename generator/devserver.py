@@ -25,10 +25,10 @@ from starlette.routing import Mount, Route
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .build.builder import build
+from .build.pipeline import build
 from .build.reporter import BuildStats, Reporter
-from .build.state import STATE_DIR
 from .build.writer import safe_join
+from .cache.folder import CacheFolder
 from .content.model import Project
 from .errors import ContentError, TemplateError, UsageError
 
@@ -43,7 +43,7 @@ class DevSite:
     def __init__(self, root: Path, origin: str, *, log: Callable[[str], None] = print, jobs: int = 1) -> None:
         self.root = root
         self.origin = origin.rstrip("/")
-        self.out = root / STATE_DIR / "serve"
+        self.out = CacheFolder(root).serve_site
         self.log = log
         self.jobs = jobs
         self.lock = threading.RLock()
@@ -218,7 +218,7 @@ def checkout_loop(root: Path, origin: str) -> tuple[Any, Any, Any]:
     from .hook.storage import Storage
 
     secret = os.environ.get("SHOPFOREST_WEBHOOK_SECRET") or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    storage = Storage(root / STATE_DIR / "serve-orders.db")
+    storage = Storage(CacheFolder(root).serve_orders)
     receiver = create_receiver(secret, root / "var" / "fulfilment-dev.jsonl")
     forwarder = Forwarder(storage, f"{origin}/__fulfilment/orders", secret, RetryPolicy(base=1.0))
     return create_hook(root, storage), receiver, forwarder

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from generator.build.builder import build
+from generator.build.pipeline import build
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

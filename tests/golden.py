@@ -19,7 +19,7 @@ EPOCH = "1764000000"
 
 def build_demo(out: Path) -> None:
     """Build the demo project into ``out`` with a fixed clock and no build state."""
-    from generator.build.builder import build
+    from generator.build.pipeline import build
 
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     with tempfile.TemporaryDirectory() as tmp:

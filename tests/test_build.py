@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.build.builder import build
+from generator.build.pipeline import build
 from generator.build.reporter import RecordingReporter
 from generator.cli import main
 

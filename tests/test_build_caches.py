@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import builder, writer
-from generator.build.builder import build
-from generator.cache import facts
+from generator.build import commit, pipeline, shop, workers, writer
+from generator.build.pipeline import build
 from generator.cache.facts import FactsStore
+from generator.cache.folder import NONE, USE, CacheFolder, code_tag
 from generator.cache.keptfile import KeptFile
 from generator.content.project import load_project
 from generator.content.sources import ParseCache, parse_split, parse_yaml
@@ -27,9 +27,9 @@ REPO = Path(__file__).resolve().parent.parent
 def errors_with_and_without_caches(root: Path) -> str:
     """The errors a load reports, the same with what earlier builds kept and without it."""
     with pytest.raises(ContentError) as caught:
-        load_project(root, cache=True)
+        load_project(root, policy=USE)
     with pytest.raises(ContentError) as fresh:
-        load_project(root, cache=False)
+        load_project(root, policy=NONE)
     assert str(caught.value) == str(fresh.value)
     return str(caught.value)
 
@@ -37,7 +37,7 @@ def errors_with_and_without_caches(root: Path) -> str:
 def test_catalog_parsed_product_by_product_is_the_same_document_as_parsed_whole(tmp_path: Path) -> None:
     text = (REPO / "catalog.yaml").read_text(encoding="utf-8")
     whole = parse_yaml(text, "catalog.yaml", Diagnostics())
-    split = parse_split(text, "catalog.yaml", "products", ParseCache(None))
+    split = parse_split(text, "catalog.yaml", "products", ParseCache(None, ""))
     assert whole is not None and split is not None
     assert split.data == whole.data
     assert split.values == whole.values  # every value's line:col, so errors point at the same place
@@ -55,14 +55,14 @@ def test_catalog_parsed_product_by_product_is_the_same_document_as_parsed_whole(
 def test_catalog_in_another_shape_is_parsed_whole(change: tuple[str, str]) -> None:
     text = (REPO / "catalog.yaml").read_text(encoding="utf-8").replace(*change, 1)
     assert text != (REPO / "catalog.yaml").read_text(encoding="utf-8")
-    split = parse_split(text, "catalog.yaml", "products", ParseCache(None))
+    split = parse_split(text, "catalog.yaml", "products", ParseCache(None, ""))
     whole = parse_yaml(text, "catalog.yaml", Diagnostics())
     assert split is None or (whole is not None and split.data == whole.data)
 
 
 def test_a_mistake_in_one_product_is_reported_as_in_the_whole_file(tmp_path: Path) -> None:
     root = two_shop_project(tmp_path)
-    load_project(root, cache=True)  # fill the cache
+    load_project(root, policy=USE)  # fill the cache
     edit(root / "catalog.yaml", 'price: "89.00"', 'price: "89.00"\n    price: "90.00"')
     assert "duplicate key 'price'" in errors_with_and_without_caches(root)
 
@@ -78,9 +78,9 @@ def test_kept_products_journal_grows_then_folds_back_and_survives_tearing(tmp_pa
     edit(root / "catalog.yaml", 'price: "89.00"', 'price: "88.00"')
     build(root, root / "site")
     assert journal.is_file() and cache_file.read_bytes() == big_file  # appended, the big file untouched
-    before = load_project(root, cache=True)
+    before = load_project(root, policy=USE)
     journal.write_bytes(journal.read_bytes()[:-7])  # a torn append
-    after = load_project(root, cache=True)
+    after = load_project(root, policy=USE)
     assert after.products == before.products
     monkeypatch.setattr(KeptFile, "JOURNAL_SHARE", 0.0)
     edit(root / "catalog.yaml", 'price: "88.00"', 'price: "87.00"')
@@ -120,28 +120,28 @@ def test_fresh_workers_between_batches_give_the_same_bytes_and_state(tmp_path: P
         shutil.copytree(root / "content" / "bea", root / "content" / name)
         edit(root / "content" / name / "shop.yaml", "Bea's kitchen", f"{name.title()}'s kitchen")
     build(root, tmp_path / "one", jobs=1)
-    monkeypatch.setattr(builder, "SHOPS_PER_WORKER", 1)  # five shops: three batches of fresh workers
-    monkeypatch.setattr(builder, "ONE_ROUND", 0)
-    stats = builder.build(root, tmp_path / "many", jobs=2)
+    monkeypatch.setattr(workers, "SHOPS_PER_WORKER", 1)  # five shops: three batches of fresh workers
+    monkeypatch.setattr(workers, "ONE_ROUND", 0)
+    stats = pipeline.build(root, tmp_path / "many", jobs=2)
     assert stats.shops == 5 and stats.written == stats.pages
     assert files(tmp_path / "one") == files(tmp_path / "many")
-    again = builder.build(root, tmp_path / "many", jobs=2)
+    again = pipeline.build(root, tmp_path / "many", jobs=2)
     assert again.written == 0 and again.skipped == again.pages  # the state every batch recorded holds
 
 
 def test_products_facts_are_kept_between_builds_and_worked_out_once_across_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = two_shop_project(tmp_path)
-    monkeypatch.setattr(builder, "PARALLEL_FACTS", 1)  # two products: across processes all the same
+    monkeypatch.setattr(shop, "PARALLEL_FACTS", 1)  # two products: across processes all the same
     build(root, tmp_path / "one", jobs=1)
     build(root, root / "site", jobs=2)
     assert files(root / "site") == files(tmp_path / "one")
-    store = root / ".shopforest" / facts.STORE_NAME
-    kept = FactsStore(store, builder.generator_fingerprint()).load()
+    store = CacheFolder(root).facts
+    kept = FactsStore(store, code_tag()).load()
     assert {f["sku"] for f in kept.values() if isinstance(f, dict)} == {"BB-1001", "FD-2001"}
 
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     assert "bea/index.html" in rewritten(root)
-    kept_facts = FactsStore(store, builder.generator_fingerprint()).load().values()
+    kept_facts = FactsStore(store, code_tag()).load().values()
     prices = sorted(f["price"] for f in kept_facts if isinstance(f, dict) and f["sku"] == "FD-2001")
     assert prices == ["18.80", "19.90"]  # the new facts beside the old (pruned once old ones are half the file)
     assert_same_as_full_build(root, tmp_path)
@@ -155,7 +155,7 @@ def test_products_facts_are_kept_between_builds_and_worked_out_once_across_proce
 def test_a_few_new_facts_go_to_the_journal_which_folds_back_and_survives_tearing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = two_shop_project(tmp_path)
     build(root, root / "site")
-    store = root / ".shopforest" / facts.STORE_NAME
+    store = CacheFolder(root).facts
     journal = store.with_name(store.name + ".journal")
     whole = store.read_bytes()
     monkeypatch.setattr(FactsStore, "JOURNAL_SHARE", 1.0)  # a tiny project: let a few new facts go to the journal
@@ -163,7 +163,7 @@ def test_a_few_new_facts_go_to_the_journal_which_folds_back_and_survives_tearing
     build(root, root / "site")
     assert journal.is_file() and store.read_bytes() == whole  # appended, the file untouched
     journal.write_bytes(journal.read_bytes() + b"\xff" * 5)  # a torn append after it
-    kept = FactsStore(store, builder.generator_fingerprint()).load()
+    kept = FactsStore(store, code_tag()).load()
     assert "18.80" in {f["price"] for f in kept.values() if isinstance(f, dict)}
     monkeypatch.setattr(FactsStore, "JOURNAL_SHARE", 0.0)
     edit(root / "catalog.yaml", 'price: "18.80"', 'price: "17.70"')
@@ -177,7 +177,7 @@ def test_a_one_shop_build_keeps_the_other_shops_facts(tmp_path: Path) -> None:
     build(root, root / "site")
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     build(root, root / "site", only="bea")  # bea shows FD-2001 only
-    kept = FactsStore(root / ".shopforest" / facts.STORE_NAME, builder.generator_fingerprint()).load()
+    kept = FactsStore(CacheFolder(root).facts, code_tag()).load()
     assert {f["sku"] for f in kept.values() if isinstance(f, dict)} == {"BB-1001", "FD-2001"}
 
 
@@ -200,11 +200,11 @@ def test_kept_products_and_shops_load_exactly_as_a_fresh_load(tmp_path: Path) ->
             edit(path, old, new)
         else:
             shutil.copy(amy / "posts" / "hello.md", path)
-        kept = load_project(root, cache=True)
-        assert kept == load_project(root, cache=False), (path, new)
+        kept = load_project(root, policy=USE)
+        assert kept == load_project(root, policy=NONE), (path, new)
         build(root, root / "site")
-    assert not load_project(root, cache=True).shop("bea").picks  # type: ignore[union-attr]  # FD-2001 recalled
-    assert any("FD-2001 is recalled" in w for w in load_project(root, cache=True).warnings)
+    assert not load_project(root, policy=USE).shop("bea").picks  # type: ignore[union-attr]  # FD-2001 recalled
+    assert any("FD-2001 is recalled" in w for w in load_project(root, policy=USE).warnings)
     assert_same_as_full_build(root, tmp_path)
 
 
@@ -256,7 +256,7 @@ def test_without_spares_or_exchange_the_site_is_the_same(tmp_path: Path, monkeyp
     build(root, root / "site")
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     build(root, root / "site")  # spares made
-    monkeypatch.setattr(builder, "exchange", lambda a, b: False)
+    monkeypatch.setattr(commit, "exchange", lambda a, b: False)
     edit(root / "catalog.yaml", 'price: "18.80"', 'price: "17.70"')
     build(root, root / "site")
     assert b"17.70" in (root / "site" / "bea" / "products.json").read_bytes()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.build.builder import build
+from generator.build.pipeline import build
 
 from .sitecheck import URL_ATTRS, html_files, parse
 from .test_invalid_content import make_case

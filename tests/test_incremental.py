@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.builder import build, in_shard
-from generator.build.state import STATE_DIR
-from generator.pages import markup
+from generator.build.pipeline import build, in_shard
+from generator.cache.folder import CACHE_DIR, CacheFolder
 
 from .test_invalid_content import make_case
 
@@ -169,15 +168,15 @@ def test_static_file_edit_renames_the_asset_and_updates_every_page(tmp_path: Pat
 def test_corrupt_or_missing_state_means_a_full_correct_build(tmp_path: Path) -> None:
     root = two_shop_project(tmp_path)
     build(root, root / "site")
-    states = list((root / STATE_DIR).glob("state-*.sqlite"))
+    states = list((root / CACHE_DIR).glob("state-*.sqlite"))
     assert len(states) == 1
     states[0].write_bytes(b"this is not a database")
-    (root / STATE_DIR / markup.STORED_NAME).write_text("[not a dict", encoding="utf-8")
+    CacheFolder(root).markdown.write_text("[not a dict", encoding="utf-8")
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "17.70"')
     stats = build(root, root / "site")
     assert stats.skipped == 0
     assert_same_as_full_build(root, tmp_path)
-    shutil.rmtree(root / STATE_DIR)
+    shutil.rmtree(root / CACHE_DIR)
     stats = build(root, root / "site")
     assert (stats.written, stats.skipped) == (0, 0)
 

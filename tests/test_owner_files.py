@@ -15,7 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from generator.build.builder import build
+from generator.build.pipeline import build
 from generator.cli import main
 
 from .test_invalid_content import make_case, snapshot

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import builder
+from generator.build import pipeline, shop
 from generator.build.writer import safe_join
 from generator.content.sources import MAX_NODES, parse_yaml
 from generator.errors import Diagnostics, UsageError
@@ -66,7 +66,7 @@ def test_two_outputs_at_one_path_are_refused(tmp_path: Path, monkeypatch: pytest
         outputs = real(*args, **kwargs)  # type: ignore[arg-type]
         return [*outputs, Output("robots.txt", data=b"again")]
 
-    monkeypatch.setattr(builder, "plan_shop", doubled)
+    monkeypatch.setattr(shop, "plan_shop", doubled)
     with pytest.raises(UsageError, match=r"two outputs at one path: amy/robots\.txt"):
-        builder.build(root, root / "site")
+        pipeline.build(root, root / "site")
     assert not (root / "site").exists()

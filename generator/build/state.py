@@ -1,7 +1,7 @@
 """Build state between runs (Lektor's model, STYLE example 4): for every output, a key of
 everything it was made from, the template files its render loaded, and the bytes it produced.
 
-Kept in SQLite under ``.shopforest/`` at the project root, never inside site/. One row per
+Kept in SQLite in the project's cache folder (cache/folder.py), never inside site/. One row per
 shop holds the shop's fingerprint (and its shape: the fingerprint without the catalog's facts
 about the products it picks) and the count of its files, so a no-change build
 reads only that small index; a shop's per-file entries, sizes and product keys are columns read
@@ -13,12 +13,10 @@ A missing, old or corrupt state means a full build, never a wrong one.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +24,6 @@ from typing import Any
 
 from .. import __version__
 
-STATE_DIR = ".shopforest"
 FORMAT = 6
 
 
@@ -124,11 +121,6 @@ def settings_key() -> str:
     return f"{__version__}/{FORMAT}/{sys.implementation.cache_tag}"  # marshal's format is the interpreter's
 
 
-def state_path(root: Path, out: Path) -> Path:
-    name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return root / STATE_DIR / f"state-{name}.sqlite"
-
-
 SHOPS_TABLE = (
     "CREATE TABLE IF NOT EXISTS shops (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, shape TEXT NOT NULL,"
     " count INTEGER NOT NULL, files BLOB NOT NULL, sizes BLOB NOT NULL, products BLOB NOT NULL)"
@@ -142,8 +134,7 @@ def _open(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def load_state(root: Path, out: Path) -> BuildState:
-    path = state_path(root, out)
+def load_state(path: Path) -> BuildState:
     if not path.is_file():
         return BuildState(path)
     try:
@@ -161,9 +152,8 @@ def load_state(root: Path, out: Path) -> BuildState:
     return BuildState(path, index)
 
 
-def save_state(root: Path, out: Path, changed: Iterable[ShopRow], keep: set[str] | None) -> None:
+def save_state(path: Path, changed: Iterable[ShopRow], keep: set[str] | None) -> None:
     """Record the shops that were planned again; with ``keep``, forget every other shop."""
-    path = state_path(root, out)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = _open(path)
@@ -183,11 +173,3 @@ def save_state(root: Path, out: Path, changed: Iterable[ShopRow], keep: set[str]
                 conn.executemany("DELETE FROM shops WHERE id = ?", [(s,) for s in stale])
     finally:
         conn.close()
-
-
-def atomic_dump(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)

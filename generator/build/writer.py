@@ -7,11 +7,11 @@ import ctypes
 import hashlib
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from ..cache.folder import atomic_write
 from ..errors import UsageError
 
 SHOP_MARKER = "products.json"  # every shop folder we build has one; used to recognise stale shops
@@ -27,19 +27,6 @@ def check_relative(rel: str) -> str:
 def safe_join(base: Path, rel: str) -> Path:
     """``base / rel``, refusing any path that could land outside ``base``."""
     return base / check_relative(rel)
-
-
-def write_atomic(dest: Path, data: bytes) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=dest.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_new(path: str, data: bytes) -> None:
@@ -110,7 +97,7 @@ def move_into_place(staged: Path, dest: Path) -> None:
     except IsADirectoryError:
         shutil.rmtree(dest)
     except OSError:  # another file system: copy, still atomically
-        write_atomic(dest, staged.read_bytes())
+        atomic_write(dest, staged.read_bytes())
         staged.unlink()
         return
     os.replace(staged, dest)
@@ -211,3 +198,36 @@ def remove_stale_shops(out: Path, shop_ids: set[str]) -> int:
             removed += sum(1 for p in child.rglob("*") if p.is_file())
             shutil.rmtree(child)
     return removed
+
+
+SPARES_PER_SHOP = 16  # enough for what a price change rewrites (home, products.json, a page, a collection, a post)
+
+
+class SpareRoom:
+    """How many more spares one shop may keep; its folder is made when the first is."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.left: int | None = None
+
+    def take(self) -> bool:
+        if self.left is None:
+            try:
+                self.left = SPARES_PER_SHOP - len(os.listdir(self.folder))
+            except FileNotFoundError:
+                os.mkdir(self.folder)
+                self.left = SPARES_PER_SHOP
+        self.left -= 1
+        return self.left >= 0
+
+
+def into_spare(path: str, data: bytes, room: SpareRoom) -> bool:
+    """Write the new bytes of an existing file into its spare (writer.py): over the spare in
+    place, or as a new spare while the shop has room for more; False: stage them instead."""
+    spare = f"{room.folder}/{spare_name(path)}"
+    if fill_spare(spare, data):
+        return True
+    if not room.take():
+        return False
+    write_new(spare, data)
+    return True

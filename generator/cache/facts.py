@@ -2,11 +2,11 @@
 formatted prices, rendered description, images), kept between builds.
 
 A price change touches one product, yet every shop that shows the changed product shows fifty
-others on its home page, and each worker process used to work out those fifty products' facts
+others on its home page, and each worker process would work out those fifty products' facts
 again (Babel's money formatting and the description's summary are most of it). Kept in
-``.shopforest/facts-<interpreter>.marshal`` (marshal: Python's own ``.pyc`` format, read in
-milliseconds), keyed by the product's key, the locale and the currency, and tagged with the
-generator's code, so a code change starts afresh. A missing or unreadable file only means
+the cache folder's facts file (marshal: Python's own ``.pyc`` format, read in
+milliseconds), keyed by the product's key, the locale and the currency, and tagged with
+``folder.code_tag``, so a change of the code or of Babel starts afresh. A missing or unreadable file only means
 working them out again. Each product's pieces of ``products.json`` (``views.item_pieces``)
 are kept here too, under the locale ``views.ITEMS``.
 """
@@ -16,13 +16,10 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
-from ..build.state import atomic_dump
-
-STORE_NAME = f"facts-{sys.implementation.cache_tag}.marshal"
+from .folder import atomic_write
 
 
 def facts_key(product_key: str, locale: str, currency: str) -> str:
@@ -84,5 +81,5 @@ class FactsStore:
             return
         if len(facts) > limit:
             facts = {key: value for key, value in facts.items() if key in used}
-        atomic_dump(self.path, marshal.dumps({"code": self.code, "facts": facts}))
+        atomic_write(self.path, marshal.dumps({"code": self.code, "facts": facts}))
         self.journal.unlink(missing_ok=True)

@@ -1,35 +1,20 @@
-"""A dictionary kept between builds in one pickle file under ``.shopforest/``, plus a journal.
+"""A dictionary kept between builds in one pickle file in the project's cache folder, plus a journal.
 
 A run that adds a few entries (one product edited) appends them to a journal beside the file
 instead of writing the whole file again; when the journal would hold more than a tenth of
 what the run used, the file is rewritten with only what the run used, so it never grows
 without bound. A torn or unreadable file or journal only means working things out again.
-The file is the project's own build cache, like the rest of ``.shopforest/``: it is not
+The file is the project's own build cache, like the rest of the cache folder: it is not
 meant to be shared or published, and it is only ever read by the code that wrote it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import pickle
-import tempfile
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-GENERATOR_DIR = Path(__file__).resolve().parent.parent  # the whole generator package
-
-
-@cache
-def code_fingerprint() -> str:
-    """The generator's code: what is kept is only read by the code that wrote it (a version
-    number alone would miss a development edit)."""
-    h = hashlib.sha256()
-    for f in sorted(GENERATOR_DIR.rglob("*.py")):
-        h.update(f.relative_to(GENERATOR_DIR).as_posix().encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:16]
-
+from .folder import atomic_write
 
 _UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError, KeyError)
 
@@ -39,9 +24,10 @@ class KeptFile:
 
     JOURNAL_SHARE = 0.1
 
-    def __init__(self, path: Path | None, tag: str = "") -> None:
+    def __init__(self, path: Path | None, tag: str, *, read: bool = True) -> None:
         self.path = path
         self.tag = tag
+        self.read = read  # False: start empty (--force), what this run keeps still replaces the file
         self._entries: dict[str, Any] | None = None
         self._used: dict[str, Any] = {}
         self._journaled = 0
@@ -56,7 +42,7 @@ class KeptFile:
         """Everything kept, read on first use (a run that needs nothing never reads the file)."""
         if self._entries is None:
             self._entries = {}
-            if self.path is not None and self.path.is_file():
+            if self.path is not None and self.read and self.path.is_file():
                 try:
                     with self.path.open("rb") as fh:
                         tag, data = pickle.load(fh)
@@ -106,12 +92,9 @@ class KeptFile:
         if not new:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self._torn and known and self._journaled + len(new) <= self.JOURNAL_SHARE * len(self._used):
+        if self.read and not self._torn and known and self._journaled + len(new) <= self.JOURNAL_SHARE * len(self._used):
             with self.journal.open("ab") as fh:
                 pickle.dump(new, fh, protocol=pickle.HIGHEST_PROTOCOL)
             return
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((self.tag, self._used), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        atomic_write(self.path, pickle.dumps((self.tag, self._used), protocol=pickle.HIGHEST_PROTOCOL))
         self.journal.unlink(missing_ok=True)

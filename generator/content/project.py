@@ -15,7 +15,8 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 
-from ..cache.keptfile import KeptFile, code_fingerprint
+from ..cache.folder import NONE, CacheFolder, CachePolicy, code_tag
+from ..cache.keptfile import KeptFile
 from ..errors import ContentError, Diagnostics
 from ..pages import markup
 from . import media
@@ -429,24 +430,23 @@ class _Loader:
         return tuple(out)
 
 
-PARSE_CACHE = ".shopforest/parsed.pickle"
-
-
-def load_project(root: Path, *, only: str | None = None, cache: bool = False, kept: KeptFile | None = None) -> Project:
+def load_project(root: Path, *, only: str | None = None, policy: CachePolicy = NONE, kept: KeptFile | None = None) -> Project:
     """Load, validate and resolve the project at ``root``; raise ContentError with every mistake.
 
     ``only`` restricts shop loading to one shop id (``--shop``); the catalog is always checked.
-    ``cache`` reuses (and updates) parsed YAML and the products and shops kept in .shopforest/
-    by earlier builds (resolved.py); with ``kept`` (open_kept), the caller saves those once it
-    is done (a build: after its workers, when pickling them no longer adds to its peak memory).
+    ``policy`` says whether parsed YAML and the products and shops kept in the cache folder by
+    earlier builds (resolved.py) are used, and whether what this load works out is kept; with
+    ``kept`` (open_kept), the caller saves those once it is done (a build: after its workers,
+    when pickling them no longer adds to its peak memory).
     """
     gc.disable()  # loading makes a million objects and no garbage cycles: the collector would only slow it (a fifth)
     try:
-        if not cache:
+        if policy == NONE:
             return _load(root, only, None, None)
+        folder = CacheFolder(root)
         own = kept is None
-        store = open_kept(root, code_fingerprint()) if kept is None else kept
-        project = _load(root, only, ParseCache(root / PARSE_CACHE), store)
+        store = open_kept(folder, policy) if kept is None else kept
+        project = _load(root, only, ParseCache(folder.parsed, code_tag(), read=policy.read), store)
         if own and only is None:
             store.save()
         return project

@@ -2,7 +2,7 @@
 
 Loading a project of 5,000 products and 1,000 shops reads, parses and validates every file
 (0.8 s); a build after one price change needs almost all of that again unchanged. Each
-product and shop that loaded without a mistake is kept in ``.shopforest/resolved-*.pickle``
+product and shop that loaded without a mistake is kept in the cache folder (``resolved-*.pickle``)
 under a hash of its own text, with everything else its checks read:
 
 - a product: its category (value), and the image files it names (each unchanged: same
@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..cache.folder import CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import KeptFile
 from .media import Stamp, still_same
 from .model import Category, Platform, Product, Shop
-
-FILE_NAME = "resolved-{tag}.pickle"
 
 
 def text_key(kind: str, *parts: bytes | str) -> str:
@@ -104,5 +102,5 @@ def shop_texts(folder: Path, limit: int) -> list[bytes] | None:
     return parts
 
 
-def open_kept(root: Path, tag: str) -> KeptFile:
-    return KeptFile(root / ".shopforest" / FILE_NAME.format(tag=sys.implementation.cache_tag), tag)
+def open_kept(folder: CacheFolder, policy: CachePolicy) -> KeptFile:
+    return KeptFile(folder.resolved, code_tag(), read=policy.read)

@@ -190,12 +190,12 @@ def read_text(path: Path, shown: str, diags: Diagnostics, limit: int = MAX_FILE_
 
 
 class ParseCache:
-    """Parsed documents kept between runs in ``.shopforest/parsed.pickle`` (a KeptFile), keyed
+    """Parsed documents kept between runs in the cache folder (a KeptFile), keyed
     by a hash of the file's path and text. Only documents that parsed without a mistake are
     kept, so every mistake is reported on every run."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.kept = KeptFile(path)
+    def __init__(self, path: Path | None, tag: str, *, read: bool = True) -> None:
+        self.kept = KeptFile(path, tag, read=read)
 
     def parse(self, text: str, shown: str, diags: Diagnostics, *, line_offset: int = 0, max_nodes: int = MAX_NODES) -> Document | None:
         key = hashlib.sha256(f"{shown}\0{line_offset}\0{text}".encode()).hexdigest()

@@ -12,7 +12,6 @@ import hashlib
 import html as html_lib
 import marshal
 import re
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
@@ -20,6 +19,7 @@ from typing import Any
 
 import nh3
 
+from ..cache.folder import code_tag
 from ..errors import Diagnostics
 
 SHORTCODE_RE = re.compile(r"^\s*\{\{<\s*(\w+)\s*(.*?)\s*>\}\}\s*$")
@@ -97,21 +97,22 @@ def load_renderer() -> None:
     _markdown()
 
 
-# Rendered Markdown kept between runs (.shopforest/markdown-<interpreter>.marshal), keyed by a
-# hash of the input. Loaded lazily: a build that renders nothing never reads it. marshal, the
+# Rendered Markdown kept between runs (the cache folder's markdown file), keyed by a hash of
+# the input and tagged with folder.code_tag. Loaded lazily: a build that renders nothing never reads it. marshal, the
 # format of Python's own .pyc caches, reads the 18 MB of the benchmark's medium size in 0.03 s
 # (JSON: 0.1-0.2 s); the interpreter is in the file's name, since the format is its own.
-STORED_NAME = f"markdown-{sys.implementation.cache_tag}.marshal"
 _stored: dict[str, str] = {}
 _stored_path: list[Path] = []
 _fresh: dict[str, str] = {}
 
 
-def use_stored(path: Path) -> None:
-    """Use the cache file at ``path`` (read on the first miss); forget what was rendered before."""
+def use_stored(path: Path | None) -> None:
+    """Use the cache file at ``path`` (read on the first miss; None: none); forget what was
+    rendered before."""
     _stored.clear()
-    _stored_path[:] = [path]
+    _stored_path[:] = [path] if path is not None else []
     _fresh.clear()
+    render.cache_clear()  # what this process rendered for an earlier build is not to be reused either
 
 
 def stored_entries() -> dict[str, str]:
@@ -127,8 +128,10 @@ def _load_stored() -> None:
         data = marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return  # missing or corrupt: render again
-    if isinstance(data, dict):
-        _stored.update({k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)})
+    # Written by other code, or with another Markdown or nh3: its HTML may not be what this
+    # renderer and sanitiser make.
+    if isinstance(data, dict) and data.get("code") == code_tag() and isinstance(data.get("entries"), dict):
+        _stored.update({k: v for k, v in data["entries"].items() if isinstance(k, str) and isinstance(v, str)})
 
 
 def fresh_entries() -> dict[str, str]:

@@ -1,0 +1,214 @@
+"""The build: load and check everything, then build shop by shop, then commit.
+
+1. Load and check the whole project (a content mistake stops here; nothing is written).
+2. Build each shop (build/shop.py; in worker processes with ``jobs`` > 1, build/workers.py).
+3. Only when every shop has built: move staged files into place, prune what no longer
+   belongs, save the build state (build/commit.py). A template error anywhere leaves the
+   output folder exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import marshal
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..cache.folder import FORCE, NONE, USE, CacheFolder, CachePolicy, atomic_write, code_tag
+from ..cache.keptfile import KeptFile
+from ..content.model import Project
+from ..content.project import load_project
+from ..content.resolved import open_kept
+from ..content.schema import SHOP_ID_RE
+from ..errors import UsageError
+from ..pages import markup
+from ..pages.plan import plan_shop
+from .commit import EntrySpool, commit_all, spares_folder
+from .gcfreeze import frozen
+from .reporter import BuildStats, Reporter
+from .shop import ShopBuilder
+from .state import BuildState, load_state, save_state
+from .workers import shop_results
+from .writer import safe_join
+
+
+def build_time() -> dt.datetime:
+    """Now, or SOURCE_DATE_EPOCH when set, so two builds of one input are byte-identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        except ValueError:
+            raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}") from None
+    return dt.datetime.now(tz=dt.UTC)
+
+
+def check_shop_arg(shop: str | None) -> None:
+    if shop is not None and not SHOP_ID_RE.fullmatch(shop):
+        raise UsageError(f"invalid shop id {shop!r}")
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``"2/4"`` → (2, 4): the second of four stable parts of the shops."""
+    if text is None:
+        return None
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard must look like K/N (for example 1/4), got {text!r}") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard K/N needs 1 <= K <= N, got {text!r}")
+    return k, n
+
+
+def in_shard(shop_id: str, shard: tuple[int, int] | None) -> bool:
+    """Stable across machines and Python versions: a hash of the id, not ``hash()``."""
+    if shard is None:
+        return True
+    k, n = shard
+    return int.from_bytes(hashlib.sha256(shop_id.encode()).digest()[:8], "big") % n == k - 1
+
+
+def select_shops(project: Project, only: str | None, shard: tuple[int, int] | None) -> list[int]:
+    return [i for i, s in enumerate(project.shops) if (only is None or s.id == only) and in_shard(s.id, shard)]
+
+
+def load(root: Path, only: str | None, reporter: Reporter, *, policy: CachePolicy = USE, kept: KeptFile | None = None) -> Project:
+    check_shop_arg(only)
+    project = load_project(root, only=only, policy=policy, kept=kept)
+    if only is not None and project.shop(only) is None:
+        known = ", ".join(s.id for s in load_project(root).shops)
+        raise UsageError(f"no shop '{only}' in content/ (known: {known})")
+    for warning in project.warnings:
+        reporter.warning(warning)
+    return project
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def build(
+    root: Path,
+    out: Path,
+    *,
+    only: str | None = None,
+    reporter: Reporter | None = None,
+    jobs: int = 1,
+    shard: tuple[int, int] | None = None,
+    force: bool = False,
+    cache: CachePolicy | None = None,
+    adjust: Callable[[Project], Project] | None = None,
+    commit_lock: AbstractContextManager[Any] | None = None,
+) -> BuildStats:
+    """``shopforest build``: build what changed, write only bytes that differ, prune the rest.
+
+    ``force`` works everything out again (the cache is written, not read); ``cache`` says
+    otherwise (``folder.NONE``: neither read nor written). ``adjust`` may rewrite the loaded
+    project (the dev server points base URLs at itself); ``commit_lock`` is held while files
+    move into place, so a server never shows half a build.
+    """
+    reporter = reporter or Reporter()
+    policy = cache or (FORCE if force else USE)
+    started = time.perf_counter()
+    folder = CacheFolder(root)
+    kept = open_kept(folder, policy)  # saved at the end: pickling it adds to the peak memory
+    project = load(root, only, reporter, kept=kept, policy=policy)
+    full = only is None and shard is None
+    with frozen(), ExitStack() as stack:  # the project lives as long as the build and holds no garbage
+        if adjust is not None:
+            project = adjust(project)
+        indexes = select_shops(project, only, shard)
+        builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time())
+        builder.bytecode = folder.templates if policy.read else None
+        markup.use_stored(folder.markdown if policy.read else None)
+        reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
+        builder.prepare(indexes, jobs, policy)
+        rendered = markup.fresh_entries()  # by prepare; taken now, so the workers do not send it back again
+        stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
+        staging = stack.enter_context(staging_folder(builder.staging))
+        spool = stack.enter_context(EntrySpool(staging / "entries.pickle"))
+        spares = builder.spares = stack.enter_context(spares_folder(folder.spares, out) if policy.write else nullcontext())
+        results = []
+        for result in shop_results(builder, indexes, jobs):
+            spool.add(result)  # its state kept on disk, not in memory: memory stays flat with the site's size
+            rendered.update(result.take_markdown())
+            results.append(result)
+            reporter.shop_done(result.shop_id)
+        with commit_lock or nullcontext():  # every shop built: now, and only now, touch the output folder
+            commit_all(results, staging, out, stats, spares, keep={project.shops[i].id for i in indexes} if full else None)
+        if policy.write:
+            record_state(folder.state(out), builder.state, spool, {r.shop_id for r in results} if full else None)
+    if policy.write:
+        if only is None:
+            kept.save()
+        save_markdown(folder.markdown, rendered)
+    stats.seconds = time.perf_counter() - started
+    reporter.finish(stats)
+    return stats
+
+
+@contextmanager
+def staging_folder(path: Path) -> Iterator[Path]:
+    """A build's staging folder, new and removed at the end whatever happens."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def record_state(path: Path, state: BuildState, spool: EntrySpool, built: set[str] | None) -> None:
+    """Record the shops planned again; ``built`` (a build of every shop) forgets the others."""
+    if spool.count or (built is not None and state.index.keys() - built):
+        save_state(path, spool.rows(), built)
+
+
+def open_state(folder: CacheFolder, out: Path, policy: CachePolicy) -> BuildState:
+    """What the last build into ``out`` wrote; nothing, when the cache is not to be read."""
+    state = load_state(folder.state(out))
+    if not policy.read:
+        state.forget()
+    return state
+
+
+def save_markdown(path: Path, rendered: dict[str, str]) -> None:
+    """Add what this build rendered to the Markdown kept between runs."""
+    if rendered:
+        stored = markup.stored_entries()
+        stored.update(rendered)
+        atomic_write(path, marshal.dumps({"code": code_tag(), "entries": dict(sorted(stored.items()))}))
+
+
+@dataclass
+class CheckResult:
+    project: Project
+    files: int
+
+
+def check(root: Path, *, only: str | None = None, reporter: Reporter | None = None) -> CheckResult:
+    """``shopforest check``: everything a build would do except writing; also renders every page."""
+    reporter = reporter or Reporter()
+    project = load(root, only, reporter, policy=NONE)
+    builder = ShopBuilder(project, Path("/nonexistent"), Path("/nonexistent"), BuildState.empty(), build_time())
+    files = 0
+    for i in select_shops(project, only, None):
+        shop = project.shops[i]
+        theme = builder.theme(shop.theme)
+        seen: set[str] = set()
+        for output in plan_shop(project, shop, theme, builder.product_cache, builder.now):
+            if output.path in seen:
+                raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
+            seen.add(output.path)
+            safe_join(Path("."), output.path)
+            builder.make(output, theme)
+            files += 1
+    return CheckResult(project, files)

@@ -1,0 +1,335 @@
+"""One shop's build: is anything new since its last build, which outputs must be rendered,
+and their bytes staged beside the output folder (committed later by build/commit.py).
+
+A shop whose inputs are unchanged is skipped whole; otherwise an output whose key (view and
+template, or bytes) and loaded templates are unchanged is not rendered; what is rendered and
+differs from the file in the output folder is staged, or written into that file's spare.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import os
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+from ..cache.facts import FactsStore, facts_key
+from ..cache.folder import USE, CacheFolder, CachePolicy, code_tag
+from ..content import media
+from ..content.model import Product, Project, Shop
+from ..errors import UsageError
+from ..pages import markup
+from ..pages.plan import Output, catalog_files, plan_shop
+from ..pages.render import recording_render
+from ..pages.theme import Theme, compile_all, load_theme
+from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, product_facts
+from .gcfreeze import frozen
+from .state import BuildState, FileEntry, ShopEntry, ShopRow
+from .writer import (
+    SpareRoom,
+    check_relative,
+    into_spare,
+    present_sizes,
+    safe_join,
+    same_bytes,
+    scan_sizes,
+    write_new,
+)
+
+PARALLEL_MARKDOWN = 200  # fewer descriptions than this to render: not worth starting processes
+PARALLEL_FACTS = 500  # the same for products' facts (a tenth of the time of a description each)
+
+
+def canonical(view: Any) -> bytes:
+    """The view as bytes for hashing. Views are plain dicts, lists and scalars built in a fixed
+    order by pure code, so ``repr`` is deterministic, and it is several times faster than JSON."""
+    return repr(view).encode()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class ShopInputs:
+    fingerprint: str
+    shape: str
+    products: dict[str, str]
+
+
+@dataclass
+class ShopResult:
+    shop_id: str
+    row: ShopRow | None  # None: the shop was skipped whole, its recorded state stands
+    staged: list[str]  # written to the staging folder, numbered in this order
+    unchanged: int
+    skipped: int
+    stale: list[str] = field(default_factory=list)  # files in the shop's folder that no output makes
+    tree: bool = False  # staged as the shop's whole folder (it had none): one rename commits it
+    markdown: dict[str, str] = field(default_factory=dict)
+    spared: list[str] = field(default_factory=list)  # written into the file's spare (writer.py)
+
+    @property
+    def written(self) -> int:
+        return len(self.staged) + len(self.spared)
+
+    def take_markdown(self) -> dict[str, str]:
+        """What the shop's worker rendered, given up once taken (it is kept by the build)."""
+        markdown, self.markdown = self.markdown, {}
+        return markdown
+
+
+class ShopBuilder:
+    """Everything one process needs to build shops. Made in the parent; forked workers inherit it."""
+
+    def __init__(self, project: Project, out: Path, staging: Path, state: BuildState, now: dt.datetime) -> None:
+        self.project = project
+        self.root = project.root
+        self.out = out
+        self.staging = staging
+        self.state = state
+        self.now = now
+        self.code = code_tag()
+        self.themes: dict[str, Theme] = {}
+        self.theme_keys: dict[str, str] = {}
+        self.product_cache: dict[Any, Any] = {}  # facts by (sku, locale); keys and media by ("key" | "media", sku)
+        self.product_keys: dict[str, str] = {}
+        self.product_files: dict[str, tuple[str, ...]] = {}
+        self.file_keys: dict[str, str] = {}
+        self.bytecode: Path | None = None  # where compiled templates are kept between builds
+        self.spares: Path | None = None  # where spares are kept, when this build may use them (writer.py)
+
+    def prepare(self, indexes: list[int], jobs: int, policy: CachePolicy = USE) -> None:
+        """Work shared by many shops, done once here, before workers fork and inherit it: the
+        templates compiled, the key of every product the shops show, and the catalog's facts
+        about each in each locale, from the store kept between builds or worked out here
+        (across processes when there are many). Whether a shop changed is for its worker to
+        find out, in parallel."""
+        for name in sorted({self.project.shops[i].theme for i in indexes}):
+            compile_all(self.theme(name))  # once here, not once per worker
+        currency = self.project.platform.currency
+        wanted: dict[tuple[str, str], tuple[str, Product]] = {}  # (sku, locale or ITEMS) -> (key in the store, product)
+        for i in indexes:
+            shop = self.project.shops[i]
+            for pick in shop.picks:
+                if (pick.product.sku, shop.locale) not in wanted:
+                    product_key = self.product_key(pick.product)
+                    wanted[(pick.product.sku, shop.locale)] = (facts_key(product_key, shop.locale, currency), pick.product)
+                    wanted[(pick.product.sku, ITEMS)] = (facts_key(product_key, ITEMS, ""), pick.product)
+        if not wanted:
+            return
+        store = FactsStore(CacheFolder(self.root).facts, self.code)
+        known = store.load() if policy.read else {}
+        missing = {key: (product, locale, currency) for (_, locale), (key, product) in wanted.items() if key not in known and locale != ITEMS}
+        if missing:
+            self.render_descriptions([product for product, _, _ in missing.values()], jobs)
+        if jobs > 1 and len(missing) >= PARALLEL_FACTS:
+            with frozen(collect=True), multiprocessing.get_context("fork").Pool(jobs) as pool:
+                made = pool.starmap(product_facts, missing.values(), chunksize=64)
+        else:
+            made = [product_facts(*args) for args in missing.values()]
+        known.update(zip(missing, made, strict=True))
+        items = {key: item_pieces(product) for (_, kind), (key, product) in wanted.items() if kind == ITEMS and key not in known}
+        known.update(items)
+        for (sku, kind), (key, _) in wanted.items():
+            self.product_cache[(sku, kind) if kind != ITEMS else (ITEMS, sku)] = known[key]
+        if policy.write and (missing or items):  # a --shop build keeps the other shops' facts: the limit is the platform's
+            limit = 2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1)
+            store.save(known, missing.keys() | items.keys(), {key for key, _ in wanted.values()}, limit)
+
+    @staticmethod
+    def render_descriptions(products: list[Product], jobs: int) -> None:
+        """The Markdown of the descriptions whose facts must be worked out (shared by every
+        locale), across processes when there are many."""
+        texts = markup.not_rendered({product.description for product in products}, DESCRIPTION_MEDIA)
+        if texts:
+            markup.load_renderer()  # before forking: a full build's workers render owners' notes too
+        if jobs > 1 and len(texts) >= PARALLEL_MARKDOWN:
+            with frozen(collect=True), multiprocessing.get_context("fork").Pool(jobs) as pool:
+                markup.render_all(texts, DESCRIPTION_MEDIA, partial(pool.starmap, chunksize=32))
+        elif texts:
+            markup.render_all(texts, DESCRIPTION_MEDIA)
+
+    def theme_key(self, theme: Theme) -> str:
+        key = self.theme_keys.get(theme.name)
+        if key is None:
+            key = self.theme_keys[theme.name] = sha(repr((sorted(theme.file_hashes.items()), sorted(theme.assets.items()))).encode())
+        return key
+
+    def theme(self, name: str) -> Theme:
+        if name not in self.themes:
+            self.themes[name] = load_theme(self.root, name, self.bytecode)
+        return self.themes[name]
+
+    def file_key(self, path: Path | str) -> str:
+        """A hash of the file's bytes (by path as text: thousands of products' images)."""
+        name = os.fspath(path)
+        key = self.file_keys.get(name)
+        if key is None:
+            with open(name, "rb") as fh:
+                key = self.file_keys[name] = sha(fh.read())
+        return key
+
+    def product_key(self, product: Product) -> str:
+        key = self.product_keys.get(product.sku)
+        if key is None:
+            images = [self.file_key(os.path.join(self.root, ref)) for ref in self.catalog_files(product)]
+            key = self.product_keys[product.sku] = sha(repr((product, images)).encode())
+            self.product_cache[("key", product.sku)] = key[:24]  # plan.product_key: worked out here, once
+        return key
+
+    def catalog_files(self, product: Product) -> tuple[str, ...]:
+        files = self.product_files.get(product.sku)
+        if files is None:
+            files = self.product_files[product.sku] = catalog_files(product)
+        return files
+
+    def shop_inputs(self, shop: Shop, theme: Theme) -> ShopInputs:
+        """Everything any output of ``shop`` can depend on, as a fingerprint (equal fingerprints
+        mean equal outputs) made of its shape (all but the catalog's facts about the products it
+        picks) and the key of each picked product's facts."""
+        media = [(ref, self.file_key(os.path.join(shop.source_dir, ref))) for ref in shop.media]
+        # what the owner wrote: the digest of her files when the shop was loaded from them
+        written = shop.digest or (
+            [(p.product.sku, p.note, p.featured) for p in shop.picks],
+            [(c.id, c.title, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
+            shop.posts,
+        )
+        parts = (
+            self.code,
+            self.project.platform,
+            self.theme_key(theme),
+            (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.theme, shop.locale, shop.base_url, shop.contact),
+            (shop.channels, shop.campaigns),
+            written,
+            [(p.product.sku, self.catalog_files(p.product)) for p in shop.picks],  # which products it shows, their image paths
+            media,
+            None if shop.posts else self.now.date(),  # the feed's <updated> of a shop without posts
+        )
+        shape = sha(repr(parts).encode())
+        products = {p.product.sku: self.product_key(p.product) for p in shop.picks}
+        return ShopInputs(sha(f"{shape}{products}".encode()), shape, products)
+
+    def changed_products(self, shop: Shop, inputs: ShopInputs, before: dict[str, str]) -> frozenset[str] | None:
+        """The SKUs whose catalog facts are all that changed since the shop's last build, so
+        only the outputs that show them need planning (one price changed: its product page,
+        the home page, its collections and posts, products.json); None when anything else
+        changed too (the shape holds each product's image paths, so the set of files is the same)."""
+        if self.state.index[shop.id].shape != inputs.shape or before.keys() != inputs.products.keys():
+            return None
+        return frozenset(sku for sku, key in inputs.products.items() if before[sku] != key)
+
+    def run(self, shop: Shop) -> ShopResult:
+        theme = self.theme(shop.theme)
+        inputs = self.shop_inputs(shop, theme)
+        recorded = self.state.index.get(shop.id)
+        folder = safe_join(self.out, shop.id)
+        # what is on disk of what the last build wrote: one stat per recorded file, no listing
+        recorded_sizes = self.state.sizes(shop.id) if recorded is not None else {}
+        present = present_sizes(folder, recorded_sizes)
+        intact = bool(recorded_sizes) and present == recorded_sizes  # its folder still holds what we wrote
+        if recorded is not None and intact and recorded.fingerprint == inputs.fingerprint:
+            return ShopResult(shop.id, None, [], unchanged=recorded.count, skipped=recorded.count)
+        old_files, before = self.state.files_and_products(shop.id) if recorded is not None else ({}, {})
+        only = self.changed_products(shop, inputs, before) if intact and old_files else None
+        outputs = plan_shop(self.project, shop, theme, self.product_cache, self.now, only=only)
+        if only is not None:  # the same files as last time; what is not planned again stands
+            sizes = present
+            entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products, dict(old_files))
+        else:
+            # the same files as last time (only bytes differ): what the stats found; else files
+            # come or go, and a walk of the folder finds stray files to prune too
+            same_files = bool(recorded_sizes) and recorded_sizes.keys() == {o.path for o in outputs}
+            sizes = present if same_files else scan_sizes(folder)
+            entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products)
+        result = ShopResult(shop.id, None, [], 0, 0, tree=not sizes and not folder.exists())
+        spares = SpareRoom(f"{self.spares}/{shop.id}") if self.spares is not None else None
+        made_dirs: set[str] = set()
+        planned: set[str] = set()
+        for output in outputs:
+            if output.path in planned:
+                raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
+            planned.add(output.path)
+            key = self.output_key(output)
+            old = old_files.get(output.path)
+            if (
+                old is not None
+                and old.key == key
+                and sizes.get(output.path) == old.size
+                and all(theme.file_hashes.get(f) == h for f, h in old.deps.items())
+            ):
+                entry.files[output.path] = old
+                result.unchanged += 1
+                result.skipped += 1
+                continue
+            data, deps = self.make(output, theme)
+            new = entry.files[output.path] = FileEntry(key, sha(data), len(data), deps)
+            check_relative(output.path)
+            size = sizes.get(output.path)
+            if size == new.size and (new.sha == old.sha if old is not None and old.size == size else same_bytes(folder / output.path, data)):
+                result.unchanged += 1  # the same bytes as the file we wrote last time, still there
+                continue
+            if result.tree:
+                self.stage_in_tree(shop.id, output.path, data, made_dirs)
+            elif size is not None and spares is not None and into_spare(output.path, data, spares):
+                result.spared.append(output.path)
+                continue
+            else:
+                self.stage(shop.id, len(result.staged), data)
+            result.staged.append(output.path)
+        if only is not None:  # not planned: unchanged, and not even rendered
+            kept = len(entry.files.keys() - planned)
+            result.unchanged += kept
+            result.skipped += kept
+        result.stale = sorted(sizes.keys() - entry.files.keys())
+        result.row = entry.row(shop.id)
+        result.markdown = markup.fresh_entries()
+        return result
+
+    def stage(self, shop_id: str, number: int, data: bytes) -> None:
+        """Staged files are numbered, in one folder per shop: no directory work until the commit
+        (and not one folder for all: creating thousands of files in one folder measured
+        several times slower here than a few files in each of a thousand folders)."""
+        folder = self.staging / shop_id
+        if number == 0:
+            folder.mkdir(exist_ok=True)
+        write_new(f"{folder}/{number}", data)
+
+    def stage_in_tree(self, shop_id: str, path: str, data: bytes, made_dirs: set[str]) -> None:
+        """A new shop is staged as its final folder tree, so committing it is one rename
+        rather than a rename (and a mkdir) per file: on a full build that halves the file
+        system work, which costs more than rendering on slow disks."""
+        parent = path.rpartition("/")[0]
+        if parent not in made_dirs:
+            (self.staging / shop_id / parent).mkdir(parents=True, exist_ok=True)
+            made_dirs.add(parent)
+        write_new(f"{self.staging}/{shop_id}/{path}", data)
+
+    def output_key(self, output: Output) -> str:
+        if output.inputs is not None:  # a digest of the inputs: no need to build the view
+            return sha(f"{self.code}\0{output.template}\0{output.inputs}".encode())
+        if isinstance(output.data, bytes):
+            return sha(output.data)
+        if output.source is not None:  # the code's key too: an SVG is published as svgclean rebuilds it
+            return sha(f"{self.code}\0{self.file_key(output.source.path)}".encode())
+        view = output.view() if callable(output.view) else output.view
+        return sha(f"{output.template}\0".encode() + canonical(view))
+
+    def make(self, output: Output, theme: Theme) -> tuple[bytes, dict[str, str]]:
+        if output.data is not None:
+            return (output.data() if callable(output.data) else output.data), {}
+        if output.source is not None:
+            return media.published_bytes(output.source), {}
+        assert output.template is not None and output.view is not None
+        view = output.view() if callable(output.view) else output.view
+        text, loaded = recording_render(theme, output.template, view, self.root)
+        return text.encode("utf-8"), {f: theme.file_hashes.get(f, "") for f in sorted(loaded)}

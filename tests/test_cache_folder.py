@@ -1,0 +1,54 @@
+"""The cache folder: --force reuses nothing, --no-cache leaves nothing, and the GC freeze nests."""
+
+from __future__ import annotations
+
+import gc
+import marshal
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator.build.gcfreeze import frozen
+from generator.cache.folder import CACHE_DIR, CacheFolder
+from generator.cli import main
+
+from .test_invalid_content import make_case, snapshot
+
+
+def test_an_inner_freeze_keeps_the_outer_one() -> None:
+    with frozen():
+        outer = gc.get_freeze_count()
+        assert outer > 0
+        with frozen(collect=True):
+            pass
+        assert gc.get_freeze_count() >= outer  # the outer freeze still holds after the inner one
+    assert gc.get_freeze_count() == 0
+
+
+def test_no_cache_builds_the_same_site_and_writes_no_cache_folder(tmp_path: Path) -> None:
+    root = make_case("_base", tmp_path / "p")
+    result = CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(root / "cached")])
+    assert result.exit_code == 0, result.output
+    kept = snapshot(root / CACHE_DIR)
+    result = CliRunner().invoke(main, ["build", "--no-cache", "--project", str(root), "--out", str(root / "plain")])
+    assert result.exit_code == 0, result.output
+    assert snapshot(root / CACHE_DIR) == kept  # neither read nor written
+    assert {p: d for p, (d, _) in snapshot(root / "plain").items()} == {p: d for p, (d, _) in snapshot(root / "cached").items()}
+
+
+def test_force_reuses_no_kept_markdown(tmp_path: Path) -> None:
+    """Rendered Markdown planted in the store shows up in a normal build but not with --force."""
+    root = make_case("_base", tmp_path / "p")
+    shop_yaml = root / "content" / "amy" / "shop.yaml"
+    shop_yaml.write_text(shop_yaml.read_text(encoding="utf-8").replace("note: We love it.", "note: We **love** it."), encoding="utf-8")
+    assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
+    store = CacheFolder(root).markdown
+    kept = marshal.loads(store.read_bytes())
+    kept["entries"] = {key: "<p>PLANTED</p>" for key in kept["entries"]}
+    store.write_bytes(marshal.dumps(kept))
+    assert CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(root / "other")]).exit_code == 0
+    assert "PLANTED" in (root / "other" / "amy" / "p" / "BB-1001" / "index.html").read_text(encoding="utf-8")
+    assert CliRunner().invoke(main, ["build", "--force", "--project", str(root)]).exit_code == 0
+    page = (root / "site" / "amy" / "p" / "BB-1001" / "index.html").read_text(encoding="utf-8")
+    assert "PLANTED" not in page and "We <strong>love</strong> it." in page
+    assert b"PLANTED" not in store.read_bytes()  # what --force worked out replaced the store
