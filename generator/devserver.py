@@ -31,6 +31,7 @@ from .build.writer import safe_join
 from .cache.folder import CacheFolder
 from .content.model import Project
 from .errors import ContentError, TemplateError, UsageError
+from .pages import headers
 
 STATIC = Path(__file__).resolve().parent / "devserver_static"
 WATCHED = ("catalog.yaml", "content", "themes", "images")
@@ -272,18 +273,19 @@ def _serve_file(site: DevSite, url_path: str) -> Response:
             if not url_path.endswith("/"):
                 return Response(status_code=301, headers={"Location": url_path + "/"})
             target = target / "index.html"
+        shop, _, in_shop = rel.partition("/")
         status_code = 200
-        if not target.is_file():
-            shop = rel.split("/", 1)[0]
+        if not target.is_file() or in_shop == headers.FILE:  # the hosts read _headers, never serve it
             target = site.out / shop / "404.html" if shop else site.out / "missing"
-            status_code = 404
+            in_shop, status_code = "404.html", 404
             if not target.is_file():
                 return Response("not found", status_code=404)
         data = target.read_bytes()
+        sent = headers.served(site.out / shop, "/" + in_shop) if shop else []
     media = _media_type(target.name)
     if media == "text/html; charset=utf-8":
         data = data.replace(b"</body>", INJECT + b"</body>", 1)
-    return Response(data, status_code=status_code, media_type=media, headers={"Cache-Control": "no-store"})
+    return Response(data, status_code=status_code, media_type=media, headers={"Cache-Control": "no-store", **dict(sent)})
 
 
 def _media_type(name: str) -> str:
@@ -297,6 +299,7 @@ def _media_type(name: str) -> str:
         "txt": "text/plain; charset=utf-8",
         "svg": "image/svg+xml",
         "png": "image/png",
+        "gif": "image/gif",
         "jpg": "image/jpeg",
         "jpeg": "image/jpeg",
         "webp": "image/webp",

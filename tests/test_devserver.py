@@ -120,3 +120,20 @@ def test_serves_each_shop_under_its_path_with_404s_and_no_escape(server: Server)
     redirect = httpx.get(server.url + "/amy/posts")
     assert redirect.status_code == 301 and redirect.headers["location"] == "/amy/posts/"
     assert not (server.root / "site").exists()  # serve builds into .shopforest/serve/, never site/
+
+
+def test_sends_the_response_headers_a_deployed_shop_sends(server: Server) -> None:
+    page = httpx.get(server.url + "/amy/")
+    meta = page.text.split('http-equiv="Content-Security-Policy" content="', 1)[1].split('"', 1)[0]
+    assert f"connect-src 'self' {server.url};" in meta  # checkout goes through this server's /hook
+    assert page.headers["content-security-policy"] == meta + "; frame-ancestors 'none'"
+    avatar = httpx.get(server.url + "/amy/media/owner/images/avatar.svg")
+    assert avatar.headers["content-security-policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+    assert avatar.headers["content-disposition"] == "attachment"
+    missing = httpx.get(server.url + "/amy/nope/")
+    assert missing.status_code == 404 and missing.headers["content-security-policy"] == page.headers["content-security-policy"]
+    for response in (page, avatar, missing):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert httpx.get(server.url + "/amy/_headers").status_code == 404  # hosts read it; nobody downloads it
+    assert server.stop() == 0

@@ -19,3 +19,14 @@ def test_hook_openapi_document_is_current() -> None:
 
     current = json.loads((REPO / "docs" / "hook-openapi.json").read_text(encoding="utf-8"))
     assert current == openapi(), "regenerate docs/hook-openapi.json from generator.hook.openapi.openapi()"
+
+
+def test_hosting_guide_shows_the_headers_the_build_writes() -> None:
+    from generator.pages import headers
+
+    guide = (REPO / "docs" / "hosting.md").read_text(encoding="utf-8")
+    page = headers.page_header_policy("https://pay.shops.example")
+    assert guide.count(page) == 3, "the policy in docs/hosting.md (text, nginx, Caddy) differs from generator/pages/headers.py"
+    assert guide.count(headers.MEDIA_POLICY) >= 4
+    for name, value in headers.EVERY_FILE:
+        assert f"{name}: {value}" in guide and f"add_header {name} {value} always;" in guide and f"header {name} {value}" in guide

@@ -11,9 +11,9 @@ from typing import Any
 
 from ..content import media
 from ..content.model import Collection, Pick, Post, Product, Project, Shop
-from . import links, markup
+from . import headers, links, markup
 from .theme import Theme
-from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, post_path, product_path
+from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, origin, post_path, product_path
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,16 @@ def plan_shop(
             out.extend(catalog_media(project, pick.product, product_cache))
     if only is None:
         out.extend(shop_wide(shop, theme, views, chrome, now))
+        out = dedupe_media(out)
+        out.append(headers_output(project, out))
+        return out
     return dedupe_media(out)
+
+
+def headers_output(project: Project, outputs: list[Output]) -> Output:
+    """The shop's ``_headers`` file: the response headers for all its other outputs."""
+    rules = headers.shop_rules((o.path for o in outputs), origin(project.platform.checkout_url))
+    return Output(headers.FILE, data=headers.render(rules))
 
 
 def page_output(path: str, template: str, inputs: str, make: Callable[[], View]) -> Output:

@@ -13,8 +13,10 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from ..content.model import Collection, Pick, Platform, Post, Product, Shop
-from . import markup
+from . import headers, markup
 from .i18n import html_lang, words
 from .money import as_text, format_money
 
@@ -136,6 +138,9 @@ class ShopViews:
             "base_url": shop.base_url,
             "checkout_url": self.platform.checkout_url,
             "checkout_origin": origin(self.platform.checkout_url),
+            # printed in a double-quoted attribute: the policy's own quotes are apostrophes and
+            # its one variable part is escaped, so it goes into the page as written
+            "csp": Markup(headers.page_policy(escape(origin(self.platform.checkout_url)))),
             "attribution_days": self.platform.attribution_days,
             "platform": self.platform.name,
             "collections": [{"id": c.id, "title": c.title, "path": collection_path(c.id)} for c in shop.collections],
