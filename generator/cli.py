@@ -22,6 +22,7 @@ from .build.pipeline import build as run_build
 from .build.pipeline import check as run_check
 from .build.pipeline import check_shop_arg, default_jobs, parse_shard
 from .build.reporter import BuildStats, Reporter
+from .build.verify import VerifyError
 from .cache.folder import FORCE, NONE, USE
 from .content.scaffold import new_shop
 from .errors import ContentError, TemplateError, UsageError
@@ -62,7 +63,7 @@ def fail_on_user_errors(fn: Any) -> Any:
         except ContentError as exc:
             click.echo(exc.render(), err=True)
             sys.exit(1)
-        except TemplateError as exc:
+        except (TemplateError, VerifyError) as exc:
             click.echo(str(exc), err=True)
             sys.exit(1)
         except UsageError as exc:

@@ -24,6 +24,12 @@ from .test_incremental import assert_same_as_full_build, edit, files, rewritten,
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _verify(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build here is also checked against a render from nothing (build/verify.py)."""
+    monkeypatch.setenv("SHOPFOREST_VERIFY", "1")
+
+
 def errors_with_and_without_caches(root: Path) -> str:
     """The errors a load reports, the same with what earlier builds kept and without it."""
     with pytest.raises(ContentError) as caught:

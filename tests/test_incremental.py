@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 
 from generator.build.pipeline import build, in_shard
+from generator.build.verify import VerifyError
 from generator.cache.folder import CACHE_DIR, CacheFolder
+from generator.content.model import Shop
 
 from .test_invalid_content import make_case
+
+
+@pytest.fixture(autouse=True)
+def _verify(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build here is also checked against a render from nothing (build/verify.py)."""
+    monkeypatch.setenv("SHOPFOREST_VERIFY", "1")
 
 
 def two_shop_project(tmp_path: Path) -> Path:
@@ -228,3 +236,14 @@ def test_template_error_leaves_site_untouched_even_after_other_shops_built(tmp_p
     with pytest.raises(TemplateError):
         build(root, root / "site")
     assert before == {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (root / "site").rglob("*") if p.is_file()}
+
+
+def test_verify_mode_catches_a_dependency_the_build_did_not_see(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were the shop's own fields left out of what every page depends on, an edit of her title
+    would leave every page but the home stale; verify mode says which files."""
+    root = two_shop_project(tmp_path)
+    monkeypatch.setattr(Shop, "chrome", lambda self: ())
+    build(root, root / "site")
+    edit(root / "content" / "amy" / "shop.yaml", "title: Amy's picks", "title: Amy's best picks")
+    with pytest.raises(VerifyError, match=r"amy/p/BB-1001/index\.html"):
+        build(root, root / "site")

@@ -30,6 +30,7 @@ from ..content.schema import SHOP_ID_RE
 from ..errors import UsageError
 from ..pages import markup
 from ..pages.plan import plan_shop
+from . import verify
 from .commit import EntrySpool, commit_all, spares_folder
 from .gcfreeze import frozen
 from .reporter import BuildStats, Reporter
@@ -150,6 +151,8 @@ def build(
         if only is None:
             kept.save()
         save_markdown(folder.markdown, rendered)
+    if verify.enabled():  # last: it renders with nothing kept, which must not reach the stores
+        verify.verify_site(project, indexes, out, builder)
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
     return stats

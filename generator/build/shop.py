@@ -208,8 +208,7 @@ class ShopBuilder:
             self.code,
             self.project.platform,
             self.theme_key(theme),
-            (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.theme, shop.locale, shop.base_url, shop.contact),
-            (shop.channels, shop.campaigns),
+            shop.chrome(),
             written,
             [(p.product.sku, self.catalog_files(p.product)) for p in shop.picks],  # which products it shows, their image paths
             media,

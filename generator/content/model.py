@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 
@@ -72,6 +72,18 @@ class Product:
                 return v
         return None
 
+    def max_quantity(self, variant_stock: int | None = None) -> int:
+        """The most a customer may put in one order: max_per_order, stock and variant stock,
+        whichever is least (the cart offers it, the hook enforces it)."""
+        bounds = [DEFAULT_MAX_QUANTITY]
+        for bound in (self.max_per_order, self.stock, variant_stock):
+            if bound is not None:
+                bounds.append(bound)
+        return min(bounds)
+
+
+DEFAULT_MAX_QUANTITY = 99  # of one item in one order, when the catalog sets no bound
+
 
 @dataclass(frozen=True)
 class Pick:
@@ -119,6 +131,15 @@ class Shop:
     campaigns: tuple[str, ...] = ()  # her campaigns; none means links without one
     media: tuple[str, ...] = ()  # the images in her folder that her texts show (avatar, Markdown images)
     digest: str = ""  # a hash of the files she wrote (shop.yaml, posts); "" when not loaded from files
+
+    # What is not shown on every page: each page's inputs name what it shows of these itself,
+    # and the source folder and digest say where and how the rest was read, not what it is.
+    NOT_ON_EVERY_PAGE = frozenset({"picks", "collections", "posts", "source_dir", "digest"})
+
+    def chrome(self) -> tuple[tuple[str, object], ...]:
+        """Every field any page may show, by name: a field added to the model is in it without
+        a dependency list to update (a page that shows it is made again when it changes)."""
+        return tuple((f.name, getattr(self, f.name)) for f in fields(self) if f.name not in self.NOT_ON_EVERY_PAGE)
 
     def pick(self, sku: str) -> Pick | None:
         for p in self.picks:

@@ -18,7 +18,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from ..content.model import Product, Project, Shop
 from ..content.schema import parse_money
 from ..pages.money import as_text
-from ..pages.views import max_quantity
 from .errors import OrderError, error
 
 MAX_LINES = 50
@@ -158,7 +157,7 @@ def _price_line(project: Project, shop: Shop, line: LineIn, index: int) -> Price
         raise error("unknown_variant", f"{line.sku} has no variants", line=index)
     if product.sold_out:
         raise error("sold_out", f"{line.sku} is sold out", line=index)
-    bound = max_quantity(product, stock)
+    bound = product.max_quantity(stock)
     if not 1 <= line.qty <= bound:
         raise error("quantity_out_of_range", f"quantity of {line.sku} must be between 1 and {bound}", line=index, max=bound)
     return PricedLine(line.sku, line.variant, title, line.qty, price, price * line.qty, product.commission)

@@ -61,7 +61,7 @@ def plan_shop(
     # What the chrome of every page shows: the shop, its collections list, the theme's assets.
     chrome = digest(
         project.platform,
-        (shop.id, shop.title, shop.owner, shop.bio, shop.avatar, shop.locale, shop.base_url, shop.contact, shop.channels, shop.campaigns),
+        shop.chrome(),
         [(c.id, c.title) for c in shop.collections],
         bool(shop.posts),
         sorted(assets.items()),

@@ -224,12 +224,12 @@ def item_pieces(product: Product) -> list[tuple[str, str]]:
         return []
     if product.variants:
         items = [
-            item(f"{product.sku}:{v.id}", product, v.id, f"{product.title} · {v.title}", v.price, "", max_quantity(product, v.stock))
+            item(f"{product.sku}:{v.id}", product, v.id, f"{product.title} · {v.title}", v.price, "", product.max_quantity(v.stock))
             for v in product.variants
             if not v.sold_out
         ]
     else:
-        items = [item(product.sku, product, None, product.title, product.price, "", max_quantity(product))]
+        items = [item(product.sku, product, None, product.title, product.price, "", product.max_quantity())]
     pieces = []
     for i in items:
         url, variant = i.pop("url"), i.pop("variant")
@@ -256,7 +256,7 @@ def product_facts(product: Product, locale: str, currency: str) -> View:
         "sold_out": product.sold_out,
         "stock": product.stock,
         "max_per_order": product.max_per_order,
-        "max_quantity": max_quantity(product),
+        "max_quantity": product.max_quantity(),
         "images": images,
         "remote_images": remote,
         "description_html": markup.render(product.description, DESCRIPTION_MEDIA),
@@ -269,7 +269,7 @@ def product_facts(product: Product, locale: str, currency: str) -> View:
                 "price": as_text(v.price),
                 "price_display": format_money(v.price, currency, locale),
                 "sold_out": v.sold_out or product.sold_out,
-                "max_quantity": max_quantity(product, v.stock),
+                "max_quantity": product.max_quantity(v.stock),
             }
             for v in product.variants
         ],
@@ -287,18 +287,6 @@ def item(item_id: str, product: Product, variant: str | None, name: str, price: 
         "url": url,
         "max_quantity": max_qty,
     }
-
-
-DEFAULT_MAX_QUANTITY = 99
-
-
-def max_quantity(product: Product, variant_stock: int | None = None) -> int:
-    """The most a customer may put in one order: max_per_order, stock and variant stock, whichever is least."""
-    bounds = [DEFAULT_MAX_QUANTITY]
-    for bound in (product.max_per_order, product.stock, variant_stock):
-        if bound is not None:
-            bounds.append(bound)
-    return min(bounds)
 
 
 def origin(url: str) -> str:
