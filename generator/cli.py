@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,6 +25,10 @@ from .build.reporter import BuildStats, Reporter
 from .cache.folder import FORCE, NONE, USE
 from .content.scaffold import new_shop
 from .errors import ContentError, TemplateError, UsageError
+
+if TYPE_CHECKING:
+    from .hook.forwarder import Forwarder
+    from .hook.store import Store
 
 
 class CliReporter(Reporter):
@@ -214,15 +218,17 @@ def links(
 
 
 def _db_url(project: Path, db: str | None) -> str:
+    from .hook.database import is_postgresql
+
     url = db or os.environ.get("SHOPFOREST_DB") or "var/orders.db"
-    if url.startswith(("postgresql://", "postgres://")) or Path(url).is_absolute():
+    if is_postgresql(url) or Path(url).is_absolute():
         return url
     return str(project / url)
 
 
-def _storage(project: Path, db: str | None) -> Any:
+def _storage(project: Path, db: str | None) -> Store:
     """Open the order storage for this command; it is closed when the command ends."""
-    from .hook.storage import open_storage
+    from .hook.database import open_storage
 
     url = _db_url(project, db)
     try:
@@ -235,7 +241,7 @@ def _storage(project: Path, db: str | None) -> Any:
     return storage
 
 
-def _forwarder(storage: Any, url: str | None, secret: str | None) -> Any:
+def _forwarder(storage: Store, url: str | None, secret: str | None) -> Forwarder | None:
     from .hook.forwarder import Forwarder, RetryPolicy
 
     url = url or os.environ.get("SHOPFOREST_FULFILMENT_URL")

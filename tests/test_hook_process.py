@@ -24,7 +24,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from generator.hook.forwarder import Forwarder, RetryPolicy
-from generator.hook.storage import Storage
+from generator.hook.storage import SqliteStorage
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "whsec_" + base64.b64encode(b"shopforest-test-secret-0123").decode()
@@ -142,7 +142,7 @@ def test_sigkill_mid_stream_and_receiver_outage_lose_and_duplicate_nothing(proje
     assert len(orders) == len(set(orders))  # each order exactly once
     assert set(acknowledged) <= set(orders)  # every acknowledged order arrived
     assert len(acknowledged) >= 80
-    storage = Storage(tmp_path / "orders.db")
+    storage = SqliteStorage(tmp_path / "orders.db")
     try:
         assert {o["order_id"] for o in storage.orders(1000)} == set(orders)  # nothing stored but undelivered
     finally:
@@ -175,7 +175,7 @@ def test_webhooks_verify_with_the_standardwebhooks_package_and_retries_follow_th
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Recorder.calls, Recorder.answers = [], [(503, {"Retry-After": "1"}), (500, {})]
-    storage = Storage(tmp_path / "orders.db")
+    storage = SqliteStorage(tmp_path / "orders.db")
     try:
         with TestClient(create_app(project, storage)) as client:
             r = client.post(

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from .ledger import Entry
-from .storage import DuplicateEvent, Event, KeyReused, UnknownOrder
+from .store import DuplicateEvent, Event, KeyReused, UnknownOrder
 
 MIGRATIONS: list[str] = [
     """
@@ -52,7 +52,7 @@ MIGRATIONS: list[str] = [
 
 
 class PgStorage:
-    """``Storage`` on PostgreSQL: the same methods, safe for many processes at once."""
+    """The ``Store`` on PostgreSQL: the same methods, safe for many processes at once."""
 
     def __init__(self, url: str) -> None:
         self.path = url  # shown in messages, like the SQLite path

@@ -12,12 +12,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .ledger import Entry
+from .store import DuplicateEvent, Event, KeyReused, UnknownOrder
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -53,31 +53,7 @@ CREATE TABLE IF NOT EXISTS clicks (
 """
 
 
-@dataclass(frozen=True)
-class Event:
-    id: str
-    order_id: str
-    type: str
-    payload: str
-    created_at: float
-    attempts: int
-    status: str
-    last_error: str | None
-
-
-class KeyReused(Exception):
-    """The idempotency key belongs to a different request."""
-
-
-class DuplicateEvent(Exception):
-    """This fulfilment event (webhook-id) was already applied."""
-
-
-class UnknownOrder(Exception):
-    """A fulfilment event names an order this hook never took."""
-
-
-class Storage:
+class SqliteStorage:
     """One SQLite database; safe to share between the threads of one process."""
 
     def __init__(self, path: Path) -> None:
@@ -295,13 +271,3 @@ class Storage:
     def count_clicks(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT count(*) FROM clicks").fetchone()[0])
-
-
-def open_storage(url: str) -> Any:
-    """``SHOPFOREST_DB``: a SQLite path (default var/orders.db), or a ``postgresql://`` URL for
-    several hook processes on several machines (the same methods, see pgstorage.py)."""
-    if url.startswith(("postgresql://", "postgres://")):
-        from .pgstorage import PgStorage
-
-        return PgStorage(url)
-    return Storage(Path(url.removeprefix("sqlite:///")))
