@@ -1,8 +1,8 @@
 """What the hook, the forwarder, the reports and the CLI need from order storage: the ``Store``
 protocol, the outbox's ``Event`` and the refusals a store raises.
 
-Two stores implement it: SQLite (storage.py) and PostgreSQL (pgstorage.py);
-``database.open_storage`` picks one from ``SHOPFOREST_DB``. This module
+Two stores implement it: SQLite (storage.py) and PostgreSQL (pgstorage.py), both on the shared
+SQL of sqlstore.py; ``database.open_storage`` picks one from ``SHOPFOREST_DB``. This module
 imports neither, so everything that only uses a store depends on this interface alone.
 """
 
