@@ -266,7 +266,7 @@ def hook() -> None:
 @project_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True)
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only.")
 @click.option("--rate", type=click.FloatRange(min=0.01), default=2.0, show_default=True, help="Requests per second per client address, sustained.")
 @click.option(
@@ -300,7 +300,7 @@ def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_u
 
 @hook.command("forward")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL].")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
 @fail_on_user_errors
@@ -326,7 +326,7 @@ def orders() -> None:
 
 @orders.command("list")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
 @fail_on_user_errors
 def orders_list(project: Path, db: str | None, limit: int) -> None:
@@ -341,7 +341,7 @@ def orders_list(project: Path, db: str | None, limit: int) -> None:
 
 @orders.command("show")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.argument("order_id")
 @fail_on_user_errors
 def orders_show(project: Path, db: str | None, order_id: str) -> None:
@@ -357,7 +357,7 @@ def orders_show(project: Path, db: str | None, order_id: str) -> None:
 
 @orders.command("retry")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.argument("order_id")
 @fail_on_user_errors
 def orders_retry(project: Path, db: str | None, order_id: str) -> None:
@@ -396,7 +396,7 @@ def report() -> None:
 
 @report.command("earnings")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--shop", "shop", metavar="ID")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or after this day.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or before this day.")
@@ -422,7 +422,7 @@ def report_earnings(project: Path, db: str | None, shop: str | None, since: Any,
 
 @report.command("links")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--shop", "shop", metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @fail_on_user_errors
