@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,6 +26,10 @@ from .build.verify import VerifyError
 from .cache.folder import FORCE, NONE, USE
 from .content.scaffold import new_shop
 from .errors import ContentError, TemplateError, UsageError
+
+if TYPE_CHECKING:
+    from .hook.forwarder import Forwarder
+    from .hook.store import Store
 
 
 class CliReporter(Reporter):
@@ -215,15 +219,17 @@ def links(
 
 
 def _db_url(project: Path, db: str | None) -> str:
+    from .hook.database import is_postgresql
+
     url = db or os.environ.get("SHOPFOREST_DB") or "var/orders.db"
-    if url.startswith(("postgresql://", "postgres://")) or Path(url).is_absolute():
+    if is_postgresql(url) or Path(url).is_absolute():
         return url
     return str(project / url)
 
 
-def _storage(project: Path, db: str | None) -> Any:
+def _storage(project: Path, db: str | None) -> Store:
     """Open the order storage for this command; it is closed when the command ends."""
-    from .hook.storage import open_storage
+    from .hook.database import open_storage
 
     url = _db_url(project, db)
     try:
@@ -236,7 +242,7 @@ def _storage(project: Path, db: str | None) -> Any:
     return storage
 
 
-def _forwarder(storage: Any, url: str | None, secret: str | None) -> Any:
+def _forwarder(storage: Store, url: str | None, secret: str | None) -> Forwarder | None:
     from .hook.forwarder import Forwarder, RetryPolicy
 
     url = url or os.environ.get("SHOPFOREST_FULFILMENT_URL")
@@ -261,7 +267,7 @@ def hook() -> None:
 @project_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True)
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only.")
 @click.option("--rate", type=click.FloatRange(min=0.01), default=2.0, show_default=True, help="Requests per second per client address, sustained.")
 @click.option(
@@ -295,7 +301,7 @@ def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_u
 
 @hook.command("forward")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL].")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
 @fail_on_user_errors
@@ -321,7 +327,7 @@ def orders() -> None:
 
 @orders.command("list")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
 @fail_on_user_errors
 def orders_list(project: Path, db: str | None, limit: int) -> None:
@@ -336,7 +342,7 @@ def orders_list(project: Path, db: str | None, limit: int) -> None:
 
 @orders.command("show")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.argument("order_id")
 @fail_on_user_errors
 def orders_show(project: Path, db: str | None, order_id: str) -> None:
@@ -352,7 +358,7 @@ def orders_show(project: Path, db: str | None, order_id: str) -> None:
 
 @orders.command("retry")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.argument("order_id")
 @fail_on_user_errors
 def orders_retry(project: Path, db: str | None, order_id: str) -> None:
@@ -391,7 +397,7 @@ def report() -> None:
 
 @report.command("earnings")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--shop", "shop", metavar="ID")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or after this day.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or before this day.")
@@ -417,7 +423,7 @@ def report_earnings(project: Path, db: str | None, shop: str | None, since: Any,
 
 @report.command("links")
 @project_option
-@click.option("--db", help="SQLite path [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
 @click.option("--shop", "shop", metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @fail_on_user_errors

@@ -216,10 +216,10 @@ def checkout_loop(root: Path, origin: str) -> tuple[Any, Any, Any]:
     from .hook.app import create_app as create_hook
     from .hook.devreceiver import create_receiver
     from .hook.forwarder import Forwarder, RetryPolicy
-    from .hook.storage import Storage
+    from .hook.storage import SqliteStorage
 
     secret = os.environ.get("SHOPFOREST_WEBHOOK_SECRET") or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    storage = Storage(CacheFolder(root).serve_orders)
+    storage = SqliteStorage(CacheFolder(root).serve_orders)
     receiver = create_receiver(secret, root / "var" / "fulfilment-dev.jsonl")
     forwarder = Forwarder(storage, f"{origin}/__fulfilment/orders", secret, RetryPolicy(base=1.0))
     return create_hook(root, storage), receiver, forwarder

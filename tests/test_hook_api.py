@@ -21,9 +21,10 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from generator.hook.app import create_app
+from generator.hook.database import open_storage
 from generator.hook.errors import CODES
 from generator.hook.openapi import FULFILMENT_ONLY
-from generator.hook.storage import Storage, open_storage
+from generator.hook.store import Store
 
 SHOP_ORIGIN = "http://127.0.0.1:8000"
 ORDER: dict[str, Any] = {
@@ -42,14 +43,14 @@ def key() -> str:
 
 
 @pytest.fixture
-def storage(db_url: str) -> Iterator[Storage]:
+def storage(db_url: str) -> Iterator[Store]:
     s = open_storage(db_url)
     yield s
     s.close()
 
 
 @pytest.fixture
-def client(project: Path, storage: Storage) -> Iterator[TestClient]:
+def client(project: Path, storage: Store) -> Iterator[TestClient]:
     with TestClient(create_app(project, storage, rate=1e6, burst=10**6)) as c:
         yield c
 
@@ -60,7 +61,7 @@ def post(client: TestClient, body: Any, *, idem: str | None = None, headers: dic
     return client.post("/orders", content=data, headers=h)
 
 
-def test_an_order_is_priced_stored_and_queued_for_fulfilment(client: TestClient, storage: Storage) -> None:
+def test_an_order_is_priced_stored_and_queued_for_fulfilment(client: TestClient, storage: Store) -> None:
     r = post(client, ORDER)
     assert r.status_code == 201, r.text
     body = r.json()
@@ -121,7 +122,7 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize(("code", "status", "body"), REFUSALS, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(REFUSALS)])
-def test_each_refusal_has_its_status_and_code(client: TestClient, storage: Storage, code: str, status: int, body: Any) -> None:
+def test_each_refusal_has_its_status_and_code(client: TestClient, storage: Store, code: str, status: int, body: Any) -> None:
     r = post(client, body)
     assert (r.status_code, r.json()["error"]) == (status, code), r.text
     assert r.json()["message"]
@@ -154,7 +155,7 @@ def test_price_changed_answers_current_prices(client: TestClient) -> None:
     assert r.json()["total"] == "357.90"
 
 
-def test_replay_returns_the_same_order_and_a_changed_body_is_refused(client: TestClient, storage: Storage) -> None:
+def test_replay_returns_the_same_order_and_a_changed_body_is_refused(client: TestClient, storage: Store) -> None:
     k = key()
     first = post(client, ORDER, idem=k)
     again = post(client, ORDER, idem=k)
@@ -166,7 +167,7 @@ def test_replay_returns_the_same_order_and_a_changed_body_is_refused(client: Tes
     assert storage.count_orders() == 1
 
 
-def test_a_thousand_tampered_orders_are_never_accepted_at_a_wrong_price(client: TestClient, storage: Storage) -> None:
+def test_a_thousand_tampered_orders_are_never_accepted_at_a_wrong_price(client: TestClient, storage: Store) -> None:
     rng = random.Random(20261125)
     catalog = {
         ("BB-1001", "250g"): Decimal("89.00"),
@@ -210,7 +211,7 @@ def test_cors_allows_only_known_shops(client: TestClient) -> None:
     assert "access-control-allow-origin" not in evil.headers
 
 
-def test_rate_limit_answers_429_with_retry_after(project: Path, storage: Storage) -> None:
+def test_rate_limit_answers_429_with_retry_after(project: Path, storage: Store) -> None:
     with TestClient(create_app(project, storage, rate=0.1, burst=3)) as c:
         codes = [post(c, ORDER).status_code for _ in range(4)]
         assert codes == [201, 201, 201, 429]
@@ -227,7 +228,7 @@ def test_customer_data_never_reaches_the_log(client: TestClient, caplog: pytest.
         assert secret not in text
 
 
-def test_clicks_beacon_is_stored(client: TestClient, storage: Storage) -> None:
+def test_clicks_beacon_is_stored(client: TestClient, storage: Store) -> None:
     beacon = {
         "shop": "xiaomei",
         "lid": "Ab3_x",
@@ -275,7 +276,7 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def test_fifty_concurrent_requests_with_one_key_make_one_order(project: Path, storage: Storage) -> None:
+def test_fifty_concurrent_requests_with_one_key_make_one_order(project: Path, storage: Store) -> None:
     live = LiveServer(create_app(project, storage, rate=1e6, burst=10**6))
     k = key()
     results: list[httpx.Response] = []

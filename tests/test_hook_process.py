@@ -23,8 +23,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from generator.hook.database import open_storage
 from generator.hook.forwarder import Forwarder, RetryPolicy
-from generator.hook.storage import Storage
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "whsec_" + base64.b64encode(b"shopforest-test-secret-0123").decode()
@@ -61,11 +61,11 @@ class Proc:
             self.proc.wait(timeout=15)
 
 
-def env_for(tmp: Path, fulfilment: str) -> dict[str, str]:
+def env_for(db_url: str, fulfilment: str) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(REPO),
-        "SHOPFOREST_DB": str(tmp / "orders.db"),
+        "SHOPFOREST_DB": db_url,
         "SHOPFOREST_FULFILMENT_URL": fulfilment,
         "SHOPFOREST_WEBHOOK_SECRET": SECRET,
         "SHOPFOREST_RETRY_BASE": "0.2",
@@ -87,10 +87,10 @@ def wait_for(predicate: Any, timeout: float = 60) -> None:
     raise AssertionError("timed out")
 
 
-def test_sigkill_mid_stream_and_receiver_outage_lose_and_duplicate_nothing(project: Path, tmp_path: Path) -> None:
+def test_sigkill_mid_stream_and_receiver_outage_lose_and_duplicate_nothing(project: Path, tmp_path: Path, db_url: str) -> None:
     hook_port, recv_port = free_port(), free_port()
     jsonl = tmp_path / "fulfilment.jsonl"
-    env = env_for(tmp_path, f"http://127.0.0.1:{recv_port}/orders")
+    env = env_for(db_url, f"http://127.0.0.1:{recv_port}/orders")
     hook = Proc(
         ["hook", "serve", "--project", str(project), "--port", str(hook_port)],
         project,
@@ -142,7 +142,7 @@ def test_sigkill_mid_stream_and_receiver_outage_lose_and_duplicate_nothing(proje
     assert len(orders) == len(set(orders))  # each order exactly once
     assert set(acknowledged) <= set(orders)  # every acknowledged order arrived
     assert len(acknowledged) >= 80
-    storage = Storage(tmp_path / "orders.db")
+    storage = open_storage(db_url)
     try:
         assert {o["order_id"] for o in storage.orders(1000)} == set(orders)  # nothing stored but undelivered
     finally:
@@ -167,7 +167,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_webhooks_verify_with_the_standardwebhooks_package_and_retries_follow_the_rules(project: Path, tmp_path: Path) -> None:
+def test_webhooks_verify_with_the_standardwebhooks_package_and_retries_follow_the_rules(project: Path, db_url: str) -> None:
     from starlette.testclient import TestClient
 
     from generator.hook.app import create_app
@@ -175,7 +175,7 @@ def test_webhooks_verify_with_the_standardwebhooks_package_and_retries_follow_th
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Recorder.calls, Recorder.answers = [], [(503, {"Retry-After": "1"}), (500, {})]
-    storage = Storage(tmp_path / "orders.db")
+    storage = open_storage(db_url)
     try:
         with TestClient(create_app(project, storage)) as client:
             r = client.post(
@@ -212,7 +212,7 @@ def test_two_hooks_and_two_forwarders_on_postgresql_deliver_each_order_once(proj
     ports = [free_port(), free_port()]
     recv_port = free_port()
     jsonl = tmp_path / "fulfilment.jsonl"
-    env = {**env_for(tmp_path, f"http://127.0.0.1:{recv_port}/orders"), "SHOPFOREST_DB": url}
+    env = env_for(url, f"http://127.0.0.1:{recv_port}/orders")
     receiver = Proc(
         ["fulfilment-dev", "--port", str(recv_port), "--out", str(jsonl)], project, env, f"http://127.0.0.1:{recv_port}/health", tmp_path / "recv.log"
     )

@@ -21,8 +21,9 @@ from starlette.testclient import TestClient
 from generator.cli import main
 from generator.hook import ledger, webhooks
 from generator.hook.app import create_app
+from generator.hook.database import open_storage
 from generator.hook.reports import earnings, links
-from generator.hook.storage import Storage, open_storage
+from generator.hook.store import Store
 
 SECRET = "whsec_" + base64.b64encode(b"fulfilment-shared-secret-01").decode()
 CUSTOMER = {"name": "王女士", "phone": "13800000000", "address": "上海市徐汇区某路 1 号", "email": "wang@example.com"}
@@ -36,14 +37,14 @@ def order_body(shop: str, items: list[dict[str, Any]], lid: str | None = None, p
 
 
 @pytest.fixture
-def storage(db_url: str) -> Iterator[Storage]:
+def storage(db_url: str) -> Iterator[Store]:
     s = open_storage(db_url)
     yield s
     s.close()
 
 
 @pytest.fixture
-def client(project: Path, storage: Storage) -> Iterator[TestClient]:
+def client(project: Path, storage: Store) -> Iterator[TestClient]:
     with TestClient(create_app(project, storage, rate=1e6, burst=10**6, fulfilment_secret=SECRET)) as c:
         yield c
 
@@ -60,7 +61,7 @@ def send(client: TestClient, kind: str, order_id: str, *, when: str = "2026-11-2
     return client.post("/fulfilment/events", content=body, headers=headers)
 
 
-def net(storage: Storage, order_id: str) -> Decimal:
+def net(storage: Store, order_id: str) -> Decimal:
     return sum((e.amount if e.kind == "accrual" else -e.amount for e in storage.entries(order_id)), Decimal("0.00"))
 
 
@@ -68,7 +69,7 @@ BB1001 = {"sku": "BB-1001", "variant": "500g", "qty": 3, "unit_price": "159.00"}
 BB1003 = {"sku": "BB-1003", "qty": 1, "unit_price": "39.90"}  # category baby 0.10 → 3.99
 
 
-def test_commission_accrues_per_line_at_the_rate_in_force(client: TestClient, storage: Storage) -> None:
+def test_commission_accrues_per_line_at_the_rate_in_force(client: TestClient, storage: Store) -> None:
     order_id = place(client, order_body("xiaomei", [BB1001, BB1003]))
     assert [(e.line, e.kind, e.amount, e.reason) for e in storage.entries(order_id)] == [
         (0, "accrual", Decimal("57.24"), "order"),
@@ -76,7 +77,7 @@ def test_commission_accrues_per_line_at_the_rate_in_force(client: TestClient, st
     ]
 
 
-def test_partial_refund_then_cancellation_reverse_exactly_what_was_accrued(client: TestClient, storage: Storage) -> None:
+def test_partial_refund_then_cancellation_reverse_exactly_what_was_accrued(client: TestClient, storage: Store) -> None:
     order_id = place(client, order_body("xiaomei", [BB1001, BB1003]))
     assert send(client, "order.refunded", order_id, lines=[{"line": 0, "qty": 1}]).json() == {"status": "applied", "entries": 1}
     assert net(storage, order_id) == Decimal("57.24") - Decimal("19.08") + Decimal("3.99")
@@ -85,7 +86,7 @@ def test_partial_refund_then_cancellation_reverse_exactly_what_was_accrued(clien
     assert send(client, "order.refunded", order_id).json()["entries"] == 0  # nothing left to reverse
 
 
-def test_events_twice_or_out_of_order_leave_the_same_state(project: Path, tmp_path: Path) -> None:
+def test_events_twice_or_out_of_order_leave_the_same_state(client: TestClient, storage: Store) -> None:
     events: list[tuple[str, dict[str, Any]]] = [
         ("order.paid", {}),
         ("order.shipped", {}),
@@ -93,17 +94,14 @@ def test_events_twice_or_out_of_order_leave_the_same_state(project: Path, tmp_pa
         ("order.cancelled", {}),
     ]
     finals = set()
-    for n, permutation in enumerate(itertools.permutations(events)):
-        storage = Storage(tmp_path / f"o{n}.db")
-        with TestClient(create_app(project, storage, rate=1e6, burst=10**6, fulfilment_secret=SECRET)) as c:
-            order_id = place(c, order_body("xiaomei", [BB1001, BB1003]))
-            for i, (kind, data) in enumerate(permutation):
-                assert send(c, kind, order_id, msg_id=f"msg_{i}", **data).status_code == 200
-                again = send(c, kind, order_id, msg_id=f"msg_{i}", **data)  # the same webhook-id again
-                assert (again.status_code, again.json()["error"]) == (409, "duplicate_event")
-            reversed_ = sum((e.amount for e in storage.entries(order_id) if e.kind == "reversal"), Decimal("0.00"))
-            finals.add((net(storage, order_id), reversed_))
-        storage.close()
+    for n, permutation in enumerate(itertools.permutations(events)):  # one order per permutation: the ledger is per order
+        order_id = place(client, order_body("xiaomei", [BB1001, BB1003]))
+        for i, (kind, data) in enumerate(permutation):
+            assert send(client, kind, order_id, msg_id=f"msg_{n}_{i}", **data).status_code == 200
+            again = send(client, kind, order_id, msg_id=f"msg_{n}_{i}", **data)  # the same webhook-id again
+            assert (again.status_code, again.json()["error"]) == (409, "duplicate_event")
+        reversed_ = sum((e.amount for e in storage.entries(order_id) if e.kind == "reversal"), Decimal("0.00"))
+        finals.add((net(storage, order_id), reversed_))
     assert finals == {(Decimal("0.00"), Decimal("61.23"))}
 
 
@@ -122,7 +120,7 @@ def test_refused_events(client: TestClient) -> None:
     assert (r.status_code, r.json()["error"]) == (422, "unknown_event_type")
 
 
-def test_owners_own_purchase_earns_nothing(client: TestClient, storage: Storage, project: Path) -> None:
+def test_owners_own_purchase_earns_nothing(client: TestClient, storage: Store, project: Path) -> None:
     shop_yaml = project / "content" / "xiaomei" / "shop.yaml"
     shop_yaml.write_text(
         shop_yaml.read_text(encoding="utf-8").replace("contact: {wechat: xiaomei_mom}", 'contact: {wechat: xiaomei_mom, phone: "139-1111-2222"}'),
@@ -133,7 +131,7 @@ def test_owners_own_purchase_earns_nothing(client: TestClient, storage: Storage,
     assert [(e.amount, e.reason) for e in storage.entries(order_id)] == [(Decimal("0.00"), "own_purchase")]
 
 
-def test_the_ledger_is_append_only(client: TestClient, storage: Storage) -> None:
+def test_the_ledger_is_append_only(client: TestClient, storage: Store) -> None:
     place(client, order_body("xiaomei", [BB1003]))
     if isinstance(storage.path, str) and storage.path.startswith("postgresql://"):
         import psycopg
@@ -151,7 +149,7 @@ def test_the_ledger_is_append_only(client: TestClient, storage: Storage) -> None
     conn.close()
 
 
-def test_reports_match_hand_computed_totals(client: TestClient, storage: Storage, project: Path) -> None:
+def test_reports_match_hand_computed_totals(client: TestClient, storage: Store, project: Path) -> None:
     now = dt.datetime.now(tz=dt.UTC)
     old = (now - dt.timedelta(days=20)).isoformat()
     recent = (now - dt.timedelta(days=2)).isoformat()

@@ -36,7 +36,7 @@ from . import ledger, webhooks
 from .errors import OrderError, error
 from .openapi import openapi
 from .pricing import PricedOrder, price_order
-from .storage import DuplicateEvent, KeyReused, Storage, UnknownOrder
+from .store import DuplicateEvent, KeyReused, Store, UnknownOrder
 
 log = logging.getLogger("shopforest.hook")
 
@@ -195,7 +195,7 @@ def owner_phones(project: Project, shop_id: str) -> tuple[str, ...]:
 
 def create_app(
     root: Path,
-    storage: Storage,
+    storage: Store,
     *,
     rate: float = 2.0,
     burst: int = 60,

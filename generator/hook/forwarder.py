@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 
 from . import webhooks
-from .storage import Event, Storage
+from .store import Event, Store
 
 log = logging.getLogger("shopforest.forwarder")
 
@@ -34,7 +34,7 @@ class RetryPolicy:
 
 
 class Forwarder:
-    def __init__(self, storage: Storage, url: str, secret: str, policy: RetryPolicy | None = None, *, timeout: float = 10.0) -> None:
+    def __init__(self, storage: Store, url: str, secret: str, policy: RetryPolicy | None = None, *, timeout: float = 10.0) -> None:
         webhooks.secret_key(secret)  # fail early on a bad secret
         self.storage = storage
         self.url = url

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..pages.money import as_text
 from . import ledger
-from .storage import Storage
+from .store import Store
 
 ZERO = Decimal("0.00")
 
@@ -57,9 +57,7 @@ def lock_start(events: list[tuple[str, str]]) -> dt.datetime | None:
     return None
 
 
-def earnings(
-    storage: Storage, *, shop: str | None, since: dt.date | None, until: dt.date | None, refund_days: int, now: dt.datetime
-) -> list[Earnings]:
+def earnings(storage: Store, *, shop: str | None, since: dt.date | None, until: dt.date | None, refund_days: int, now: dt.datetime) -> list[Earnings]:
     table: dict[str, Earnings] = {}
     for order, entries, events in storage.report_rows(shop):
         created = dt.date.fromisoformat(order["created_at"][:10])
@@ -101,7 +99,7 @@ class LinkStats:
         }
 
 
-def links(storage: Storage, *, shop: str | None) -> list[LinkStats]:
+def links(storage: Store, *, shop: str | None) -> list[LinkStats]:
     table: dict[tuple[str, str], LinkStats] = {}
     for shop_id, lid, channel, campaign, count in storage.clicks_by_lid(shop):
         table[(shop_id, lid)] = LinkStats(shop_id, lid, channel, campaign, clicks=count)

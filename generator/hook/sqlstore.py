@@ -1,0 +1,256 @@
+"""The SQL both stores share: every query and transaction of the ``Store`` protocol, written once
+with ``?`` placeholders. A subclass brings the connection, how a transaction begins and ends,
+and its database's words for locking the rows a transaction reads.
+
+The two databases serialise writers differently, and the queries are ordered to be correct on
+both. SQLite lets one writer in at a time (``BEGIN IMMEDIATE``), so a transaction never meets
+another's uncommitted rows. PostgreSQL runs writers side by side: a second request with the same
+idempotency key or webhook-id blocks on the first one's uncommitted row in ``INSERT … ON
+CONFLICT DO NOTHING`` and then finds it committed; forwarders claim outbox rows ``FOR UPDATE
+SKIP LOCKED``, and a fulfilment event reads its order ``FOR UPDATE`` so that events for one order
+run one after another.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from .ledger import Entry
+from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, ReportRow, UnknownOrder
+
+EVENT_COLUMNS = "id, order_id, type, payload, created_at, attempts, status, last_error"
+ORDER_KEYS = ("order_id", "shop", "created_at", "total", "currency", "lid", "delivery", "attempts")
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the shared SQL uses (sqlite3's and psycopg's alike)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+def _event(row: Any) -> Event:
+    return Event(row[0], row[1], row[2], row[3], float(row[4]), int(row[5]), row[6], row[7])
+
+
+def _answer(key: str, request_hash: str, row: Any) -> dict[str, Any]:
+    """The stored response for an idempotency key, if it was stored for this same request."""
+    if row[0] != request_hash:
+        raise KeyReused(key)
+    return dict(json.loads(row[1]))
+
+
+def _shop_filter(shop: str | None) -> tuple[str, tuple[Any, ...]]:
+    return ("WHERE shop = ?", (shop,)) if shop is not None else ("", ())
+
+
+class SqlStore(ABC):
+    """The ``Store`` protocol on a DB-API connection; one lock makes it safe to share between the
+    threads of one process (a connection is not)."""
+
+    lock_rows = ""  # appended to a SELECT whose rows other writers must wait for until this transaction ends
+    skip_locked = ""  # the same for rows to claim, except that rows another transaction holds are left to it
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> Cursor:
+        """Execute one statement written with ``?`` placeholders."""
+
+    @abstractmethod
+    def _transaction(self, write: bool) -> AbstractContextManager[None]:
+        """Commit what the block did, or roll it back if it raises; ``write`` says whether the
+        block writes, so that a database that locks for writing can lock at the start."""
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._lock, self._transaction(write=False):
+            yield
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self._lock, self._transaction(write=True):
+            yield
+
+    def _change(self, sql: str, args: tuple[Any, ...]) -> int:
+        with self._writing():
+            return self._run(sql, args).rowcount
+
+    def _count(self, table: str) -> int:
+        with self._reading():
+            return int(self._run(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    # orders --------------------------------------------------------------------------
+
+    def replay(self, key: str, request_hash: str) -> dict[str, Any] | None:
+        with self._reading():
+            row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (key,)).fetchone()
+        return None if row is None else _answer(key, request_hash, row)
+
+    def create_order(
+        self,
+        key: str,
+        request_hash: str,
+        order: dict[str, Any],
+        event_id: str,
+        event: dict[str, Any],
+        now: float,
+        entries: list[Entry] | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        response = {"order_id": order["order_id"], "total": order["total"], "currency": order["currency"]}
+        with self._writing():
+            # The key's row first: a concurrent request with the same key waits here for this
+            # transaction to end, then finds the key and answers with this order.
+            claimed = self._run(
+                "INSERT INTO idempotency VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, request_hash, order["order_id"], json.dumps(response)),
+            ).rowcount
+            if not claimed:
+                row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (key,)).fetchone()
+                assert row is not None  # the conflicting row is committed: the INSERT waited for it
+                return _answer(key, request_hash, row), False
+            lid = (order.get("attribution") or {}).get("lid")
+            self._run(
+                "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (order["order_id"], order["shop"], order["created_at"], order["total"], order["currency"], lid, json.dumps(order)),
+            )
+            self._run(
+                "INSERT INTO outbox (id, order_id, type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (event_id, order["order_id"], event["type"], json.dumps(event, separators=(",", ":")), now, now),
+            )
+            self._insert_entries(entries or [], now)
+        return response, True
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        with self._reading():
+            row = self._run("SELECT data FROM orders WHERE id = ?", (order_id,)).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    def orders(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._reading():
+            rows = self._run(
+                "SELECT o.id, o.shop, o.created_at, o.total, o.currency, o.lid, e.status, e.attempts FROM orders o"
+                " LEFT JOIN outbox e ON e.order_id = o.id AND e.type = 'order.created' ORDER BY o.created_at DESC, o.id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [dict(zip(ORDER_KEYS, r, strict=True)) for r in rows]
+
+    def count_orders(self) -> int:
+        return self._count("orders")
+
+    # the outbox ----------------------------------------------------------------------
+
+    def claim_due(self, now: float, lease: float, limit: int = 20) -> list[Event]:
+        with self._writing():
+            rows = self._run(
+                f"SELECT {EVENT_COLUMNS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ?"
+                f" ORDER BY next_attempt_at LIMIT ?{self.skip_locked}",
+                (now, now, limit),
+            ).fetchall()
+            for r in rows:
+                self._run("UPDATE outbox SET lease_until = ? WHERE id = ?", (now + lease, r[0]))
+        return [_event(r) for r in rows]
+
+    def delivered(self, event_id: str, now: float) -> None:
+        self._change(
+            "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, lease_until = 0 WHERE id = ?", (now, event_id)
+        )
+
+    def retry_later(self, event_id: str, at: float, reason: str) -> None:
+        self._change(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = 0 WHERE id = ?", (at, reason, event_id)
+        )
+
+    def dead(self, event_id: str, reason: str) -> None:
+        self._change("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?", (reason, event_id))
+
+    def requeue(self, order_id: str, now: float) -> int:
+        return self._change("UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = 0 WHERE order_id = ?", (now, order_id))
+
+    def events(self, order_id: str) -> list[Event]:
+        with self._reading():
+            rows = self._run(f"SELECT {EVENT_COLUMNS} FROM outbox WHERE order_id = ? ORDER BY created_at", (order_id,)).fetchall()
+        return [_event(r) for r in rows]
+
+    # the commission ledger (append-only) and fulfilment events --------------------------
+
+    def _insert_entries(self, entries: list[Entry], now: float) -> None:
+        for e in entries:
+            self._run(
+                "INSERT INTO ledger (order_id, shop, line, kind, amount, reason, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (e.order_id, e.shop, e.line, e.kind, str(e.amount), e.reason, e.source, now),
+            )
+
+    def _entries(self, order_id: str) -> list[Entry]:
+        rows = self._run(
+            "SELECT order_id, shop, line, kind, amount, reason, source FROM ledger WHERE order_id = ? ORDER BY id", (order_id,)
+        ).fetchall()
+        return [Entry(r[0], r[1], int(r[2]), r[3], Decimal(r[4]), r[5], r[6]) for r in rows]
+
+    def entries(self, order_id: str) -> list[Entry]:
+        with self._reading():
+            return self._entries(order_id)
+
+    def apply_event(self, webhook_id: str, event: dict[str, Any], compute: Compute, now: float) -> list[Entry]:
+        order_id = str(event["data"]["order_id"])
+        with self._writing():
+            # An event already applied is a duplicate whichever order it names.
+            if self._run("SELECT 1 FROM order_events WHERE webhook_id = ?", (webhook_id,)).fetchone():
+                raise DuplicateEvent(webhook_id)
+            # Locked, so that concurrent events for one order each see the entries of the others.
+            row = self._run(f"SELECT data FROM orders WHERE id = ?{self.lock_rows}", (order_id,)).fetchone()
+            if row is None:
+                raise UnknownOrder(order_id)
+            recorded = self._run(
+                "INSERT INTO order_events VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id) DO NOTHING",
+                (webhook_id, order_id, event["type"], str(event.get("timestamp", "")), json.dumps(event), now),
+            ).rowcount
+            if not recorded:  # the same event, applied by a concurrent transaction meanwhile
+                raise DuplicateEvent(webhook_id)
+            added = compute(json.loads(row[0]), self._entries(order_id))
+            self._insert_entries(added, now)
+        return added
+
+    def report_rows(self, shop: str | None) -> list[ReportRow]:
+        where, args = _shop_filter(shop)
+        with self._reading():
+            orders = self._run(f"SELECT id, data FROM orders {where} ORDER BY created_at, id", args).fetchall()
+            out: list[ReportRow] = []
+            for order_id, data in orders:
+                events = self._run("SELECT type, timestamp FROM order_events WHERE order_id = ? ORDER BY timestamp", (order_id,)).fetchall()
+                out.append((json.loads(data), self._entries(order_id), [(str(t), str(ts)) for t, ts in events]))
+        return out
+
+    def clicks_by_lid(self, shop: str | None) -> list[LinkClicks]:
+        where, args = _shop_filter(shop)
+        with self._reading():
+            rows = self._run(f"SELECT shop, lid, max(channel), max(campaign), count(*) FROM clicks {where} GROUP BY shop, lid", args).fetchall()
+        return [(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
+
+    # clicks --------------------------------------------------------------------------
+
+    def add_click(self, shop: str, lid: str, channel: str | None, campaign: str | None, path: str | None, landed_at: str | None) -> None:
+        self._change(
+            "INSERT INTO clicks (shop, lid, channel, campaign, path, landed_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (shop, lid, channel, campaign, path, landed_at, time.time()),
+        )
+
+    def count_clicks(self) -> int:
+        return self._count("clicks")

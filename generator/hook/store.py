@@ -1,0 +1,135 @@
+"""What the hook, the forwarder, the reports and the CLI need from order storage: the ``Store``
+protocol, the outbox's ``Event`` and the refusals a store raises.
+
+Two stores implement it: SQLite (storage.py) and PostgreSQL (pgstorage.py), both on the shared
+SQL of sqlstore.py; ``database.open_storage`` picks one from ``SHOPFOREST_DB``. This module
+imports neither, so everything that only uses a store depends on this interface alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeAlias
+
+from .ledger import Entry
+
+
+@dataclass(frozen=True)
+class Event:
+    """One outgoing event in the outbox; its ``id`` is the ``webhook-id`` on every attempt."""
+
+    id: str
+    order_id: str
+    type: str
+    payload: str
+    created_at: float
+    attempts: int
+    status: str
+    last_error: str | None
+
+
+class KeyReused(Exception):
+    """The idempotency key belongs to a different request."""
+
+
+class DuplicateEvent(Exception):
+    """This fulfilment event (webhook-id) was already applied."""
+
+
+class UnknownOrder(Exception):
+    """A fulfilment event names an order this hook never took."""
+
+
+Compute: TypeAlias = Callable[[dict[str, Any], list[Entry]], list[Entry]]
+"""Given an order and its ledger so far, the entries a fulfilment event adds."""
+
+ReportRow: TypeAlias = tuple[dict[str, Any], list[Entry], list[tuple[str, str]]]
+"""An order, its ledger entries and its fulfilment events as (type, timestamp)."""
+
+LinkClicks: TypeAlias = tuple[str, str, str | None, str | None, int]
+"""(shop, lid, channel, campaign, clicks) for one share link."""
+
+
+class Store(Protocol):
+    """Orders, their idempotency keys, the outbox, the commission ledger, fulfilment events and
+    clicks. Every write that returns has been committed; a store is safe to share between the
+    threads of one process."""
+
+    @property
+    def path(self) -> Path | str:
+        """Where the data lives, as shown in messages and accepted by ``--db``."""
+        ...
+
+    def close(self) -> None: ...
+
+    # orders
+
+    def replay(self, key: str, request_hash: str) -> dict[str, Any] | None:
+        """The stored answer for ``key`` if this exact request was accepted; ``KeyReused`` if
+        the key was used for another request."""
+        ...
+
+    def create_order(
+        self,
+        key: str,
+        request_hash: str,
+        order: dict[str, Any],
+        event_id: str,
+        event: dict[str, Any],
+        now: float,
+        entries: list[Entry] | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Store the order, its key, its ``order.created`` event and its accruals in one
+        transaction. Returns (response, created): a concurrent or repeated request with the same
+        key gets the first order's response and ``created`` False, never a second order."""
+        ...
+
+    def order(self, order_id: str) -> dict[str, Any] | None: ...
+
+    def orders(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest orders with the delivery state of their ``order.created`` event."""
+        ...
+
+    def count_orders(self) -> int: ...
+
+    # the outbox
+
+    def claim_due(self, now: float, lease: float, limit: int = 20) -> list[Event]:
+        """Events due for delivery, leased to the caller for ``lease`` seconds: no other
+        forwarder claims them meanwhile."""
+        ...
+
+    def delivered(self, event_id: str, now: float) -> None: ...
+
+    def retry_later(self, event_id: str, at: float, reason: str) -> None: ...
+
+    def dead(self, event_id: str, reason: str) -> None: ...
+
+    def requeue(self, order_id: str, now: float) -> int:
+        """Make an order's events due again now; returns how many."""
+        ...
+
+    def events(self, order_id: str) -> list[Event]: ...
+
+    # the commission ledger and fulfilment events
+
+    def entries(self, order_id: str) -> list[Entry]: ...
+
+    def apply_event(self, webhook_id: str, event: dict[str, Any], compute: Compute, now: float) -> list[Entry]:
+        """Record a fulfilment event and the ledger entries ``compute`` derives from it, in one
+        transaction; ``DuplicateEvent`` or ``UnknownOrder`` otherwise. Returns the new entries."""
+        ...
+
+    def report_rows(self, shop: str | None) -> list[ReportRow]:
+        """Every order (of one shop, or all) oldest first, for the reports."""
+        ...
+
+    def clicks_by_lid(self, shop: str | None) -> list[LinkClicks]: ...
+
+    # clicks
+
+    def add_click(self, shop: str, lid: str, channel: str | None, campaign: str | None, path: str | None, landed_at: str | None) -> None: ...
+
+    def count_clicks(self) -> int: ...
