@@ -1,0 +1,5 @@
+"""``python -m generator.cli``: the shopforest command."""
+
+from . import main
+
+main()

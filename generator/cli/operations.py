@@ -1,0 +1,241 @@
+"""The platform operator's commands: the checkout hook, its orders, owners' reports and a local fulfilment receiver."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..hook.forwarder import Forwarder
+    from ..hook.store import Store
+
+from .options import fail_on_user_errors, print_rows, project_option
+
+
+def _db_url(project: Path, db: str | None) -> str:
+    from ..hook.database import is_postgresql
+
+    url = db or os.environ.get("SHOPFOREST_DB") or "var/orders.db"
+    if is_postgresql(url) or Path(url).is_absolute():
+        return url
+    return str(project / url)
+
+
+def _storage(project: Path, db: str | None) -> Store:
+    """Open the order storage for this command; it is closed when the command ends."""
+    from ..hook.database import open_storage
+
+    url = _db_url(project, db)
+    try:
+        storage = open_storage(url)
+    except Exception as exc:  # sqlite3, psycopg and OS errors alike: the database cannot be opened
+        shown = url.split("@", 1)[-1] if "://" in url else url  # never print a password
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot open the order database {shown}: {reason}") from None
+    click.get_current_context().call_on_close(storage.close)
+    return storage
+
+
+def _forwarder(storage: Store, url: str | None, secret: str | None) -> Forwarder | None:
+    from ..hook.forwarder import Forwarder, RetryPolicy
+
+    url = url or os.environ.get("SHOPFOREST_FULFILMENT_URL")
+    secret = secret or os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
+    if not url:
+        return None
+    if not secret:
+        raise UsageError("SHOPFOREST_WEBHOOK_SECRET (whsec_…) is required to sign webhooks to fulfilment")
+    base = float(os.environ.get("SHOPFOREST_RETRY_BASE", "5"))
+    try:
+        return Forwarder(storage, url, secret, RetryPolicy(base=base))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@click.group()
+def hook() -> None:
+    """The checkout hook: take orders, store them, forward them signed to fulfilment."""
+
+
+@hook.command("serve")
+@project_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True)
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only.")
+@click.option("--rate", type=click.FloatRange(min=0.01), default=2.0, show_default=True, help="Requests per second per client address, sustained.")
+@click.option(
+    "--burst",
+    type=click.IntRange(1),
+    default=60,
+    show_default=True,
+    help="Requests per client address at once (raise both behind a proxy).",
+)
+@fail_on_user_errors
+def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None, rate: float, burst: int) -> None:
+    """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""
+    import uvicorn
+
+    from ..hook.app import create_app
+
+    storage = _storage(project, db)
+    forwarder = _forwarder(storage, fulfilment_url, None)
+    app = create_app(project, storage, rate=rate, burst=burst)
+    if forwarder is not None:
+        forwarder.start()
+    click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if forwarder is not None:
+            forwarder.stop()
+
+
+@hook.command("forward")
+@project_option
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL].")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+@fail_on_user_errors
+def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once: bool) -> None:
+    """Deliver stored orders to fulfilment (also runs inside `hook serve`)."""
+
+    storage = _storage(project, db)
+    forwarder = _forwarder(storage, fulfilment_url, None)
+    if forwarder is None:
+        raise UsageError("set --fulfilment-url or SHOPFOREST_FULFILMENT_URL")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if once:
+        click.echo(f"{forwarder.run_once()} events handled")
+        return
+    with contextlib.suppress(KeyboardInterrupt):
+        forwarder.run()
+
+
+@click.group()
+def orders() -> None:
+    """Inspect stored orders and redeliver them."""
+
+
+@orders.command("list")
+@project_option
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@fail_on_user_errors
+def orders_list(project: Path, db: str | None, limit: int) -> None:
+    """Newest orders first, with their delivery state (pending, delivered, dead)."""
+
+    storage = _storage(project, db)
+    for o in storage.orders(limit):
+        click.echo(
+            f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({o['attempts']} attempts)"
+        )
+
+
+@orders.command("show")
+@project_option
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.argument("order_id")
+@fail_on_user_errors
+def orders_show(project: Path, db: str | None, order_id: str) -> None:
+    """One order as JSON, with its events."""
+
+    storage = _storage(project, db)
+    order = storage.order(order_id)
+    if order is None:
+        raise UsageError(f"no order {order_id}")
+    events = [{"id": e.id, "type": e.type, "status": e.status, "attempts": e.attempts, "last_error": e.last_error} for e in storage.events(order_id)]
+    click.echo(json.dumps({"order": order, "events": events}, ensure_ascii=False, indent=2))
+
+
+@orders.command("retry")
+@project_option
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.argument("order_id")
+@fail_on_user_errors
+def orders_retry(project: Path, db: str | None, order_id: str) -> None:
+    """Queue an order's events for delivery again (after a dead letter, or to resend)."""
+
+    storage = _storage(project, db)
+    if storage.order(order_id) is None:
+        raise UsageError(f"no order {order_id}")
+    click.echo(f"{storage.requeue(order_id, time.time())} events queued")
+
+
+@click.group()
+def report() -> None:
+    """Owners' reports: earnings and share-link performance (no customer data)."""
+
+
+@report.command("earnings")
+@project_option
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--shop", "shop", metavar="ID")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or after this day.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or before this day.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@fail_on_user_errors
+def report_earnings(project: Path, db: str | None, shop: str | None, since: Any, until: Any, fmt: str) -> None:
+    """Per shop: orders, revenue, commission pending / locked / reversed / payable."""
+    from ..content.project import load_project
+    from ..hook.reports import earnings
+
+    refund_days = load_project(project, only="\0none").platform.refund_days
+    storage = _storage(project, db)
+    rows = earnings(
+        storage,
+        shop=shop,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        refund_days=refund_days,
+        now=dt.datetime.now(tz=dt.UTC),
+    )
+    print_rows([r.row() for r in rows], fmt)
+
+
+@report.command("links")
+@project_option
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--shop", "shop", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@fail_on_user_errors
+def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
+    """Clicks, orders, conversion and revenue per link code, channel and campaign."""
+    from ..hook.reports import links as link_report
+
+    storage = _storage(project, db)
+    print_rows([r.row() for r in link_report(storage, shop=shop)], fmt)
+
+
+@click.command("fulfilment-dev")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8788, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("var/fulfilment.jsonl"), show_default=True)
+@fail_on_user_errors
+def fulfilment_dev(host: str, port: int, out: Path) -> None:
+    """A local fulfilment endpoint: verifies signatures, de-duplicates, appends to JSON Lines."""
+    import uvicorn
+
+    from ..hook.devreceiver import create_receiver
+
+    secret = os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
+    if not secret:
+        raise UsageError("SHOPFOREST_WEBHOOK_SECRET (whsec_…) is required to verify webhooks")
+    try:
+        app = create_receiver(secret, out)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"fulfilment-dev on http://{host}:{port}/ appending to {out}", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,149 @@
+"""The commands that make and check shops: build, check, serve, new, links."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gc
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..build.pipeline import build as run_build
+from ..build.pipeline import check as run_check
+from ..build.pipeline import check_shop_arg, default_jobs, parse_shard
+from ..cache.folder import FORCE, NONE, USE
+from ..content.scaffold import new_shop
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    pass
+
+from .options import CliReporter, fail_on_user_errors, project_option
+
+
+@click.command()
+@project_option
+@click.option("--shop", "shop", metavar="ID", help="Build only this shop.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT/site].")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
+@click.option("--shard", metavar="K/N", help="Build only the K-th of N stable parts of the shops (for several machines).")
+@click.option("--force", is_flag=True, help="Reuse nothing earlier builds kept in .shopforest/: work everything out again (and keep it).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .shopforest/'s kept results (a build from nothing, leaving nothing behind).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
+@fail_on_user_errors
+def build(project: Path, shop: str | None, out: Path | None, jobs: int | None, shard: str | None, force: bool, no_cache: bool, quiet: bool) -> None:
+    """Build every shop (or one) into site/<shop>/, rendering only what changed and writing only bytes that differ."""
+    run_build(
+        project,
+        out or project / "site",
+        only=shop,
+        reporter=CliReporter(quiet),
+        jobs=jobs or default_jobs(),
+        shard=parse_shard(shard),
+        cache=NONE if no_cache else FORCE if force else USE,
+    )
+    gc.freeze()  # about to exit: the interpreter's last collection would walk the whole loaded project for nothing
+
+
+@click.command()
+@project_option
+@click.option("--shop", "shop", metavar="ID", help="Check only this shop (and the catalog).")
+@fail_on_user_errors
+def check(project: Path, shop: str | None) -> None:
+    """Check the catalog, every shop and every template; write nothing."""
+    result = run_check(project, only=shop, reporter=CliReporter(quiet=True))
+    shops = len(result.project.shops)
+    click.echo(f"ok: {shops} shops, {len(result.project.products)} products, {result.files} files would be built")
+
+
+@click.command()
+@project_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes per rebuild.")
+@fail_on_user_errors
+def serve(project: Path, host: str, port: int, jobs: int) -> None:
+    """Build, serve every shop at http://HOST:PORT/<shop>/, rebuild on change and live-reload open pages."""
+    from ..devserver import run
+
+    run(project, host, port, jobs=jobs, log=lambda line: click.echo(line, err=True))
+
+
+@click.command()
+@project_option
+@click.argument("shop_id")
+@fail_on_user_errors
+def new(project: Path, shop_id: str) -> None:
+    """Scaffold content/SHOP_ID/ with a shop.yaml and a first post that build at once."""
+    folder = new_shop(project, shop_id, today=dt.date.today())
+    shown = folder.relative_to(project) if folder.is_relative_to(project) else folder
+    click.echo(f"created {shown}/ — edit shop.yaml, then run: shopforest build --shop {shop_id}")
+
+
+@click.command()
+@project_option
+@click.argument("shop_id")
+@click.option("--channel", "channels", multiple=True, metavar="C", help="Only this channel (repeatable) [default: the shop's channels].")
+@click.option("--campaign", "campaigns", multiple=True, metavar="K", help="Only this campaign (repeatable) [default: the shop's campaigns].")
+@click.option("--sku", "skus", multiple=True, metavar="SKU", help="Only this pick (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write a print-ready QR code per short link here.")
+@click.option("--qr-format", type=click.Choice(["svg", "png"]), default="svg", show_default=True)
+@fail_on_user_errors
+def links(
+    project: Path,
+    shop_id: str,
+    channels: tuple[str, ...],
+    campaigns: tuple[str, ...],
+    skus: tuple[str, ...],
+    fmt: str,
+    qr_dir: Path | None,
+    qr_format: str,
+) -> None:
+    """List every published pick's long and short share link (and write QR codes)."""
+    from ..content.project import load_project
+    from ..pages.links import shop_links
+
+    check_shop_arg(shop_id)
+    loaded = load_project(project, only=shop_id)
+    shop = loaded.shop(shop_id)
+    if shop is None:
+        raise UsageError(f"no shop '{shop_id}' in content/")
+    for channel in channels:
+        if channel not in shop.channels:
+            raise UsageError(f"unknown channel '{channel}' for {shop_id} (declared: {', '.join(shop.channels)})")
+    for campaign in campaigns:
+        if campaign not in shop.campaigns:
+            raise UsageError(f"unknown campaign '{campaign}' for {shop_id} (declared: {', '.join(shop.campaigns) or 'none'})")
+    for sku in skus:
+        if shop.pick(sku) is None:
+            raise UsageError(f"'{sku}' is not a published pick of {shop_id}")
+    rows = shop_links(shop, channels=channels or None, campaigns=campaigns or None)
+    rows = [r for r in rows if not skus or r.sku in skus]
+    if fmt == "json":
+        click.echo(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["sku", "title", "channel", "campaign", "code", "short", "long"])
+        for r in rows:
+            writer.writerow([r.sku, r.title, r.channel, r.campaign or "", r.code, r.short, r.long])
+        click.echo(out.getvalue(), nl=False)
+    else:
+        for r in rows:
+            click.echo(f"{r.sku:<10} {r.channel:<8} {(r.campaign or '-'):<10} {r.short}  {r.long}")
+    if qr_dir is not None:
+        import segno
+
+        qr_dir.mkdir(parents=True, exist_ok=True)
+        for r in rows:
+            name = "-".join(part for part in (r.sku, r.channel, r.campaign) if part)
+            segno.make(r.short, error="m").save(str(qr_dir / f"{name}.{qr_format}"), scale=10, border=4)
+        click.echo(f"wrote {len(rows)} QR codes to {qr_dir}", err=True)
+
+
+# The checkout hook (SPEC "Checkout hook"; docs/checkout.md) ------------------------------------
