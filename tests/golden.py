@@ -1,7 +1,7 @@
 """The committed golden copy of the built demo site (tests/golden/site/).
 
 Regenerate after an intended change with ``python -m tests.golden`` and review the diff like
-code (Pelican's approach, STYLE example 8).
+code (Pelican's approach).
 """
 
 from __future__ import annotations

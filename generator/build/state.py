@@ -1,4 +1,4 @@
-"""Build state between runs (Lektor's model, STYLE example 4): for every output, a key of
+"""Build state between runs (Lektor's model): for every output, a key of
 everything it was made from, the template files its render loaded, and the bytes it produced.
 
 Kept in SQLite in the project's cache folder (cache/folder.py), never inside site/. One row per

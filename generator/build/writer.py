@@ -1,5 +1,5 @@
 """Write a shop's files: only bytes that changed, atomically, never outside the output folder,
-and remove what no longer belongs (Lektor's and Pelican's lessons, STYLE examples 4 and 7)."""
+and remove what no longer belongs (Lektor's and Pelican's lessons)."""
 
 from __future__ import annotations
 

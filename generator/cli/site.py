@@ -144,6 +144,3 @@ def links(
             name = "-".join(part for part in (r.sku, r.channel, r.campaign) if part)
             segno.make(r.short, error="m").save(str(qr_dir / f"{name}.{qr_format}"), scale=10, border=4)
         click.echo(f"wrote {len(rows)} QR codes to {qr_dir}", err=True)
-
-
-# The checkout hook (SPEC "Checkout hook"; docs/checkout.md) ------------------------------------

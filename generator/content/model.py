@@ -57,7 +57,7 @@ class Product:
 
     @property
     def published(self) -> bool:
-        """Recalled and discontinued products never reach a shop page (SPEC "Pages of one shop")."""
+        """Recalled and discontinued products never reach a shop page."""
         return self.status in ("active", "sold_out")
 
     @property

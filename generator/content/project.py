@@ -1,7 +1,7 @@
 """Load and check a whole shop project: catalog.yaml, every content/<shop>/ and its posts.
 
 Everything is gathered and checked before anything is written, so ``shopforest check``
-finds every error a build would hit (STYLE "The shape").
+finds every error a build would hit.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The strict schema of catalog.yaml, shop.yaml and post front matter (SPEC "catalog.yaml", "shop.yaml").
+"""The strict schema of catalog.yaml, shop.yaml and post front matter.
 
 Unknown keys are rejected; money is ``Decimal`` with at most two places, never negative;
-ids are checked against the SPEC patterns before they can ever become a path.
+ids are checked against their patterns before they can ever become a path.
 """
 
 from __future__ import annotations

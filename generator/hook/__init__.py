@@ -1,2 +1,2 @@
 """The checkout hook: a tiny HTTP service that checks every order against the catalog, stores it
-durably and forwards it, signed, to central fulfilment (SPEC "Checkout hook")."""
+durably and forwards it, signed, to central fulfilment."""

@@ -95,7 +95,7 @@ def origin_of(url: str) -> str:
 
 
 def allowed_origins(project: Project) -> frozenset[str]:
-    """CORS: only the origins the known shops are published at (SPEC)."""
+    """CORS: only the origins the known shops are published at."""
     return frozenset(origin_of(s.base_url) for s in project.shops)
 
 

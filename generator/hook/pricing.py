@@ -2,7 +2,7 @@
 
 The customer's ``unit_price`` is only compared, never trusted: every line is priced from the
 catalog the hook has loaded, and any difference is a 409 ``price_changed`` with the current
-prices (SPEC "Checkout hook": never a silent charge).
+prices (never a silent charge).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Share links (SPEC "Share links and attribution"): a stable code per (shop, sku, channel,
+"""Share links: a stable code per (shop, sku, channel,
 campaign), its long and short URLs, and the per-shop table the /s/ page resolves codes with.
 
 The code is the first 66 bits of SHA-256 over a versioned, unambiguous encoding of the four

@@ -21,5 +21,5 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
 
 
 def as_text(amount: Decimal) -> str:
-    """Money in JSON and data attributes is decimal text with two places (SPEC "Checkout hook")."""
+    """Money in JSON and data attributes is decimal text with two places (the hook's format too)."""
     return str(amount.quantize(Decimal("0.01")))

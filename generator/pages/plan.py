@@ -21,7 +21,7 @@ class Output:
     """One file of a shop's site. Exactly one of template, data or source says how to make it.
 
     ``view`` and ``data`` may be functions, called only if the output must be made. ``inputs``
-    is a short key of everything the view is made from (SPEC inputs, not the view itself), so an
+    is a short key of everything the view is made from (its inputs, not the view itself), so an
     incremental build can decide to skip an output without building its view at all; without
     it, the builder hashes the view.
     """

@@ -194,7 +194,7 @@ class ShopViews:
         return {k: v for k, v in data.items() if v is not None}
 
     def products_json(self) -> bytes:
-        """``/products.json``: every purchasable item with absolute url, id and price (SPEC).
+        """``/products.json``: every purchasable item with absolute url, id and price (the shape third-party cart validators read).
 
         Compact JSON with sorted keys (json's C encoder only runs without indent). Each
         product's items are encoded once per process as the text before and after the shop's
