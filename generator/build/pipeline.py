@@ -27,7 +27,7 @@ from ..content.model import Project
 from ..content.project import load_project
 from ..content.resolved import open_kept
 from ..content.schema import SHOP_ID_RE
-from ..errors import UsageError
+from ..errors import ContentError, UsageError
 from ..pages import markup
 from ..pages.plan import plan_shop
 from . import verify
@@ -81,11 +81,15 @@ def select_shops(project: Project, only: str | None, shard: tuple[int, int] | No
     return [i for i, s in enumerate(project.shops) if (only is None or s.id == only) and in_shard(s.id, shard)]
 
 
-def load(root: Path, only: str | None, reporter: Reporter, *, policy: CachePolicy = USE, kept: KeptFile | None = None) -> Project:
+def load(
+    root: Path, only: str | None, reporter: Reporter, *, policy: CachePolicy = USE, kept: KeptFile | None = None, partial: bool = False
+) -> Project:
     check_shop_arg(only)
-    project = load_project(root, only=only, policy=policy, kept=kept)
+    project = load_project(root, only=only, policy=policy, kept=kept, partial=partial)
+    if only is not None and only in project.broken_shops:
+        raise ContentError(list(project.broken))
     if only is not None and project.shop(only) is None:
-        known = ", ".join(s.id for s in load_project(root).shops)
+        known = ", ".join(s.id for s in load_project(root, partial=True).shops)
         raise UsageError(f"no shop '{only}' in content/ (known: {known})")
     for warning in project.warnings:
         reporter.warning(warning)
@@ -105,12 +109,15 @@ def build(
     jobs: int = 1,
     shard: tuple[int, int] | None = None,
     force: bool = False,
+    strict: bool = False,
     cache: CachePolicy | None = None,
     adjust: Callable[[Project], Project] | None = None,
     commit_lock: AbstractContextManager[Any] | None = None,
 ) -> BuildStats:
     """``shopforest build``: build what changed, write only bytes that differ, prune the rest.
 
+    A shop with mistakes in her folder is left as it was and the others are built; the build
+    then fails with her mistakes (``strict``: any mistake fails it before anything is built).
     ``force`` works everything out again (the cache is written, not read); ``cache`` says
     otherwise (``folder.NONE``: neither read nor written). ``adjust`` may rewrite the loaded
     project (the dev server points base URLs at itself); ``commit_lock`` is held while files
@@ -121,7 +128,7 @@ def build(
     started = time.perf_counter()
     folder = CacheFolder(root)
     kept = open_kept(folder, policy)  # saved at the end: pickling it adds to the peak memory
-    project = load(root, only, reporter, kept=kept, policy=policy)
+    project = load(root, only, reporter, kept=kept, policy=policy, partial=not strict)
     full = only is None and shard is None
     with frozen(), ExitStack() as stack:  # the project lives as long as the build and holds no garbage
         if adjust is not None:
@@ -133,7 +140,7 @@ def build(
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)
         rendered = markup.fresh_entries()  # by prepare; taken now, so the workers do not send it back again
-        stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
+        stats = BuildStats(shops=len(indexes), warnings=len(project.warnings), broken=len(project.broken_shops))
         staging = stack.enter_context(staging_folder(builder.staging))
         spool = stack.enter_context(EntrySpool(staging / "entries.pickle"))
         spares = builder.spares = stack.enter_context(spares_folder(folder.spares, out) if policy.write else nullcontext())
@@ -144,9 +151,9 @@ def build(
             results.append(result)
             reporter.shop_done(result.shop_id)
         with commit_lock or nullcontext():  # every shop built: now, and only now, touch the output folder
-            commit_all(results, staging, out, stats, spares, keep={project.shops[i].id for i in indexes} if full else None)
+            commit_all(results, staging, out, stats, spares, keep=({project.shops[i].id for i in indexes} | project.broken_shops) if full else None)
         if policy.write:
-            record_state(folder.state(out), builder.state, spool, {r.shop_id for r in results} if full else None)
+            record_state(folder.state(out), builder.state, spool, ({r.shop_id for r in results} | project.broken_shops) if full else None)
     if policy.write:
         if only is None:
             kept.save()
@@ -155,6 +162,8 @@ def build(
         verify.verify_site(project, indexes, out, builder)
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
+    if project.broken:  # the others are built; hers are left as they were, until she fixes them
+        raise ContentError(list(project.broken))
     return stats
 
 

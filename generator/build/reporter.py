@@ -15,12 +15,14 @@ class BuildStats:
     skipped: int = 0  # outputs not even rendered, because nothing they are made from changed
     warnings: int = 0
     seconds: float = 0.0
+    broken: int = 0  # shops left as they were because of mistakes in their folders
 
     def summary(self) -> str:
         return (
             f"{self.shops} shop{'s' if self.shops != 1 else ''}, {self.written} written, "
             f"{self.unchanged} unchanged, {self.removed} removed, {self.skipped} skipped, {self.warnings} warning"
             f"{'s' if self.warnings != 1 else ''} in {self.seconds:.2f}s"
+            + (f"; {self.broken} shop{'s' if self.broken != 1 else ''} with mistakes left as before" if self.broken else "")
         )
 
 

@@ -33,9 +33,12 @@ from .options import CliReporter, fail_on_user_errors, project_option
 @click.option("--shard", metavar="K/N", help="Build only the K-th of N stable parts of the shops (for several machines).")
 @click.option("--force", is_flag=True, help="Reuse nothing earlier builds kept in .shopforest/: work everything out again (and keep it).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .shopforest/'s kept results (a build from nothing, leaving nothing behind).")
+@click.option("--strict", is_flag=True, help="Build nothing if any shop has a mistake (for CI); by default the others are built.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
 @fail_on_user_errors
-def build(project: Path, shop: str | None, out: Path | None, jobs: int | None, shard: str | None, force: bool, no_cache: bool, quiet: bool) -> None:
+def build(
+    project: Path, shop: str | None, out: Path | None, jobs: int | None, shard: str | None, force: bool, no_cache: bool, strict: bool, quiet: bool
+) -> None:
     """Build every shop (or one) into site/<shop>/, rendering only what changed and writing only bytes that differ."""
     run_build(
         project,
@@ -45,6 +48,7 @@ def build(project: Path, shop: str | None, out: Path | None, jobs: int | None, s
         jobs=jobs or default_jobs(),
         shard=parse_shard(shard),
         cache=NONE if no_cache else FORCE if force else USE,
+        strict=strict,
     )
     gc.freeze()  # about to exit: the interpreter's last collection would walk the whole loaded project for nothing
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 
+from ..errors import Diagnostic
+
 
 @dataclass(frozen=True)
 class Platform:
@@ -148,6 +150,12 @@ class Shop:
         return None
 
 
+def shop_of(path: str) -> str | None:
+    """The shop folder a project-relative path is in (``content/<shop>/…``), or None."""
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "content" else None
+
+
 @dataclass(frozen=True)
 class Project:
     root: Path
@@ -157,6 +165,13 @@ class Project:
     shops: tuple[Shop, ...]
     themes: tuple[str, ...]
     warnings: tuple[str, ...] = field(default=())
+    # The mistakes of shops left out because of them (a partial load): each owner's mistakes
+    # stay hers, the other shops are built; the catalog's and the themes' stop everything.
+    broken: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def broken_shops(self) -> frozenset[str]:
+        return frozenset(shop_of(d.path) or "" for d in self.broken)
 
     def shop(self, shop_id: str) -> Shop | None:
         for s in self.shops:

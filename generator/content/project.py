@@ -17,10 +17,10 @@ from babel.numbers import get_currency_name
 
 from ..cache.folder import NONE, CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import KeptFile
-from ..errors import ContentError, Diagnostics
+from ..errors import ContentError, Diagnostic, Diagnostics
 from ..pages import markup
 from . import media
-from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant
+from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant, shop_of
 from .resolved import KeptHead, KeptProduct, KeptShop, catalog_context, files_unchanged, open_kept, relink, shop_texts, text_key
 from .schema import SHOP_ID_RE, SLUG_RE, CategoryIn, PlatformIn, PostMetaIn, ProductIn, ShopIn
 from .sources import (
@@ -430,23 +430,24 @@ class _Loader:
         return tuple(out)
 
 
-def load_project(root: Path, *, only: str | None = None, policy: CachePolicy = NONE, kept: KeptFile | None = None) -> Project:
+def load_project(root: Path, *, only: str | None = None, policy: CachePolicy = NONE, kept: KeptFile | None = None, partial: bool = False) -> Project:
     """Load, validate and resolve the project at ``root``; raise ContentError with every mistake.
 
     ``only`` restricts shop loading to one shop id (``--shop``); the catalog is always checked.
     ``policy`` says whether parsed YAML and the products and shops kept in the cache folder by
     earlier builds (resolved.py) are used, and whether what this load works out is kept; with
     ``kept`` (open_kept), the caller saves those once it is done (a build: after its workers,
-    when pickling them no longer adds to its peak memory).
+    when pickling them no longer adds to its peak memory). With ``partial``, mistakes that are
+    all inside shops' folders leave those shops out (``Project.broken``) instead of failing.
     """
     gc.disable()  # loading makes a million objects and no garbage cycles: the collector would only slow it (a fifth)
     try:
         if policy == NONE:
-            return _load(root, only, None, None)
+            return _load(root, only, None, None, partial)
         folder = CacheFolder(root)
         own = kept is None
         store = open_kept(folder, policy) if kept is None else kept
-        project = _load(root, only, ParseCache(folder.parsed, code_tag(), read=policy.read), store)
+        project = _load(root, only, ParseCache(folder.parsed, code_tag(), read=policy.read), store, partial)
         if own and only is None:
             store.save()
         return project
@@ -454,7 +455,7 @@ def load_project(root: Path, *, only: str | None = None, policy: CachePolicy = N
         gc.enable()
 
 
-def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: KeptFile | None) -> Project:
+def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: KeptFile | None, partial: bool) -> Project:
     loader = _Loader(root, parse_cache, kept)
     themes = available_themes(root)
     if "default" not in themes:
@@ -478,9 +479,14 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
             shop = loader.shop(folder, platform, products, themes)
             if shop is not None:
                 shops.append(shop)
+    broken: list[Diagnostic] = []
     if loader.diags or catalog is None:
-        raise ContentError(loader.diags.sorted())
+        broken = loader.diags.sorted()
+        if not partial or catalog is None or any(shop_of(d.path) is None for d in broken):
+            raise ContentError(broken)
+        left_out = {shop_of(d.path) for d in broken}
+        shops = [s for s in shops if s.id not in left_out]
     if parse_cache is not None and only is None:
         parse_cache.save()
     platform, categories, products = catalog
-    return Project(root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)))
+    return Project(root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)), tuple(broken))

@@ -69,6 +69,16 @@ def catalog_context(platform: Platform, themes: tuple[str, ...], products: dict[
     return text_key("context", repr((platform, themes, statuses, sorted(invalid))))
 
 
+def relink_existing(shop: Shop, products: dict[str, Product]) -> Shop:
+    """``shop`` with the picks whose product is still in ``products``, each showing it."""
+    gone = {p.product.sku for p in shop.picks if p.product.sku not in products}
+    if gone:
+        picks = tuple(p for p in shop.picks if p.product.sku not in gone)
+        collections = tuple(replace(c, picks=tuple(p for p in c.picks if p.product.sku not in gone)) for c in shop.collections)
+        shop = replace(shop, picks=picks, collections=collections)
+    return relink(shop, products)
+
+
 def relink(shop: Shop, products: dict[str, Product]) -> Shop:
     """``shop`` with every pick showing this run's product of its SKU."""
     if all(p.product is products[p.product.sku] for p in shop.picks):

@@ -6,6 +6,7 @@ Endpoints (docs/checkout.md, /openapi.json): ``POST /orders``, ``POST /clicks``,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -30,6 +31,7 @@ from starlette.routing import Route
 
 from ..content.model import Project
 from ..content.project import load_project
+from ..content.resolved import relink_existing
 from ..errors import ContentError
 from ..pages.money import as_text
 from . import ledger, webhooks
@@ -48,14 +50,19 @@ UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 
 class Catalog:
     """The loaded project, swapped whole when catalog.yaml or content/ change (checked at most
-    once a second). A failed reload keeps serving the last good catalog."""
+    once a second). The platform's catalog applies at once; a shop whose owner's files have a
+    mistake is served as it last loaded without one, with the new catalog's products (a price
+    change or a recall reaches her shop too). A mistake in catalog.yaml keeps the last good
+    project whole."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
         self._checked = 0.0
         self._signature = self._sign()
-        self.project: Project = load_project(root)
+        self.project: Project = load_project(root, partial=True)
+        if self.project.broken:
+            log.error("shops left out until their mistakes are fixed:\n%s", ContentError(list(self.project.broken)).render())
         self.loaded_at = time.time()
         self.origins = allowed_origins(self.project)
 
@@ -79,7 +86,7 @@ class Catalog:
             signature = self._sign()
             if signature != self._signature:
                 try:
-                    project = load_project(self.root)
+                    project = carry_over(load_project(self.root, partial=True), self.project)
                 except ContentError as exc:
                     log.error("catalog reload failed, keeping the last good one:\n%s", exc.render())
                 else:
@@ -87,6 +94,16 @@ class Catalog:
                     log.info("catalog reloaded: %d products, %d shops", len(project.products), len(project.shops))
                 self._signature = signature
         return self.project
+
+
+def carry_over(new: Project, old: Project) -> Project:
+    """``new``, with each shop it left out for her mistakes as ``old`` had it, showing the new
+    catalog's products (picks of products gone from the catalog are dropped)."""
+    if not new.broken:
+        return new
+    log.error("shops served as last loaded until their mistakes are fixed:\n%s", ContentError(list(new.broken)).render())
+    kept = [relink_existing(shop, new.products) for shop in old.shops if shop.id in new.broken_shops]
+    return dataclasses.replace(new, shops=tuple(sorted((*new.shops, *kept), key=lambda s: s.id)))
 
 
 def origin_of(url: str) -> str:
