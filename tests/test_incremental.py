@@ -4,6 +4,7 @@ and the result is byte-identical to a full build."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,47 @@ def files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def assert_same_as_full_build(root: Path, tmp_path: Path) -> None:
-    build(root, tmp_path / "full", force=True)
-    assert files(root / "site") == files(tmp_path / "full")
+def folders(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
+
+
+def clean_build(root: Path, scratch: Path, site: Path) -> Path:
+    """Build a copy of the project's inputs in a new folder under ``scratch``, from nothing.
+
+    Everything at the top of ``root`` is copied but ``.shopforest/`` and the output folder, so
+    no cache, build state or spare of the incremental builds can take part; ``--force`` in the
+    same root would still read the parse cache, the kept products and shops and the facts."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    copy = Path(tempfile.mkdtemp(prefix="clean-", dir=scratch)) / "project"
+    skipped = {STATE_DIR, site.name} if site.parent == root else {STATE_DIR}
+    copy.mkdir()
+    for entry in sorted(root.iterdir()):
+        if entry.name in skipped:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, copy / entry.name, symlinks=True)
+        else:
+            shutil.copy2(entry, copy / entry.name, follow_symlinks=False)
+    build(copy, copy / "site")
+    return copy / "site"
+
+
+def differences(incremental: Path, clean: Path) -> list[str]:
+    """Every path that is only in one tree or has other bytes in each, sorted."""
+    ours, theirs = files(incremental), files(clean)
+    found = [f"only in the incremental build: {path}" for path in sorted(ours.keys() - theirs.keys())]
+    found += [f"only in the clean build: {path}" for path in sorted(theirs.keys() - ours.keys())]
+    found += [f"other bytes: {path}" for path in sorted(ours.keys() & theirs.keys()) if ours[path] != theirs[path]]
+    found += [f"folder only in the incremental build: {path}" for path in sorted(folders(incremental) - folders(clean))]
+    found += [f"folder only in the clean build: {path}" for path in sorted(folders(clean) - folders(incremental))]
+    return found
+
+
+def assert_same_as_full_build(root: Path, tmp_path: Path, site: Path | None = None) -> None:
+    """``site`` (root/site by default) is, path for path and byte for byte, what a build of
+    the same inputs in a fresh folder without any cache makes."""
+    site = root / "site" if site is None else site
+    assert differences(site, clean_build(root, tmp_path, site)) == []
 
 
 def edit(path: Path, old: str, new: str) -> None:
