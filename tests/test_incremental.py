@@ -268,3 +268,28 @@ def test_template_error_leaves_site_untouched_even_after_other_shops_built(tmp_p
     with pytest.raises(TemplateError):
         build(root, root / "site")
     assert before == {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (root / "site").rglob("*") if p.is_file()}
+
+
+def test_a_template_that_comes_to_hide_its_parents_is_rendered(tmp_path: Path) -> None:
+    """A page that loaded default's 404.html by its name is made again once its shop's theme
+    has a 404.html of its own: a theme's new file, or another theme chosen (the differential
+    test found the pages kept as they were, since default's file was the same)."""
+    root = two_shop_project(tmp_path)
+    (root / "themes" / "plain" / "templates").mkdir(parents=True)
+    build(root, root / "site")
+    notfound = (root / "themes" / "default" / "templates" / "404.html").read_text(encoding="utf-8")
+    (root / "themes" / "plain" / "templates" / "404.html").write_text("<!-- plain -->\n" + notfound, encoding="utf-8")
+    edit(root / "content" / "bea" / "shop.yaml", "owner: Bea\n", "owner: Bea\ntheme: plain\n")
+    assert "bea/404.html" in rewritten(root)
+    assert (root / "site" / "bea" / "404.html").read_text(encoding="utf-8").startswith("<!-- plain -->")
+    assert_same_as_full_build(root, tmp_path / "chosen")
+
+    (root / "themes" / "plain" / "templates" / "cart.html").write_text(
+        "<!-- plain -->\n" + (root / "themes" / "default" / "templates" / "cart.html").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    assert "bea/cart/index.html" in rewritten(root)
+    assert_same_as_full_build(root, tmp_path / "added")
+
+    (root / "themes" / "plain" / "templates" / "cart.html").unlink()
+    assert "bea/cart/index.html" in rewritten(root)
+    assert_same_as_full_build(root, tmp_path / "removed")
