@@ -4,6 +4,7 @@ and the result is byte-identical to a full build."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -47,9 +48,47 @@ def files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def assert_same_as_full_build(root: Path, tmp_path: Path) -> None:
-    build(root, tmp_path / "full", force=True)
-    assert files(root / "site") == files(tmp_path / "full")
+def folders(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
+
+
+def clean_build(root: Path, scratch: Path, site: Path) -> Path:
+    """Build a copy of the project's inputs in a new folder under ``scratch``, from nothing.
+
+    Everything at the top of ``root`` is copied but ``.shopforest/`` and the output folder, so
+    no cache, build state or spare of the incremental builds can take part; ``--force`` in the
+    same root would still read the parse cache, the kept products and shops and the facts."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    copy = Path(tempfile.mkdtemp(prefix="clean-", dir=scratch)) / "project"
+    skipped = {CACHE_DIR, site.name} if site.parent == root else {CACHE_DIR}
+    copy.mkdir()
+    for entry in sorted(root.iterdir()):
+        if entry.name in skipped:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, copy / entry.name, symlinks=True)
+        else:
+            shutil.copy2(entry, copy / entry.name, follow_symlinks=False)
+    build(copy, copy / "site")
+    return copy / "site"
+
+
+def differences(incremental: Path, clean: Path) -> list[str]:
+    """Every path that is only in one tree or has other bytes in each, sorted."""
+    ours, theirs = files(incremental), files(clean)
+    found = [f"only in the incremental build: {path}" for path in sorted(ours.keys() - theirs.keys())]
+    found += [f"only in the clean build: {path}" for path in sorted(theirs.keys() - ours.keys())]
+    found += [f"other bytes: {path}" for path in sorted(ours.keys() & theirs.keys()) if ours[path] != theirs[path]]
+    found += [f"folder only in the incremental build: {path}" for path in sorted(folders(incremental) - folders(clean))]
+    found += [f"folder only in the clean build: {path}" for path in sorted(folders(clean) - folders(incremental))]
+    return found
+
+
+def assert_same_as_full_build(root: Path, tmp_path: Path, site: Path | None = None) -> None:
+    """``site`` (root/site by default) is, path for path and byte for byte, what a build of
+    the same inputs in a fresh folder without any cache makes."""
+    site = root / "site" if site is None else site
+    assert differences(site, clean_build(root, tmp_path, site)) == []
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -247,3 +286,28 @@ def test_verify_mode_catches_a_dependency_the_build_did_not_see(tmp_path: Path, 
     edit(root / "content" / "amy" / "shop.yaml", "title: Amy's picks", "title: Amy's best picks")
     with pytest.raises(VerifyError, match=r"amy/p/BB-1001/index\.html"):
         build(root, root / "site")
+
+
+def test_a_template_that_comes_to_hide_its_parents_is_rendered(tmp_path: Path) -> None:
+    """A page that loaded default's 404.html by its name is made again once its shop's theme
+    has a 404.html of its own: a theme's new file, or another theme chosen (the differential
+    test found the pages kept as they were, since default's file was the same)."""
+    root = two_shop_project(tmp_path)
+    (root / "themes" / "plain" / "templates").mkdir(parents=True)
+    build(root, root / "site")
+    notfound = (root / "themes" / "default" / "templates" / "404.html").read_text(encoding="utf-8")
+    (root / "themes" / "plain" / "templates" / "404.html").write_text("<!-- plain -->\n" + notfound, encoding="utf-8")
+    edit(root / "content" / "bea" / "shop.yaml", "owner: Bea\n", "owner: Bea\ntheme: plain\n")
+    assert "bea/404.html" in rewritten(root)
+    assert (root / "site" / "bea" / "404.html").read_text(encoding="utf-8").startswith("<!-- plain -->")
+    assert_same_as_full_build(root, tmp_path / "chosen")
+
+    (root / "themes" / "plain" / "templates" / "cart.html").write_text(
+        "<!-- plain -->\n" + (root / "themes" / "default" / "templates" / "cart.html").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    assert "bea/cart/index.html" in rewritten(root)
+    assert_same_as_full_build(root, tmp_path / "added")
+
+    (root / "themes" / "plain" / "templates" / "cart.html").unlink()
+    assert "bea/cart/index.html" in rewritten(root)
+    assert_same_as_full_build(root, tmp_path / "removed")

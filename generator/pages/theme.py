@@ -78,7 +78,7 @@ class Theme:
     statics: dict[str, Path] = field(default_factory=dict)  # name under static/ -> file
     assets: dict[str, str] = field(default_factory=dict)  # logical name -> fingerprinted path
     asset_bytes: dict[str, bytes] = field(default_factory=dict)  # fingerprinted path -> bytes
-    file_hashes: dict[str, str] = field(default_factory=dict)  # every template file of the chain (project-relative) -> sha256
+    file_hashes: dict[str, str] = field(default_factory=dict)  # every template file of the chain (project-relative) -> sha256, and what hides it
 
 
 @lru_cache(maxsize=4096)
@@ -137,10 +137,17 @@ def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
     env.filters["embed_products"] = embed_products
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # tojson still escapes < > & '
     theme = Theme(name, dirs, env)
-    for d in dirs:
+    # A file hidden by a more specific theme's file of the same name says so in its entry: an
+    # output that loaded it by that name loads the other file once it appears (a template added
+    # to the shop's theme, another theme chosen), though its own bytes are the same.
+    hiding: dict[str, list[str]] = {}
+    for d in dirs:  # most specific first
         for f in sorted((d / "templates").rglob("*")):
             if f.is_file():
-                theme.file_hashes[relative(f, root)] = hashlib.sha256(f.read_bytes()).hexdigest()
+                path, digest = relative(f, root), hashlib.sha256(f.read_bytes()).hexdigest()
+                above = hiding.setdefault(f.relative_to(d / "templates").as_posix(), [])
+                theme.file_hashes[path] = f"{digest} hidden by {' '.join(above)}" if above else digest
+                above.append(path)
     for d in reversed(dirs):  # more specific themes override
         static = d / "static"
         if static.is_dir():
