@@ -216,7 +216,7 @@ def check(root: Path, *, only: str | None = None, reporter: Reporter | None = No
         shop = project.shops[i]
         theme = builder.theme(shop.theme)
         seen: set[str] = set()
-        for output in plan_shop(project, shop, theme, builder.product_cache, builder.now):
+        for output in plan_shop(project, shop, theme, builder.products, builder.now):
             if output.path in seen:
                 raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
             seen.add(output.path)

@@ -29,6 +29,7 @@ from ..content.model import Product, Project, Shop
 from ..errors import UsageError
 from ..pages import markup
 from ..pages.plan import Output, catalog_files, plan_shop
+from ..pages.products import Products, product_key
 from ..pages.render import recording_render
 from ..pages.theme import Theme, compile_all, load_theme
 from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, product_facts
@@ -101,8 +102,7 @@ class ShopBuilder:
         self.code = code_tag()
         self.themes: dict[str, Theme] = {}
         self.theme_keys: dict[str, str] = {}
-        self.product_cache: dict[Any, Any] = {}  # facts by (sku, locale); keys and media by ("key" | "media", sku)
-        self.product_keys: dict[str, str] = {}
+        self.products = Products()
         self.product_files: dict[str, tuple[str, ...]] = {}
         self.file_keys: dict[str, str] = {}
         self.bytecode: Path | None = None  # where compiled templates are kept between builds
@@ -141,7 +141,10 @@ class ShopBuilder:
         items = {key: item_pieces(product) for (_, kind), (key, product) in wanted.items() if kind == ITEMS and key not in known}
         known.update(items)
         for (sku, kind), (key, _) in wanted.items():
-            self.product_cache[(sku, kind) if kind != ITEMS else (ITEMS, sku)] = known[key]
+            if kind == ITEMS:
+                self.products.items[sku] = known[key]
+            else:
+                self.products.facts[(sku, kind)] = known[key]
         if policy.write and (missing or items):  # a --shop build keeps the other shops' facts: the limit is the platform's
             limit = 2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1)
             store.save(known, missing.keys() | items.keys(), {key for key, _ in wanted.values()}, limit)
@@ -180,11 +183,10 @@ class ShopBuilder:
         return key
 
     def product_key(self, product: Product) -> str:
-        key = self.product_keys.get(product.sku)
+        key = self.products.keys.get(product.sku)
         if key is None:
             images = [self.file_key(os.path.join(self.root, ref)) for ref in self.catalog_files(product)]
-            key = self.product_keys[product.sku] = sha(repr((product, images)).encode())
-            self.product_cache[("key", product.sku)] = key[:24]  # plan.product_key: worked out here, once
+            key = self.products.keys[product.sku] = product_key(product, images)
         return key
 
     def catalog_files(self, product: Product) -> tuple[str, ...]:
@@ -240,7 +242,7 @@ class ShopBuilder:
             return ShopResult(shop.id, None, [], unchanged=recorded.count, skipped=recorded.count)
         old_files, before = self.state.files_and_products(shop.id) if recorded is not None else ({}, {})
         only = self.changed_products(shop, inputs, before) if intact and old_files else None
-        outputs = plan_shop(self.project, shop, theme, self.product_cache, self.now, only=only)
+        outputs = plan_shop(self.project, shop, theme, self.products, self.now, only=only)
         if only is not None:  # the same files as last time; what is not planned again stands
             sizes = present
             entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products, dict(old_files))

@@ -40,7 +40,7 @@ def verify_site(project: Project, indexes: list[int], out: Path, now_builder: Sh
         shop = project.shops[i]
         theme = fresh.theme(shop.theme)
         folder = out / shop.id
-        for output in plan_shop(project, shop, theme, fresh.product_cache, fresh.now):
+        for output in plan_shop(project, shop, theme, fresh.products, fresh.now):
             data, _ = fresh.make(output, theme)
             try:
                 same = (folder / output.path).read_bytes() == data

@@ -12,6 +12,7 @@ from typing import Any
 from ..content import media
 from ..content.model import Collection, Pick, Post, Product, Project, Shop
 from . import headers, links, markup
+from .products import Products
 from .theme import Theme
 from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, origin, post_path, product_path
 
@@ -34,24 +35,16 @@ class Output:
     inputs: str | None = None
 
 
-def product_key(product: Product, cache: dict[Any, Any]) -> str:
-    """A digest of everything the catalog says about one product (shared by every shop)."""
-    key = cache.get(("key", product.sku))
-    if key is None:
-        key = cache[("key", product.sku)] = hashlib.sha256(repr(product).encode()).hexdigest()[:24]
-    return key
-
-
 def digest(*parts: Any) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
 def plan_shop(
-    project: Project, shop: Shop, theme: Theme, product_cache: dict[Any, View], now: dt.datetime, *, only: frozenset[str] | None = None
+    project: Project, shop: Shop, theme: Theme, products: Products, now: dt.datetime, *, only: frozenset[str] | None = None
 ) -> list[Output]:
     """Every output of ``shop``; with ``only``, just the outputs that show one of those products
     (an incremental build in which nothing but the catalog's facts about them changed)."""
-    views = ShopViews(shop, project.platform, product_cache)
+    views = ShopViews(shop, project.platform, products)
     assets = theme.assets
     out: list[Output] = []
 
@@ -71,7 +64,7 @@ def plan_shop(
         return only is None or not only.isdisjoint(skus)
 
     def pick_key(pick: Pick) -> tuple[str, str, str, bool]:
-        return (pick.product.sku, product_key(pick.product, product_cache), pick.note, pick.featured)
+        return (pick.product.sku, products.key(pick.product), pick.note, pick.featured)
 
     picks_digest = digest([pick_key(p) for p in shop.picks])  # what the home page and products.json show of the picks
 
@@ -139,7 +132,7 @@ def plan_shop(
     out.append(Output("products.json", data=views.products_json, inputs=digest(chrome, picks_digest)))
     for pick in shop.picks:
         if only is None or pick.product.sku in only:
-            out.extend(catalog_media(project, pick.product, product_cache))
+            out.extend(catalog_media(project, pick.product, products))
     if only is None:
         out.extend(shop_wide(shop, theme, views, chrome, now))
         out = dedupe_media(out)
@@ -202,11 +195,11 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
     return out
 
 
-def catalog_media(project: Project, product: Product, cache: dict[Any, Any]) -> tuple[Output, ...]:
+def catalog_media(project: Project, product: Product, products: Products) -> tuple[Output, ...]:
     """The image files of one product, made once and shared by every shop that picks it."""
-    outputs = cache.get(("media", product.sku))
+    outputs = products.media.get(product.sku)
     if outputs is None:
-        outputs = cache[("media", product.sku)] = tuple(
+        outputs = products.media[product.sku] = tuple(
             Output(CATALOG_MEDIA + ref, source=media.Source(str(project.root), ref, owner=False)) for ref in catalog_files(product)
         )
     return outputs

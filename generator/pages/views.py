@@ -19,6 +19,7 @@ from ..content.model import Collection, Pick, Platform, Post, Product, Shop
 from . import headers, markup
 from .i18n import html_lang, words
 from .money import as_text, format_money
+from .products import Products
 
 View = dict[str, Any]
 
@@ -54,13 +55,13 @@ def image_path(ref: str) -> str | None:
 class ShopViews:
     """Builds the views of one shop; product facts are computed once per product and shared."""
 
-    def __init__(self, shop: Shop, platform: Platform, product_cache: dict[Any, Any]) -> None:
+    def __init__(self, shop: Shop, platform: Platform, products: Products) -> None:
         self.shop = shop
         self.platform = platform
         self.locale = shop.locale
         self.currency = platform.currency
         self.t = words(shop.locale)
-        self._product_cache = product_cache
+        self._products = products
         self._site_cache: dict[str, View] = {}
         self._offers: dict[str, View] = {}
 
@@ -69,9 +70,9 @@ class ShopViews:
     def product_facts(self, product: Product) -> View:
         """The catalog's facts about one product in one locale; shared by every shop in that locale."""
         key = (product.sku, self.locale)
-        cached: View | None = self._product_cache.get(key)
+        cached = self._products.facts.get(key)
         if cached is None:
-            cached = self._product_cache[key] = product_facts(product, self.locale, self.currency)
+            cached = self._products.facts[key] = product_facts(product, self.locale, self.currency)
         return cached
 
     def offer(self, pick: Pick) -> View:
@@ -200,13 +201,13 @@ class ShopViews:
         product's items are encoded once per process as the text before and after the shop's
         URL, so a shop's file is joined from pieces: exactly the bytes ``json.dumps`` gives."""
         items: list[str] = []
-        cache = self._product_cache
+        known = self._products.items
         base = self.shop.base_url
         for pick in self.shop.picks:
             sku = pick.product.sku
-            pieces = cache.get((ITEMS, sku))  # made once, by the builder, for every product shops show
+            pieces = known.get(sku)  # made once, by the builder, for every product shops show
             if pieces is None:
-                pieces = cache[(ITEMS, sku)] = item_pieces(pick.product)
+                pieces = known[sku] = item_pieces(pick.product)
             if pieces:
                 url = encode_basestring(f"{base}p/{sku}/")  # product_path; what json.dumps gives a str
                 items.extend(before + url + after for before, after in pieces)
