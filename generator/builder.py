@@ -40,7 +40,7 @@ from .facts import FactsStore, facts_key
 from .keptfile import KeptFile, code_fingerprint
 from .model import Product, Project, Shop
 from .plan import Output, catalog_files, plan_shop
-from .project import load_project
+from .project import check_rendered, load_project
 from .render import recording_render
 from .reporter import BuildStats, Reporter
 from .resolved import open_kept
@@ -140,6 +140,7 @@ class ShopResult:
     stale: list[str] = field(default_factory=list)  # files in the shop's folder that no output makes
     tree: bool = False  # staged as the shop's whole folder (it had none): one rename commits it
     markdown: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # Markdown that could not be rendered: text -> why
     spared: list[str] = field(default_factory=list)  # written into the file's spare (writer.py)
 
     @property
@@ -191,6 +192,7 @@ class ShopBuilder:
         missing = {key: (product, locale, currency) for (_, locale), (key, product) in wanted.items() if key not in known and locale != ITEMS}
         if missing:
             self.render_descriptions([product for product, _, _ in missing.values()], jobs)
+            check_rendered(self.project, markup.take_failures())  # before facts are made of them and stored
         if jobs > 1 and len(missing) >= PARALLEL_FACTS:
             with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
                 made = pool.starmap(product_facts, missing.values(), chunksize=64)
@@ -352,6 +354,7 @@ class ShopBuilder:
         result.stale = sorted(sizes.keys() - entry.files.keys())
         result.row = entry.row(shop.id)
         result.markdown = markup.fresh_entries()
+        result.failed = markup.take_failures()
         return result
 
     def stage(self, shop_id: str, number: int, data: bytes) -> None:
@@ -512,7 +515,9 @@ def build(
         stack.callback(spool.close)
         spares = builder.spares = stack.enter_context(spares_folder(root, out))
         staging.mkdir(parents=True)
+        failed: dict[str, str] = {}
         for result in _results(builder, indexes, jobs):
+            failed.update(result.failed)
             if result.row is not None:  # kept on disk, not in memory: memory stays flat with the site's size
                 spool.add(result.row)
                 result.row = None
@@ -520,6 +525,7 @@ def build(
             result.markdown = {}
             results.append(result)
             reporter.shop_done(result.shop_id)
+        check_rendered(project, failed)
         with commit_lock or nullcontext():  # every shop built: now, and only now, touch the output folder
             for result in results:
                 commit(result, staging, out, stats, spares)
@@ -677,6 +683,7 @@ def check(root: Path, *, only: str | None = None, reporter: Reporter | None = No
     reporter = reporter or Reporter()
     project = load(root, only, reporter, cache=False)
     builder = ShopBuilder(project, Path("/nonexistent"), Path("/nonexistent"), BuildState.empty(), build_time())
+    markup.take_failures()  # none left from an earlier run in this process that stopped halfway
     files = 0
     for i in select_shops(project, only, None):
         shop = project.shops[i]
@@ -689,4 +696,5 @@ def check(root: Path, *, only: str | None = None, reporter: Reporter | None = No
             safe_join(Path("."), output.path)
             builder.make(output, theme)
             files += 1
+    check_rendered(project, markup.take_failures())
     return CheckResult(project, files)
