@@ -126,7 +126,7 @@ def limit_problems(text: str, what: str, *, post: bool = False) -> list[tuple[in
             where = "" if post else f" (line {line + 1} of the text)"
             problems.append((line, f"{what} nests lists and quotes {depth} deep{where}; the limit is {MAX_NESTING}: nest them less deeply"))
             break
-    if "[" in text or "(" in text:
+    if text.count("[") > MAX_OPEN or text.count("(") > MAX_OPEN:  # else none can be over the limit
         opened = _most_open(text)
         if opened is not None:
             token, count, offset = opened
@@ -180,7 +180,8 @@ class _OutOfTime(BaseException):
     the renderer can swallow it."""
 
 
-_timer_armed = False
+_timer_armed = False  # a text is being rendered under the timer
+_timer_installed = False  # this process's SIGVTALRM handler is _on_timer (forked workers inherit it)
 
 
 def _on_timer(signum: int, frame: Any) -> None:
@@ -188,18 +189,16 @@ def _on_timer(signum: int, frame: Any) -> None:
         raise _OutOfTime
 
 
-_timer_installed: list[bool] = []
-
-
 def _can_time() -> bool:
     """Whether this thread can be interrupted: signals reach Python only in the main thread (of
     a command, or of a worker process); elsewhere (the dev server's rebuild thread) a text is
     held to the static limits alone."""
+    global _timer_installed
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return False
-    if not _timer_installed:
+    if not _timer_installed:  # once, and left in place: a late signal must never meet the default action (exit)
         signal.signal(signal.SIGVTALRM, _on_timer)
-        _timer_installed.append(True)
+        _timer_installed = True
     return True
 
 
@@ -241,7 +240,7 @@ def _guarded_markdown(source: str) -> str:
     # The renderer's boundary, and the only place anything is caught this broadly: whatever
     # Python-Markdown raises on an odd input fails that one text, located, never the build.
     except Exception as exc:
-        problem = f"this Markdown cannot be rendered ({type(exc).__name__}: {exc}): simplify its unusual markup"
+        problem = f"this Markdown cannot be rendered ({type(exc).__name__}: {str(exc)[:200]}): simplify its unusual markup"
     _markdown.cache_clear()  # a renderer stopped halfway is not used again
     _failed_sources[source] = problem
     raise RenderFailure(problem)
