@@ -23,8 +23,8 @@ from typing import Any
 
 from ..cache.folder import FORCE, NONE, USE, CacheFolder, CachePolicy, atomic_write, code_tag
 from ..cache.keptfile import KeptFile
-from ..content.model import Project
-from ..content.project import load_project
+from ..content.model import Project, shop_of
+from ..content.project import check_rendered, load_project, rendered_errors
 from ..content.resolved import open_kept
 from ..content.schema import SHOP_ID_RE
 from ..errors import ContentError, UsageError
@@ -140,20 +140,28 @@ def build(
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)
         rendered = markup.fresh_entries()  # by prepare; taken now, so the workers do not send it back again
-        stats = BuildStats(shops=len(indexes), warnings=len(project.warnings), broken=len(project.broken_shops))
+        stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
         staging = stack.enter_context(staging_folder(builder.staging))
         spool = stack.enter_context(EntrySpool(staging / "entries.pickle"))
         spares = builder.spares = stack.enter_context(spares_folder(folder.spares, out) if policy.write else nullcontext())
-        results = []
+        results, failed = [], {}
         for result in shop_results(builder, indexes, jobs):
+            if result.failed:  # a text of hers Markdown could not render: her shop stays as it was
+                failed.update(result.failed)
+                continue
             spool.add(result)  # its state kept on disk, not in memory: memory stays flat with the site's size
             rendered.update(result.take_markdown())
             results.append(result)
             reporter.shop_done(result.shop_id)
+        broken = [*project.broken, *rendered_errors(project, failed)]
+        left_as_before = project.broken_shops | {shop_of(d.path) or "" for d in broken}
+        if failed and strict:
+            raise ContentError(broken)
+        stats.broken = len(left_as_before)
         with commit_lock or nullcontext():  # every shop built: now, and only now, touch the output folder
-            commit_all(results, staging, out, stats, spares, keep=({project.shops[i].id for i in indexes} | project.broken_shops) if full else None)
+            commit_all(results, staging, out, stats, spares, keep=({project.shops[i].id for i in indexes} | left_as_before) if full else None)
         if policy.write:
-            record_state(folder.state(out), builder.state, spool, ({r.shop_id for r in results} | project.broken_shops) if full else None)
+            record_state(folder.state(out), builder.state, spool, ({r.shop_id for r in results} | left_as_before) if full else None)
     if policy.write:
         if only is None:
             kept.save()
@@ -162,8 +170,8 @@ def build(
         verify.verify_site(project, indexes, out, builder)
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
-    if project.broken:  # the others are built; hers are left as they were, until she fixes them
-        raise ContentError(list(project.broken))
+    if broken:  # the others are built; hers are left as they were, until she fixes them
+        raise ContentError(broken)
     return stats
 
 
@@ -211,6 +219,7 @@ def check(root: Path, *, only: str | None = None, reporter: Reporter | None = No
     reporter = reporter or Reporter()
     project = load(root, only, reporter, policy=NONE)
     builder = ShopBuilder(project, Path("/nonexistent"), Path("/nonexistent"), BuildState.empty(), build_time())
+    markup.take_failures()  # none left from an earlier run in this process that stopped halfway
     files = 0
     for i in select_shops(project, only, None):
         shop = project.shops[i]
@@ -223,4 +232,5 @@ def check(root: Path, *, only: str | None = None, reporter: Reporter | None = No
             safe_join(Path("."), output.path)
             builder.make(output, theme)
             files += 1
+    check_rendered(project, markup.take_failures())
     return CheckResult(project, files)

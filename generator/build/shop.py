@@ -26,6 +26,7 @@ from ..cache.facts import FactsStore, facts_key
 from ..cache.folder import USE, CacheFolder, CachePolicy, code_tag
 from ..content import media
 from ..content.model import Product, Project, Shop
+from ..content.project import check_rendered
 from ..errors import UsageError
 from ..pages import markup
 from ..pages.plan import Output, catalog_files, plan_shop
@@ -77,6 +78,7 @@ class ShopResult:
     stale: list[str] = field(default_factory=list)  # files in the shop's folder that no output makes
     tree: bool = False  # staged as the shop's whole folder (it had none): one rename commits it
     markdown: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # her texts Markdown could not render: text -> why
     spared: list[str] = field(default_factory=list)  # written into the file's spare (writer.py)
 
     @property
@@ -132,6 +134,7 @@ class ShopBuilder:
         missing = {key: (product, locale, currency) for (_, locale), (key, product) in wanted.items() if key not in known and locale != ITEMS}
         if missing:
             self.render_descriptions([product for product, _, _ in missing.values()], jobs)
+            check_rendered(self.project, markup.take_failures())  # the platform's texts: before facts are made of them and kept
         if jobs > 1 and len(missing) >= PARALLEL_FACTS:
             with frozen(collect=True), multiprocessing.get_context("fork").Pool(jobs) as pool:
                 made = pool.starmap(product_facts, missing.values(), chunksize=64)
@@ -294,6 +297,7 @@ class ShopBuilder:
         result.stale = sorted(sizes.keys() - entry.files.keys())
         result.row = entry.row(shop.id)
         result.markdown = markup.fresh_entries()
+        result.failed = markup.take_failures()
         return result
 
     def stage(self, shop_id: str, number: int, data: bytes) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,7 @@ class _Loader:
             if v.id in seen:
                 self.add(doc, (*loc, "variants", j, "id"), f"duplicate variant '{v.id}' in {prod.sku}")
             seen.add(v.id)
+        self.markdown_limits(doc, (*loc, "description"), prod.description, "this description")
         self.markdown_images(doc, (*loc, "description"), prod.description, self.root)
         variants = tuple(Variant(v.id, v.title, v.price if v.price is not None else prod.price, v.stock) for v in prod.variants)
         return Product(
@@ -266,6 +268,11 @@ class _Loader:
             variants=variants,
             tags=tuple(prod.tags),
         )
+
+    def markdown_limits(self, doc: Document, loc: tuple[Any, ...], text: str, what: str) -> None:
+        """The size and nesting limits of a Markdown text in YAML, reported where the text starts."""
+        for _, message in markup.limit_problems(text, what):
+            self.add(doc, loc, message)
 
     def markdown_images(self, doc: Document, loc: tuple[Any, ...], text: str, base: Path) -> None:
         for ref in markup.local_image_refs(text):
@@ -322,11 +329,13 @@ class _Loader:
             problem = self.local_path_problem(folder, data.avatar)
             if problem:
                 self.add(doc, ("avatar",), problem)
+        self.markdown_limits(doc, ("bio",), data.bio, "this bio")
         self.markdown_images(doc, ("bio",), data.bio, folder)
 
         picks: dict[str, Pick] = {}
         named: set[str] = set()
         for i, p in enumerate(data.picks):
+            self.markdown_limits(doc, ("picks", i, "note"), p.note, "this note")
             product = products.get(p.sku)
             if product is None:
                 if p.sku not in self.invalid_skus:
@@ -359,6 +368,7 @@ class _Loader:
                     self.add(doc, ("collections", i, "skus", j), f"'{sku}' is in collection '{c.id}' but not among the picks")
                 elif sku in picks:
                     members.append(picks[sku])
+            self.markdown_limits(doc, ("collections", i, "description"), c.description, "this description")
             self.markdown_images(doc, ("collections", i, "description"), c.description, folder)
             collections.append(Collection(c.id, c.title, c.description, tuple(members)))
 
@@ -409,6 +419,8 @@ class _Loader:
             if fm.meta is None:
                 continue
             meta = validate(PostMetaIn, fm.meta, self.diags)
+            for offset, message in markup.limit_problems(fm.body, "this post", post=True):
+                self.diags.add(rel, fm.body_line + offset, 1, message)
             for offset, sku in markup.shortcodes(fm.body, self.diags, rel, fm.body_line):
                 line = fm.body_line + offset
                 if sku in self.invalid_skus:
@@ -490,3 +502,56 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
         parse_cache.save()
     platform, categories, products = catalog
     return Project(root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)), tuple(broken))
+
+
+def rendered_errors(project: Project, failed: Mapping[str, str]) -> list[Diagnostic]:
+    """Every text Markdown failed to render (markup.take_failures: text -> why), located where
+    each is written. Rendering happens after loading, where the texts'
+    positions are no longer known, so the files they came from are read again: only when a
+    text failed."""
+    if not failed:
+        return []
+    diags = Diagnostics()
+    found: set[str] = set()
+
+    def report(doc: Document, loc: tuple[Any, ...], value: Any) -> None:
+        if isinstance(value, str) and value in failed:
+            line, col = doc.at(loc)
+            diags.add(doc.path, line, col, failed[value])
+            found.add(value)
+
+    if any(product.description in failed for product in project.products.values()):
+        doc = load_yaml_file(project.root / CATALOG, CATALOG, diags, split="products")
+        values = doc.data.get("products") if doc is not None and isinstance(doc.data, dict) else None
+        for i, value in enumerate(values if isinstance(values, list) else []):
+            if isinstance(value, dict) and doc is not None:
+                report(doc, ("products", i, "description"), value.get("description"))
+    for shop in project.shops:
+        for post in shop.posts:
+            if post.body in failed:
+                diags.add(post.source, post.body_line, 1, failed[post.body])
+                found.add(post.body)
+        texts = {shop.bio, *(pick.note for pick in shop.picks), *(c.description for c in shop.collections)}
+        if texts.isdisjoint(failed):
+            continue
+        doc = load_yaml_file(shop.source_dir / "shop.yaml", f"content/{shop.id}/shop.yaml", diags)
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        if doc is None:
+            continue
+        report(doc, ("bio",), data.get("bio"))
+        for key, field in (("picks", "note"), ("collections", "description")):
+            items = data.get(key)
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict):
+                    report(doc, (key, i, field), item.get(field))
+    for text, message in failed.items():
+        if text not in found:  # its file changed since it was loaded: say which text it was
+            diags.add("content", 1, 1, f"{message} (the text that begins {text[:40]!r})")
+    return diags.sorted()
+
+
+def check_rendered(project: Project, failed: Mapping[str, str]) -> None:
+    """Raise ContentError with every text Markdown failed to render, located."""
+    errors = rendered_errors(project, failed)
+    if errors:
+        raise ContentError(errors)

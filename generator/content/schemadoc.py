@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from ..pages import markup
 from . import media, schema
 
 NOTES: dict[str, str] = {
@@ -33,11 +34,11 @@ NOTES: dict[str, str] = {
     "ProductIn.stock": "0 means sold out",
     "ProductIn.max_per_order": "most units in one order",
     "ProductIn.images": "`images/…` paths in the project, or `https://` URLs",
-    "ProductIn.description": "Markdown",
+    "ProductIn.description": f"Markdown, at most {markup.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "VariantIn.id": "`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`; cart ids are `sku:variant`",
     "VariantIn.price": "overrides the product price",
     "VariantIn.stock": "0 means this variant is sold out",
-    "ShopIn.bio": "Markdown",
+    "ShopIn.bio": f"Markdown, at most {markup.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "ShopIn.avatar": "path inside the shop folder, e.g. `images/avatar.svg`",
     "ShopIn.theme": "a folder under `themes/`",
     "ShopIn.locale": "Babel locale; else the platform's",
@@ -46,10 +47,10 @@ NOTES: dict[str, str] = {
     "ShopIn.picks": "`- SKU` or a mapping (below), in display order",
     "ShopIn.channels": "where she shares links (docs/share-links.md); each gets its own link code",
     "ShopIn.campaigns": "her campaigns; none means links without one",
-    "PickIn.note": "the owner's own words, Markdown",
+    "PickIn.note": f"the owner's own words, Markdown, at most {markup.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "PickIn.featured": "shown first on the home page",
     "CollectionIn.id": "`^[a-z0-9][a-z0-9-]{0,38}$`; the page is `/c/<id>/`",
-    "CollectionIn.description": "Markdown",
+    "CollectionIn.description": f"Markdown, at most {markup.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "CollectionIn.skus": "each must be one of the shop's picks",
     "PostMetaIn.date": "`YYYY-MM-DD`",
     "PostMetaIn.summary": "one line for lists and the feed; else the start of the body",
@@ -113,6 +114,55 @@ def default(info: FieldInfo) -> str:
     return f"`{value}`"
 
 
+def markdown_limits() -> list[str]:
+    """The limits of markup.py, and why each is what it is."""
+    seconds = f"{markup.RENDER_SECONDS:g}"
+    return [
+        "## Markdown limits",
+        "",
+        "Every Markdown text (a product's `description` in catalog.yaml, a shop's `bio`, a pick's",
+        "`note`, a collection's `description`, a post's body) is held to these limits, so that one",
+        "text can neither stall the build of every shop nor crash it. Python-Markdown takes",
+        "quadratic time or worse on some inputs and recurses once per level of nesting. A text past",
+        "a limit is an error located at the text (a post's at its line in the file; a YAML text's",
+        "where it starts, the message naming the line within it), saying what to change.",
+        "",
+        "| limit | value | why this value |",
+        "|---|---|---|",
+        f"| size of a `bio`, `note` or `description` | {markup.MAX_TEXT_CHARS:,} characters |"
+        " hundreds of times the longest in the demo content (175 characters), room for a long specification table |",
+        f"| size of a post's body | {markup.MAX_POST_CHARS:,} characters |"
+        " a long Chinese article is about 20,000 characters (56 KB of UTF-8): room for a dozen of them in one post |",
+        f"| lists and quotes nested in one another | {markup.MAX_NESTING} levels |"
+        " real texts use three or four; Python-Markdown runs out of Python's stack at a few times this |",
+        f"| `[` (or `(`) open at once in one paragraph | {markup.MAX_OPEN} |"
+        " Markdown looks for each one's partner up to the end of its paragraph: thousands left open take minutes |",
+        f"| time to render one text | {seconds} seconds of processor time |"
+        " the largest ordinary texts the sizes above allow take a small fraction of it |",
+        "",
+        "Sizes count characters, not bytes, so a Chinese text has the same room as an English one.",
+        "A list level is four columns of indentation or a list marker (`-`, `*`, `+`, `1.`); a quote",
+        "level is a `>`. A bracket meant as text is written `\\[` (or `\\(`) and is not counted; a blank",
+        "line ends a paragraph.",
+        "",
+        "The size and nesting limits are checked when the project is loaded, for every text,",
+        "before anything is rendered. The time limit is enforced where each text is rendered (in",
+        "`check` and a one-process build, the command itself; otherwise the build's worker",
+        "processes) by a timer on the processor time the renderer uses, so a busy machine does",
+        "not make a text fail, and a text that takes too long fails alone while the rest are",
+        "rendered. A text the renderer fails on in any other way (for example by running out of",
+        "stack) is an error at the text, too, never a traceback. These render errors are reported",
+        "like any other content error: all at once, exit code 1, nothing written to `site/`.",
+        "They are found once the project loads without a mistake; a catalog description that",
+        "fails stops a build before the shops are built (their own failures come on the next run).",
+        "",
+        "The dev server (`shopforest serve`) rebuilds in a background thread, where no timer can",
+        "interrupt the renderer: there, texts rendered in that thread are held to the size and",
+        "nesting limits alone.",
+        "",
+    ]
+
+
 def render() -> str:
     out = [
         "# File formats reference",
@@ -141,6 +191,7 @@ def render() -> str:
         "link). The SKU must be one of the shop's picks; an unknown SKU is an error with its line.",
         "A card for a pick that is recalled or discontinued is left out, with a warning.",
         "",
+        *markdown_limits(),
         "## Images",
         "",
         "Catalog images live under `images/` at the project root and are published as",

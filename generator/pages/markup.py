@@ -4,6 +4,13 @@ Markdown is rendered first, then cleaned by nh3 (an allow-list: no script, no ev
 attributes, no style, no iframes, no javascript: or data: URLs, no remote images). This
 HTML is the only HTML templates mark safe. A post embeds a product card with
 ``{{< product SKU >}}`` on a line of its own (Hugo's shortcode syntax).
+
+Owners are not trusted, and Python-Markdown takes quadratic time or more on some inputs
+and recurses once per level of nesting. So every text has limits (docs/formats.md,
+"Markdown limits"): a size and a nesting depth, checked when the project is loaded
+(``limit_problems``), and a time limit on rendering each text, enforced where it renders.
+A text that still fails renders as nothing and is recorded (``take_failures``); the build
+and ``check`` turn what was recorded into located errors before anything is written.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import hashlib
 import html as html_lib
 import marshal
 import re
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
@@ -83,6 +92,160 @@ def _expand_shortcodes(text: str) -> str:
     return "\n".join(out)
 
 
+# The limits (docs/formats.md "Markdown limits", generated from these). Sizes count characters,
+# not bytes, so a Chinese text (three bytes a character) has the same room as an English one.
+MAX_TEXT_CHARS = 65_536  # a bio, a pick's note, a collection's or a product's description
+MAX_POST_CHARS = 262_144  # a post's body
+MAX_NESTING = 32  # lists and quotes inside one another
+MAX_OPEN = 32  # '[' (or '(') open at once within one paragraph
+RENDER_SECONDS = 2.0  # processor time Markdown may spend on one text
+
+# A line's container markers: its indentation (four columns a level, Python-Markdown's tab
+# length) and the quote and list markers that open it.
+_CONTAINER_RE = re.compile(r"^([ \t]*)((?:(?:>|(?:[*+-]|\d{1,9}[.)])(?=[ \t]))[ \t]*)+)", re.MULTILINE)
+_MARKER_RE = re.compile(r">|[*+-]|\d+[.)]")
+# What the bracket count looks at: escapes (``\[`` is text), brackets, and blank lines, which
+# end a paragraph (Markdown looks for a bracket's partner only within its paragraph).
+_BRACKET_RE = re.compile(r"\\.|[\[\]()]|\n[ \t]*(?=\n)")
+
+
+def limit_problems(text: str, what: str, *, post: bool = False) -> list[tuple[int, str]]:
+    """(0-based line in ``text``, message) for each limit ``text`` goes past, at most one a kind.
+
+    ``what`` names the text in messages ("this note"). A post's problems are reported at their
+    line of its file; other texts' at the text's start, so the message names the line."""
+    limit = MAX_POST_CHARS if post else MAX_TEXT_CHARS
+    if len(text) > limit:
+        advice = "split it into several posts" if post else "shorten it, or write the long part as a post"
+        return [(0, f"{what} is {len(text):,} characters; the limit is {limit:,}: {advice}")]
+    problems: list[tuple[int, str]] = []
+    for match in _CONTAINER_RE.finditer(text):
+        depth = len(match.group(1).expandtabs(4)) // 4 + len(_MARKER_RE.findall(match.group(2)))
+        if depth > MAX_NESTING:
+            line = text.count("\n", 0, match.start())
+            where = "" if post else f" (line {line + 1} of the text)"
+            problems.append((line, f"{what} nests lists and quotes {depth} deep{where}; the limit is {MAX_NESTING}: nest them less deeply"))
+            break
+    if text.count("[") > MAX_OPEN or text.count("(") > MAX_OPEN:  # else none can be over the limit
+        opened = _most_open(text)
+        if opened is not None:
+            token, count, offset = opened
+            line = text.count("\n", 0, offset)
+            where = "" if post else f" (line {line + 1} of the text)"
+            end = "]" if token == "[" else ")"
+            message = (
+                f"{what} has {count:,} '{token}' open at once{where}; the limit is {MAX_OPEN}:"
+                f" close each '{token}' with '{end}', and write one meant as text as '\\{token}'"
+            )
+            problems.append((line, message))
+    return problems
+
+
+def _most_open(text: str) -> tuple[str, int, int] | None:
+    """The first paragraph where more than MAX_OPEN '[' (or '(') are open at once: (the
+    bracket, the most open in that paragraph, where the count first went past the limit).
+    Python-Markdown looks for the partner of each '[' (and of the '(' after a link's text) up
+    to the end of its paragraph, so many left open make it quadratic."""
+    open_ = {"[": 0, "(": 0}
+    closes = {"]": "[", ")": "("}
+    found: tuple[str, int, int] | None = None
+    for match in _BRACKET_RE.finditer(text):
+        token = match.group()
+        if token in open_:
+            count = open_[token] = open_[token] + 1
+            if found is None and count > MAX_OPEN:
+                found = (token, count, match.start())
+            elif found is not None and token == found[0] and count > found[1]:
+                found = (token, count, found[2])
+        elif token in closes:
+            opener = closes[token]
+            open_[opener] = max(0, open_[opener] - 1)
+        elif token[0] != "\\":  # a blank line: the paragraph ends
+            if found is not None:
+                return found
+            open_ = {"[": 0, "(": 0}
+    return found
+
+
+class RenderFailure(Exception):
+    """Markdown could not render a text within the limits; ``message`` says what to change."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class _OutOfTime(BaseException):
+    """Raised by the timer's signal handler. Not an Exception, so no ``except Exception`` inside
+    the renderer can swallow it."""
+
+
+_timer_armed = False  # a text is being rendered under the timer
+_timer_installed = False  # this process's SIGVTALRM handler is _on_timer (forked workers inherit it)
+
+
+def _on_timer(signum: int, frame: Any) -> None:
+    if _timer_armed:  # a signal that arrives after the text is done is let go
+        raise _OutOfTime
+
+
+def _can_time() -> bool:
+    """Whether this thread can be interrupted: signals reach Python only in the main thread (of
+    a command, or of a worker process); elsewhere (the dev server's rebuild thread) a text is
+    held to the static limits alone."""
+    global _timer_installed
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return False
+    if not _timer_installed:  # once, and left in place: a late signal must never meet the default action (exit)
+        signal.signal(signal.SIGVTALRM, _on_timer)
+        _timer_installed = True
+    return True
+
+
+def _convert(source: str) -> str:
+    """Python-Markdown's HTML for ``source``, within RENDER_SECONDS of processor time (the
+    virtual timer counts this process's own work, so a busy machine does not make a text fail)."""
+    global _timer_armed
+    if not _can_time():
+        return str(_markdown().reset().convert(source))
+    _timer_armed = True
+    signal.setitimer(signal.ITIMER_VIRTUAL, RENDER_SECONDS)
+    try:
+        return str(_markdown().reset().convert(source))
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        _timer_armed = False
+
+
+# Sources Markdown failed on in this process, and why: a text is shown on several pages (a
+# post's page, and its summary on the home page and in the feed) and must not use up its
+# time limit once for each.
+_failed_sources: dict[str, str] = {}
+
+
+def _guarded_markdown(source: str) -> str:
+    """``_convert``, with every way the renderer can fail as a RenderFailure."""
+    known = _failed_sources.get(source)
+    if known is not None:
+        raise RenderFailure(known)
+    try:
+        return _convert(source)
+    except _OutOfTime:
+        problem = (
+            f"this Markdown takes more than {RENDER_SECONDS:g} seconds to render (the limit):"
+            " look for many '[', '(', '<' or '&' in one paragraph, or split the text"
+        )
+    except RecursionError:
+        problem = "this Markdown is nested too deeply to render: nest lists, quotes and links less deeply"
+    # The renderer's boundary, and the only place anything is caught this broadly: whatever
+    # Python-Markdown raises on an odd input fails that one text, located, never the build.
+    except Exception as exc:
+        problem = f"this Markdown cannot be rendered ({type(exc).__name__}: {str(exc)[:200]}): simplify its unusual markup"
+    _markdown.cache_clear()  # a renderer stopped halfway is not used again
+    _failed_sources[source] = problem
+    raise RenderFailure(problem)
+
+
 @cache
 def _markdown() -> Any:
     """Python-Markdown, made on first use: loading its extensions reads the installed packages'
@@ -104,15 +267,25 @@ def load_renderer() -> None:
 _stored: dict[str, str] = {}
 _stored_path: list[Path] = []
 _fresh: dict[str, str] = {}
+_failed: dict[str, str] = {}  # text -> why it could not be rendered, since the last take_failures
+
+
+def take_failures() -> dict[str, str]:
+    """The texts this process failed to render since the last call, with why; never cached, so
+    a text fails again each time it is rendered."""
+    failed = dict(_failed)
+    _failed.clear()
+    return failed
 
 
 def use_stored(path: Path | None) -> None:
     """Use the cache file at ``path`` (read on the first miss; None: none); forget what was
-    rendered before."""
+    rendered (or failed) before."""
     _stored.clear()
     _stored_path[:] = [path] if path is not None else []
     _fresh.clear()
-    render.cache_clear()  # what this process rendered for an earlier build is not to be reused either
+    _render_cached.cache_clear()  # what this process rendered for an earlier build is not to be reused either
+    _failed.clear()
 
 
 def stored_entries() -> dict[str, str]:
@@ -154,7 +327,7 @@ def not_rendered(texts: Iterable[str], media_prefix: str) -> list[str]:
     return sorted(text for text in texts if text.strip() and cache_key(text, media_prefix) not in _stored)
 
 
-def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., list[str]] | None = None) -> None:
+def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., list[Any]] | None = None) -> None:
     """Render every text not yet cached (with ``pool_map``, e.g. a process pool's ``starmap``,
     across processes) into the cache, so that later ``render`` calls, here and in processes
     forked from here, find them."""
@@ -166,19 +339,43 @@ def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., 
             if key not in _stored and key not in todo:
                 todo[key] = text
     args = [(text, media_prefix) for text in todo.values()]
-    htmls = pool_map(_render, args) if pool_map is not None else [_render(*a) for a in args]
-    fresh = dict(zip(todo, htmls, strict=True))
+    results: list[tuple[str, str | None]] = pool_map(_render_or_failure, args) if pool_map is not None else [_render_or_failure(*a) for a in args]
+    fresh: dict[str, str] = {}
+    for (key, text), (html, failure) in zip(todo.items(), results, strict=True):
+        if failure is not None:
+            _failed[text] = failure
+        else:
+            fresh[key] = html
     _stored.update(fresh)
     _fresh.update(fresh)
 
 
-@lru_cache(maxsize=65536)
+def _render_or_failure(text: str, media_prefix: str) -> tuple[str, str | None]:
+    """(HTML, None), or ("", why it failed): what a worker of ``render_all`` sends back."""
+    try:
+        return _render(text, media_prefix), None
+    except RenderFailure as exc:
+        return "", exc.message
+
+
 def render(text: str, media_prefix: str = "") -> str:
     """Markdown → sanitised HTML. Local image paths become ``media_prefix + path``; remote ones are dropped.
 
     Cached by content, in memory and between runs: a product's description is rendered once,
-    not once per shop.
+    not once per shop. A text that fails renders as "" and is recorded for ``take_failures``.
     """
+    if text in _failed:  # once is enough: it would fail again, after as long
+        return ""
+    try:
+        return _render_cached(text, media_prefix)
+    except RenderFailure as exc:
+        _failed[text] = exc.message
+        return ""
+
+
+@lru_cache(maxsize=65536)
+def _render_cached(text: str, media_prefix: str) -> str:
+    """``render``, raising RenderFailure, which lru_cache does not keep: a failure is not cached."""
     if not text.strip():
         return ""
     key = cache_key(text, media_prefix)
@@ -208,7 +405,7 @@ def _render(text: str, media_prefix: str) -> str:
     plain = _plain_paragraph(text)
     if plain is not None:
         return plain
-    html = _markdown().reset().convert(_expand_shortcodes(text))
+    html = _guarded_markdown(_expand_shortcodes(text))
 
     def attribute_filter(element: str, attribute: str, value: str) -> str | None:
         if element == "img" and attribute == "src":
@@ -241,12 +438,21 @@ def card_skus(html: str) -> list[str]:
     return _CARD_RE.findall(html)
 
 
-@lru_cache(maxsize=65536)
 def plain(text: str, limit: int = 160, media_prefix: str = "") -> str:
     """A short plain-text summary of Markdown, for meta descriptions.
 
-    Pass the ``media_prefix`` the same text is rendered with elsewhere to reuse that render."""
-    html = render(text, media_prefix)
+    Pass the ``media_prefix`` the same text is rendered with elsewhere to reuse that render.
+    A text that fails gives "" and is recorded, as with ``render``."""
+    try:
+        return _plain_cached(text, limit, media_prefix)
+    except RenderFailure as exc:
+        _failed[text] = exc.message
+        return ""
+
+
+@lru_cache(maxsize=65536)
+def _plain_cached(text: str, limit: int, media_prefix: str) -> str:
+    html = _render_cached(text, media_prefix)
     # the HTML is already sanitised: dropping its tags leaves its text
     words = html_lib.unescape(re.sub(r"\s+", " ", _TAG_RE.sub("", _BLOCK_TAG_RE.sub(" ", html))).strip())
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
