@@ -127,8 +127,25 @@ def test_owners_own_purchase_earns_nothing(client: TestClient, storage: Store, p
         encoding="utf-8",
     )
     time.sleep(1.1)  # the hook picks up the edit
-    order_id = place(client, order_body("xiaomei", [BB1003], phone="13911112222"))
-    assert [(e.amount, e.reason) for e in storage.entries(order_id)] == [(Decimal("0.00"), "own_purchase")]
+    # however she types her own number at checkout, it is hers: the platform's locale is zh_CN
+    for spelling in ("13911112222", "+86 139 1111 2222", "+8613911112222", "013911112222", "0086 139-1111-2222", "139 1111 2222"):
+        order_id = place(client, order_body("xiaomei", [BB1003], phone=spelling))
+        assert [(e.amount, e.reason) for e in storage.entries(order_id)] == [(Decimal("0.00"), "own_purchase")], spelling
+    # a neighbour's number, and hers in another country, still earn her commission
+    for other in ("13911112223", "+1 391 111 2222"):
+        order_id = place(client, order_body("xiaomei", [BB1003], phone=other))
+        assert [(e.amount, e.reason) for e in storage.entries(order_id)] == [(Decimal("3.99"), "order")], other
+
+
+def test_phone_numbers_are_compared_in_the_platforms_region() -> None:
+    assert (ledger.region("zh_CN"), ledger.region("en_US"), ledger.region("zh"), ledger.region("not a locale")) == ("CN", "US", "CN", None)
+    order = {"customer": {"phone": "(415) 555-0100"}}
+    assert ledger.own_purchase(order, ("+1 415-555-0100",), "US")
+    assert not ledger.own_purchase(order, ("+1 415-555-0100",), "CN")  # in China, 415… is a Chinese number
+    # what no region makes a phone number of is compared by its digits
+    assert ledger.phone_key("7", "CN") == ledger.phone_key("7", None) == "7"
+    assert ledger.own_purchase({"customer": {"phone": "7"}}, ("tel. 7",), "CN")
+    assert not ledger.own_purchase({"customer": {"phone": ""}}, ("",), "CN")
 
 
 def test_the_ledger_is_append_only(client: TestClient, storage: Store) -> None:

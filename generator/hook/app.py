@@ -265,7 +265,8 @@ def create_app(
             order = order_record(priced, order_id, now, key)
             event_id = f"evt_{uuid.uuid4().hex}"
             event = {"type": "order.created", "timestamp": order["created_at"], "data": order}
-            entries = ledger.accruals(order, owner_phones(catalog.current(), order["shop"]))
+            project = catalog.current()
+            entries = ledger.accruals(order, owner_phones(project, order["shop"]), ledger.region(project.platform.locale))
             try:
                 response, created = await anyio.to_thread.run_sync(
                     partial(storage.create_order, key, digest, order, event_id, event, time.time(), entries)
