@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
+import io
 import itertools
 import json
 import sqlite3
@@ -19,6 +21,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from generator.cli import main
+from generator.cli.options import FORMULA_START, csv_cell
 from generator.hook import ledger, webhooks
 from generator.hook.app import create_app
 from generator.hook.database import open_storage
@@ -259,3 +262,35 @@ def test_unreachable_database_is_a_clear_error_without_the_password(project: Pat
         assert result.exit_code == 2
         assert "cannot open the order database 127.0.0.1:1/orders" in result.output
         assert "s3cret" not in result.output and "Traceback" not in result.output
+
+
+def test_csv_reports_never_hand_a_spreadsheet_a_formula(client: TestClient, storage: Store, project: Path) -> None:
+    # clicks stored before the hook checked link codes, or a title written to look like a formula
+    storage.add_click("xiaomei", "LidA", "=cmd|' /C calc'!A0", '=HYPERLINK("https://evil.example","x")', None, None)
+    storage.add_click("xiaomei", "LidB", "@SUM(1+1)", "\tx", None, None)
+    place(client, order_body("xiaomei", [BB1003], lid="LidA"))
+    result = CliRunner().invoke(main, ["report", "links", "--format", "csv", "--project", str(project), "--db", str(storage.path)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[0] == ["shop", "lid", "channel", "campaign", "clicks", "orders", "conversion", "revenue"]
+    cells = {row[1]: row for row in rows[1:]}
+    assert cells["LidA"][2:4] == ["'=cmd|' /C calc'!A0", '\'=HYPERLINK("https://evil.example","x")']
+    assert cells["LidB"][2:4] == ["'@SUM(1+1)", "'\tx"]
+    assert cells["LidA"][4:] == ["1", "1", "100.0%", "39.90"]  # figures stay figures
+    assert not any(cell.startswith(FORMULA_START) for row in rows for cell in row)
+
+
+def test_csv_cell_follows_owasp() -> None:
+    assert [csv_cell(v) for v in ("=1+1", "+1", "-12.50", "@x", "\tx", "\rx", "12.50", "a=b", "", None, 3)] == [
+        "'=1+1",
+        "'+1",
+        "'-12.50",  # no money in a report is negative; anything that looks so is not trusted
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "12.50",
+        "a=b",
+        "",
+        "",
+        "3",
+    ]
