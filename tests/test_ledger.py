@@ -27,6 +27,7 @@ from generator.hook.app import create_app
 from generator.hook.database import open_storage
 from generator.hook.reports import earnings, links
 from generator.hook.store import Store
+from generator.pages.links import link_code
 
 SECRET = "whsec_" + base64.b64encode(b"fulfilment-shared-secret-01").decode()
 CUSTOMER = {"name": "王女士", "phone": "13800000000", "address": "上海市徐汇区某路 1 号", "email": "wang@example.com"}
@@ -70,6 +71,9 @@ def net(storage: Store, order_id: str) -> Decimal:
 
 BB1001 = {"sku": "BB-1001", "variant": "500g", "qty": 3, "unit_price": "159.00"}  # rate 0.12 → 57.24
 BB1003 = {"sku": "BB-1003", "qty": 1, "unit_price": "39.90"}  # category baby 0.10 → 3.99
+LID_A = link_code("xiaomei", "BB-1001", "wechat", None)
+LID_B = link_code("chef-lin", "FD-2001", "moments", None)
+LID_C = link_code("chef-lin", "HM-4001", "link", None)
 
 
 def test_commission_accrues_per_line_at_the_rate_in_force(client: TestClient, storage: Store) -> None:
@@ -173,19 +177,17 @@ def test_reports_match_hand_computed_totals(client: TestClient, storage: Store, 
     now = dt.datetime.now(tz=dt.UTC)
     old = (now - dt.timedelta(days=20)).isoformat()
     recent = (now - dt.timedelta(days=2)).isoformat()
-    a = place(client, order_body("xiaomei", [BB1001], lid="LidA"))  # 477.00, commission 57.24
-    b = place(client, order_body("xiaomei", [BB1003], lid="LidA"))  # 39.90, commission 3.99
+    a = place(client, order_body("xiaomei", [BB1001], lid=LID_A))  # 477.00, commission 57.24
+    b = place(client, order_body("xiaomei", [BB1003], lid=LID_A))  # 39.90, commission 3.99
     c = place(client, order_body("xiaomei", [{"sku": "BB-1004", "qty": 2, "unit_price": "69.00"}]))  # 138.00, 13.80
-    d = place(client, order_body("chef-lin", [{"sku": "FD-2001", "qty": 4, "unit_price": "19.90"}], lid="LidB"))  # 79.60 x 0.08 = 6.37
+    d = place(client, order_body("chef-lin", [{"sku": "FD-2001", "qty": 4, "unit_price": "19.90"}], lid=LID_B))  # 79.60 x 0.08 = 6.37
     send(client, "order.shipped", a, when=old)  # 20 days > refund_days 14: locked
     send(client, "order.shipped", b, when=recent)  # still pending
     send(client, "order.refunded", b, lines=[{"line": 0, "qty": 1}])  # fully reversed: 3.99
     send(client, "order.cancelled", c)  # reversed 13.80, not counted as an order
     send(client, "order.paid", d, when=recent)
-    for _ in range(4):
-        client.post("/clicks", json={"shop": "xiaomei", "lid": "LidA", "channel": "wechat"})
-    client.post("/clicks", json={"shop": "chef-lin", "lid": "LidB", "channel": "moments"})
-    client.post("/clicks", json={"shop": "chef-lin", "lid": "LidC", "channel": "link"})
+    beacons = [("xiaomei", LID_A)] * 4 + [("chef-lin", LID_B), ("chef-lin", LID_C)]
+    assert {client.post("/clicks", json={"shop": shop, "lid": code}).status_code for shop, code in beacons} == {204}
 
     rows = {r.shop: r.row() for r in earnings(storage, shop=None, since=None, until=None, refund_days=14, now=now)}
     assert rows["xiaomei"] == {
@@ -208,9 +210,9 @@ def test_reports_match_hand_computed_totals(client: TestClient, storage: Store, 
     }
 
     table = {(r.shop, r.lid): r.row() for r in links(storage, shop=None)}
-    assert table[("xiaomei", "LidA")] == {
+    assert table[("xiaomei", LID_A)] == {
         "shop": "xiaomei",
-        "lid": "LidA",
+        "lid": LID_A,
         "channel": "wechat",
         "campaign": "",
         "clicks": 4,
@@ -218,10 +220,10 @@ def test_reports_match_hand_computed_totals(client: TestClient, storage: Store, 
         "conversion": "50.0%",
         "revenue": "516.90",
     }
-    assert table[("chef-lin", "LidB")]["conversion"] == "100.0%"
-    assert table[("chef-lin", "LidC")] == {
+    assert table[("chef-lin", LID_B)]["conversion"] == "100.0%"
+    assert table[("chef-lin", LID_C)] == {
         "shop": "chef-lin",
-        "lid": "LidC",
+        "lid": LID_C,
         "channel": "link",
         "campaign": "",
         "clicks": 1,
