@@ -21,9 +21,10 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
-from generator.hook.app import ClickBudget, create_app, until_tomorrow
+from generator.hook.app import create_app
 from generator.hook.database import open_storage
 from generator.hook.errors import CODES
+from generator.hook.limits import ClickBudget, until_tomorrow
 from generator.hook.openapi import FULFILMENT_ONLY
 from generator.hook.store import Store
 from generator.pages.links import link_code

@@ -37,6 +37,7 @@ from ..pages.links import shop_codes
 from ..pages.money import as_text
 from . import CLICKS_PER_DAY, ledger, webhooks
 from .errors import OrderError, error
+from .limits import ClickBudget, RateLimiter, until_tomorrow
 from .openapi import openapi
 from .pricing import PricedOrder, price_order
 from .store import DuplicateEvent, KeyReused, Store, UnknownOrder
@@ -136,55 +137,6 @@ def origin_of(url: str) -> str:
 def allowed_origins(project: Project) -> frozenset[str]:
     """CORS: only the origins the known shops are published at."""
     return frozenset(origin_of(s.base_url) for s in project.shops)
-
-
-class RateLimiter:
-    """A token bucket per client address: ``burst`` requests at once, ``rate`` per second after."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, client: str, now: float) -> float:
-        """0 when allowed, else the seconds to wait."""
-        with self._lock:
-            tokens, last = self._buckets.get(client, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[client] = (tokens - 1, now)
-                return 0.0
-            self._buckets[client] = (tokens, now)
-            return (1 - tokens) / self.rate
-
-
-class ClickBudget:
-    """At most ``per_day`` stored clicks per client address per UTC day: however fast or long
-    one client sends beacons, it adds a bounded number of rows. The counts are of this process
-    and of today only (yesterday's are dropped when the day changes), so they take memory for
-    one day's addresses at most."""
-
-    def __init__(self, per_day: int) -> None:
-        self.per_day = per_day
-        self._day: dt.date | None = None
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def take(self, client: str, now: dt.datetime) -> bool:
-        with self._lock:
-            if now.date() != self._day:
-                self._day, self._counts = now.date(), {}
-            used = self._counts.get(client, 0)
-            if used >= self.per_day:
-                return False
-            self._counts[client] = used + 1
-            return True
-
-
-def until_tomorrow(now: dt.datetime) -> int:
-    """Whole seconds from ``now`` (UTC) to the next UTC midnight, at least 1."""
-    tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    return max(1, math.ceil((tomorrow - now).total_seconds()))
 
 
 def depth(value: Any, limit: int) -> int:
