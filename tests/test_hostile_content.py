@@ -134,3 +134,28 @@ def test_platform_urls_are_checked_like_base_urls(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--project", str(root)])
     assert result.exit_code == 1
     assert "catalog.yaml:2:17: checkout_url contains a control character or space (U+000D at character 21)" in result.stderr
+
+
+def test_an_owner_cannot_type_a_product_card(tmp_path: Path) -> None:
+    root = make_case("_base", tmp_path / "p")
+    # she copies what she once saw in the page source, and guesses at the rendered form
+    post = root / "content" / "amy" / "posts" / "hello.md"
+    post.write_text(
+        "---\ntitle: Cards\ndate: 2026-10-01\n---\nOur favourite:\n\n{{< product FD-2001 >}}\n\n"
+        "SFPRODUCTCARD:BB-1001:END\n\n"
+        '<sf-card data-sku="BB-1001"></sf-card>\n\n'
+        "&#83;FPRODUCTCARD:BB-1001:END\n",
+        encoding="utf-8",
+    )
+    build(root, root / "site")
+    page = (root / "site" / "amy" / "posts" / "hello" / "index.html").read_text(encoding="utf-8")
+    assert page.count('<aside class="embed">') == 1  # the shortcode's card, and no other
+    assert "p/FD-2001/" in page.split('<aside class="embed">')[1]
+    assert "SFPRODUCTCARD:BB-1001:END" in page  # shown as the words she typed
+    assert "sf-card" not in page
+    # and a price change reaches the one card there is, in an incremental build
+    catalog = root / "catalog.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace('price: "19.90"', 'price: "21.50"', 1), encoding="utf-8")
+    build(root, root / "site")
+    card = (root / "site" / "amy" / "posts" / "hello" / "index.html").read_text(encoding="utf-8").split('<aside class="embed">')[1]
+    assert "21.50" in card and "19.90" not in card

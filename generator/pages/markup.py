@@ -12,6 +12,7 @@ import hashlib
 import html as html_lib
 import marshal
 import re
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
@@ -23,8 +24,16 @@ from ..cache.folder import code_tag
 from ..errors import Diagnostics
 
 SHORTCODE_RE = re.compile(r"^\s*\{\{<\s*(\w+)\s*(.*?)\s*>\}\}\s*$")
-_CARD_TOKEN = "SFPRODUCTCARD:{}:END"
-_CARD_RE = re.compile(r"<p>SFPRODUCTCARD:([A-Za-z0-9._-]{1,64}):END</p>")
+# A product shortcode becomes a card marker in two steps, so that no owner text can make one
+# (a card the loader did not see escapes the page's dependencies and keeps a stale price):
+# Markdown sees a paragraph holding a token with a nonce drawn for this one render, which the
+# text cannot contain; after sanitising, each such paragraph becomes an ``sf-card`` element, a
+# tag the sanitiser removes from any text. The rendered HTML (and the Markdown cache) holds no
+# nonce: a token Markdown did not leave as a paragraph of its own (in a code block) is written
+# back as the shortcode.
+_CARD_TOKEN = "SFCARD{}:{}:END"
+_CARD_HTML = '<sf-card data-sku="{}"></sf-card>'
+_CARD_RE = re.compile(r'<sf-card data-sku="([A-Za-z0-9._-]{1,64})"></sf-card>')
 _BLOCK_TAG_RE = re.compile(r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th)\b[^>]*>")
 _TAG_RE = re.compile(r"<[^>]*>")
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
@@ -72,12 +81,12 @@ def shortcodes(body: str, diags: Diagnostics, path: str, first_line: int) -> Ite
         yield number, args.strip("\"'")
 
 
-def _expand_shortcodes(text: str) -> str:
+def _expand_shortcodes(text: str, nonce: str) -> str:
     out = []
     for line in text.splitlines():
         match = SHORTCODE_RE.match(line)
         if match and match.group(1) == "product":
-            out.extend(["", _CARD_TOKEN.format(match.group(2).strip("\"'")), ""])
+            out.extend(["", _CARD_TOKEN.format(nonce, match.group(2).strip("\"'")), ""])
         else:
             out.append(line)
     return "\n".join(out)
@@ -208,7 +217,8 @@ def _render(text: str, media_prefix: str) -> str:
     plain = _plain_paragraph(text)
     if plain is not None:
         return plain
-    html = _markdown().reset().convert(_expand_shortcodes(text))
+    nonce = secrets.token_hex(16)
+    html = _markdown().reset().convert(_expand_shortcodes(text, nonce))
 
     def attribute_filter(element: str, attribute: str, value: str) -> str | None:
         if element == "img" and attribute == "src":
@@ -220,7 +230,7 @@ def _render(text: str, media_prefix: str) -> str:
             return media_prefix + value
         return value
 
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -229,6 +239,10 @@ def _render(text: str, media_prefix: str) -> str:
         attribute_filter=attribute_filter,
         strip_comments=True,
     )
+    if nonce not in clean:
+        return clean
+    clean = re.sub(f"<p>SFCARD{nonce}:([A-Za-z0-9._-]{{1,64}}):END</p>", lambda m: _CARD_HTML.format(m.group(1)), clean)
+    return re.sub(f"SFCARD{nonce}:(.*?):END", lambda m: "{{&lt; product " + m.group(1) + " &gt;}}", clean)
 
 
 def embed_cards(html: str, card: Callable[[str], str]) -> str:
