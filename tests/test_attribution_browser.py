@@ -123,3 +123,28 @@ def test_share_section_poster_qr_scans_to_the_short_link(phone: Any, static_serv
     image = Image.open(io.BytesIO(qr.screenshot()))
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [short]
     assert page.locator("#poster figcaption").inner_text().startswith("有机婴儿米粉 250g")
+
+
+def test_short_link_survives_malformed_and_decorated_queries(phone: Any, static_server: str) -> None:
+    context, beacons = phone
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # a percent sign cut short by a chat app, and a stray '%': no code can be read, so home
+    page.goto(f"{static_server}/xiaomei/s/?c=%E0%A4%A&x=%")
+    page.wait_for_url(re.compile(r"/xiaomei/$"))
+    # a code that is not one of hers: home
+    page.goto(f"{static_server}/xiaomei/s/?c=unknown")
+    page.wait_for_url(re.compile(r"/xiaomei/$"))
+    assert attribution(page) is None and beacons == []
+    # a valid code with what WeChat appends, and a malformed pair after it: the product
+    code = link_code("xiaomei", "BB-1002", "moments", None)
+    page.goto(f"{static_server}/xiaomei/s/?c={code}&from=singlemessage&isappinstalled=0&junk=%zz")
+    page.wait_for_url(re.compile(rf"/xiaomei/p/BB-1002/\?lid={code}&utm_source=moments&utm_medium=share$"))
+    assert attribution(page)["lid"] == code
+    wait_beacons(page, beacons, 1)
+    # the long form with a malformed parameter beside the code still records it
+    other = link_code("xiaomei", "BB-1001", "wechat", None)
+    page.goto(f"{static_server}/xiaomei/p/BB-1001/?lid={other}&utm_source=wechat&x=%E0%A4%A")
+    assert attribution(page)["lid"] == other
+    assert errors == []

@@ -4,6 +4,7 @@ prices come from the catalog only, and one key is one order."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import logging
 import random
@@ -23,8 +24,10 @@ from starlette.testclient import TestClient
 from generator.hook.app import create_app
 from generator.hook.database import open_storage
 from generator.hook.errors import CODES
+from generator.hook.limits import ClickBudget, until_tomorrow
 from generator.hook.openapi import FULFILMENT_ONLY
 from generator.hook.store import Store
+from generator.pages.links import link_code
 
 SHOP_ORIGIN = "http://127.0.0.1:8000"
 ORDER: dict[str, Any] = {
@@ -228,19 +231,73 @@ def test_customer_data_never_reaches_the_log(client: TestClient, caplog: pytest.
         assert secret not in text
 
 
+def beacon(code: str, **fields: Any) -> dict[str, Any]:
+    return {"shop": "xiaomei", "lid": code, "channel": "wechat", "path": "/p/BB-1001/", "landed_at": "2026-11-25T10:00:00Z", **fields}
+
+
+def click(client: TestClient, body: dict[str, Any]) -> Any:
+    # what navigator.sendBeacon sends: text/plain, so that no preflight is needed
+    return client.post("/clicks", content=json.dumps(body), headers={"content-type": "text/plain;charset=UTF-8"})
+
+
 def test_clicks_beacon_is_stored(client: TestClient, storage: Store) -> None:
-    beacon = {
-        "shop": "xiaomei",
-        "lid": "Ab3_x",
-        "channel": "wechat",
-        "campaign": "winter",
-        "path": "/p/BB-1001/",
-        "landed_at": "2026-11-25T10:00:00Z",
-    }
-    assert client.post("/clicks", content=json.dumps(beacon), headers={"content-type": "text/plain;charset=UTF-8"}).status_code == 204
-    assert client.post("/clicks", json={**beacon, "lid": "../x"}).json()["error"] == "invalid_click"
-    assert client.post("/clicks", json={**beacon, "shop": "nobody"}).json()["error"] == "unknown_shop"
+    code = link_code("xiaomei", "BB-1001", "wechat", None)
+    assert click(client, beacon(code)).status_code == 204
+    assert client.post("/clicks", json=beacon("../x")).json()["error"] == "invalid_click"
+    assert client.post("/clicks", json=beacon(code, shop="nobody")).json()["error"] == "unknown_shop"
     assert storage.count_clicks() == 1
+
+
+def test_a_click_counts_only_for_a_link_of_the_shop_it_names(client: TestClient, storage: Store) -> None:
+    # a forger posts made-up codes, and chef-lin's real code as if it were xiaomei's
+    for code in ("Ab3_x", "AAAAAAAAAAA", link_code("chef-lin", "FD-2001", "wechat", None), link_code("xiaomei", "BB-1001", "tiktok", None)):
+        r = click(client, beacon(code))
+        assert (r.status_code, r.json()["error"]) == (422, "unknown_link"), code
+    assert storage.count_clicks() == 0
+    # the product page's own link (the last channel, no campaign) is one of hers
+    assert click(client, beacon(link_code("xiaomei", "BB-1001", "link", None))).status_code == 204
+    assert storage.count_clicks() == 1
+
+
+def test_a_clicks_channel_and_campaign_are_the_codes_own(client: TestClient, storage: Store) -> None:
+    code = link_code("xiaomei", "BB-1001", "moments", None)
+    forged = beacon(code, channel="=cmd|' /C calc'!A0", campaign='=HYPERLINK("https://evil.example")')
+    assert click(client, forged).status_code == 204
+    assert storage.clicks_by_lid("xiaomei") == [("xiaomei", code, "moments", None, 1)]
+
+
+def test_clicks_share_the_orders_rate_limit(project: Path, storage: Store) -> None:
+    code = link_code("xiaomei", "BB-1001", "wechat", None)
+    with TestClient(create_app(project, storage, rate=0.1, burst=3)) as c:
+        assert [click(c, beacon(code)).status_code for _ in range(3)] == [204, 204, 204]
+        limited = click(c, beacon(code))
+        assert (limited.status_code, limited.json()["error"]) == (429, "rate_limited") and int(limited.headers["retry-after"]) >= 1
+        assert post(c, ORDER).status_code == 429  # one bucket per address for both
+    assert storage.count_clicks() == 3
+
+
+def test_one_address_cannot_grow_the_click_store_without_bound(project: Path, storage: Store) -> None:
+    code = link_code("xiaomei", "BB-1001", "wechat", None)
+    app = create_app(project, storage, rate=1e6, burst=10**6, clicks_per_day=20)
+    with TestClient(app, client=("203.0.113.7", 4000)) as forger:
+        answers = [click(forger, beacon(code)).status_code for _ in range(50)]
+        assert answers == [204] * 20 + [429] * 30
+        refused = click(forger, beacon(code))
+        assert refused.json()["error"] == "too_many_clicks"
+        assert 1 <= int(refused.headers["retry-after"]) <= 86400  # the next UTC day
+    assert storage.count_clicks() == 20
+    with TestClient(app, client=("198.51.100.2", 4000)) as customer:  # someone else still counts
+        assert click(customer, beacon(code)).status_code == 204
+    assert storage.count_clicks() == 21
+
+
+def test_click_budget_starts_again_each_utc_day() -> None:
+    budget = ClickBudget(2)
+    day = dt.datetime(2026, 11, 25, 23, 59, 59, tzinfo=dt.UTC)
+    assert [budget.take("a", day) for _ in range(3)] == [True, True, False]
+    assert budget.take("b", day)
+    assert until_tomorrow(day) == 1
+    assert budget.take("a", day + dt.timedelta(seconds=1))
 
 
 def test_health_and_openapi_describe_what_the_hook_does(client: TestClient) -> None:

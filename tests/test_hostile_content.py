@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from click.testing import CliRunner
 
 from generator.build.pipeline import build
+from generator.cli import main
+from generator.content.schema import url_problem
 
 from .sitecheck import URL_ATTRS, html_files, parse
 from .test_invalid_content import make_case
@@ -98,3 +101,61 @@ def test_owner_text_is_escaped_where_it_is_plain_text(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in home
     assert "<script>alert" not in home
     assert "49" not in home.split("<main", 1)[1].split("</main>", 1)[0].replace("¥", "")  # no template injection
+
+
+def test_only_plain_absolute_http_urls_are_places_to_publish() -> None:
+    for good in ("https://shops.example.com/amy/", "http://127.0.0.1:8000/amy/", "https://amy.example", "https://amy.example:8443/a/b/"):
+        assert url_problem(good) is None, good
+    bad = {
+        "https://amy.example/\nDisallow: /": "control character",  # lines added to robots.txt
+        "https://amy.example/\u202e/": "control character",  # a bidi override, invisible in an editor
+        "https://amy.example/a b/": "space",
+        "https://x//evil.example/": "'//'",  # the 404 page's assets would load from evil.example
+        "https://x/a/../": "'//', '/./' or '/../'",
+        "https://x/\\evil.example/": "backslash",
+        "https://amy:hunter2@amy.example/": "user name or password",
+        "https://amy.example/?x=1": "query",
+        "https://amy.example/#top": "fragment",
+        "//amy.example/": "http:// or https://",
+        "javascript:alert(1)//": "http:// or https://",
+        "https:///amy/": "host",
+        "https://amy.example:99999/": "port",
+    }
+    for url, words in bad.items():
+        problem = url_problem(url)
+        assert problem is not None and words in problem, (url, problem)
+
+
+def test_platform_urls_are_checked_like_base_urls(tmp_path: Path) -> None:
+    root = make_case("_base", tmp_path / "p")
+    catalog = root / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace("platform:\n", 'platform:\n  checkout_url: "https://pay.example/\\r\\nX: y"\n', 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--project", str(root)])
+    assert result.exit_code == 1
+    assert "catalog.yaml:2:17: checkout_url contains a control character or space (U+000D at character 21)" in result.stderr
+
+
+def test_an_owner_cannot_type_a_product_card(tmp_path: Path) -> None:
+    root = make_case("_base", tmp_path / "p")
+    # she copies what she once saw in the page source, and guesses at the rendered form
+    post = root / "content" / "amy" / "posts" / "hello.md"
+    post.write_text(
+        "---\ntitle: Cards\ndate: 2026-10-01\n---\nOur favourite:\n\n{{< product FD-2001 >}}\n\n"
+        "SFPRODUCTCARD:BB-1001:END\n\n"
+        '<sf-card data-sku="BB-1001"></sf-card>\n\n'
+        "&#83;FPRODUCTCARD:BB-1001:END\n",
+        encoding="utf-8",
+    )
+    build(root, root / "site")
+    page = (root / "site" / "amy" / "posts" / "hello" / "index.html").read_text(encoding="utf-8")
+    assert page.count('<aside class="embed">') == 1  # the shortcode's card, and no other
+    assert "p/FD-2001/" in page.split('<aside class="embed">')[1]
+    assert "SFPRODUCTCARD:BB-1001:END" in page  # shown as the words she typed
+    assert "sf-card" not in page
+    # and a price change reaches the one card there is, in an incremental build
+    catalog = root / "catalog.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace('price: "19.90"', 'price: "21.50"', 1), encoding="utf-8")
+    build(root, root / "site")
+    card = (root / "site" / "amy" / "posts" / "hello" / "index.html").read_text(encoding="utf-8").split('<aside class="embed">')[1]
+    assert "21.50" in card and "19.90" not in card

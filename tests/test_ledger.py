@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
+import io
 import itertools
 import json
 import sqlite3
@@ -19,11 +21,13 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from generator.cli import main
+from generator.cli.options import FORMULA_START, csv_cell
 from generator.hook import ledger, webhooks
 from generator.hook.app import create_app
 from generator.hook.database import open_storage
 from generator.hook.reports import earnings, links
 from generator.hook.store import Store
+from generator.pages.links import link_code
 
 SECRET = "whsec_" + base64.b64encode(b"fulfilment-shared-secret-01").decode()
 CUSTOMER = {"name": "王女士", "phone": "13800000000", "address": "上海市徐汇区某路 1 号", "email": "wang@example.com"}
@@ -67,6 +71,9 @@ def net(storage: Store, order_id: str) -> Decimal:
 
 BB1001 = {"sku": "BB-1001", "variant": "500g", "qty": 3, "unit_price": "159.00"}  # rate 0.12 → 57.24
 BB1003 = {"sku": "BB-1003", "qty": 1, "unit_price": "39.90"}  # category baby 0.10 → 3.99
+LID_A = link_code("xiaomei", "BB-1001", "wechat", None)
+LID_B = link_code("chef-lin", "FD-2001", "moments", None)
+LID_C = link_code("chef-lin", "HM-4001", "link", None)
 
 
 def test_commission_accrues_per_line_at_the_rate_in_force(client: TestClient, storage: Store) -> None:
@@ -127,8 +134,25 @@ def test_owners_own_purchase_earns_nothing(client: TestClient, storage: Store, p
         encoding="utf-8",
     )
     time.sleep(1.1)  # the hook picks up the edit
-    order_id = place(client, order_body("xiaomei", [BB1003], phone="13911112222"))
-    assert [(e.amount, e.reason) for e in storage.entries(order_id)] == [(Decimal("0.00"), "own_purchase")]
+    # however she types her own number at checkout, it is hers: the platform's locale is zh_CN
+    for spelling in ("13911112222", "+86 139 1111 2222", "+8613911112222", "013911112222", "0086 139-1111-2222", "139 1111 2222"):
+        order_id = place(client, order_body("xiaomei", [BB1003], phone=spelling))
+        assert [(e.amount, e.reason) for e in storage.entries(order_id)] == [(Decimal("0.00"), "own_purchase")], spelling
+    # a neighbour's number, and hers in another country, still earn her commission
+    for other in ("13911112223", "+1 391 111 2222"):
+        order_id = place(client, order_body("xiaomei", [BB1003], phone=other))
+        assert [(e.amount, e.reason) for e in storage.entries(order_id)] == [(Decimal("3.99"), "order")], other
+
+
+def test_phone_numbers_are_compared_in_the_platforms_region() -> None:
+    assert (ledger.region("zh_CN"), ledger.region("en_US"), ledger.region("zh"), ledger.region("not a locale")) == ("CN", "US", "CN", None)
+    order = {"customer": {"phone": "(415) 555-0100"}}
+    assert ledger.own_purchase(order, ("+1 415-555-0100",), "US")
+    assert not ledger.own_purchase(order, ("+1 415-555-0100",), "CN")  # in China, 415… is a Chinese number
+    # what no region makes a phone number of is compared by its digits
+    assert ledger.phone_key("7", "CN") == ledger.phone_key("7", None) == "7"
+    assert ledger.own_purchase({"customer": {"phone": "7"}}, ("tel. 7",), "CN")
+    assert not ledger.own_purchase({"customer": {"phone": ""}}, ("",), "CN")
 
 
 def test_the_ledger_is_append_only(client: TestClient, storage: Store) -> None:
@@ -153,19 +177,17 @@ def test_reports_match_hand_computed_totals(client: TestClient, storage: Store, 
     now = dt.datetime.now(tz=dt.UTC)
     old = (now - dt.timedelta(days=20)).isoformat()
     recent = (now - dt.timedelta(days=2)).isoformat()
-    a = place(client, order_body("xiaomei", [BB1001], lid="LidA"))  # 477.00, commission 57.24
-    b = place(client, order_body("xiaomei", [BB1003], lid="LidA"))  # 39.90, commission 3.99
+    a = place(client, order_body("xiaomei", [BB1001], lid=LID_A))  # 477.00, commission 57.24
+    b = place(client, order_body("xiaomei", [BB1003], lid=LID_A))  # 39.90, commission 3.99
     c = place(client, order_body("xiaomei", [{"sku": "BB-1004", "qty": 2, "unit_price": "69.00"}]))  # 138.00, 13.80
-    d = place(client, order_body("chef-lin", [{"sku": "FD-2001", "qty": 4, "unit_price": "19.90"}], lid="LidB"))  # 79.60 x 0.08 = 6.37
+    d = place(client, order_body("chef-lin", [{"sku": "FD-2001", "qty": 4, "unit_price": "19.90"}], lid=LID_B))  # 79.60 x 0.08 = 6.37
     send(client, "order.shipped", a, when=old)  # 20 days > refund_days 14: locked
     send(client, "order.shipped", b, when=recent)  # still pending
     send(client, "order.refunded", b, lines=[{"line": 0, "qty": 1}])  # fully reversed: 3.99
     send(client, "order.cancelled", c)  # reversed 13.80, not counted as an order
     send(client, "order.paid", d, when=recent)
-    for _ in range(4):
-        client.post("/clicks", json={"shop": "xiaomei", "lid": "LidA", "channel": "wechat"})
-    client.post("/clicks", json={"shop": "chef-lin", "lid": "LidB", "channel": "moments"})
-    client.post("/clicks", json={"shop": "chef-lin", "lid": "LidC", "channel": "link"})
+    beacons = [("xiaomei", LID_A)] * 4 + [("chef-lin", LID_B), ("chef-lin", LID_C)]
+    assert {client.post("/clicks", json={"shop": shop, "lid": code}).status_code for shop, code in beacons} == {204}
 
     rows = {r.shop: r.row() for r in earnings(storage, shop=None, since=None, until=None, refund_days=14, now=now)}
     assert rows["xiaomei"] == {
@@ -188,9 +210,9 @@ def test_reports_match_hand_computed_totals(client: TestClient, storage: Store, 
     }
 
     table = {(r.shop, r.lid): r.row() for r in links(storage, shop=None)}
-    assert table[("xiaomei", "LidA")] == {
+    assert table[("xiaomei", LID_A)] == {
         "shop": "xiaomei",
-        "lid": "LidA",
+        "lid": LID_A,
         "channel": "wechat",
         "campaign": "",
         "clicks": 4,
@@ -198,10 +220,10 @@ def test_reports_match_hand_computed_totals(client: TestClient, storage: Store, 
         "conversion": "50.0%",
         "revenue": "516.90",
     }
-    assert table[("chef-lin", "LidB")]["conversion"] == "100.0%"
-    assert table[("chef-lin", "LidC")] == {
+    assert table[("chef-lin", LID_B)]["conversion"] == "100.0%"
+    assert table[("chef-lin", LID_C)] == {
         "shop": "chef-lin",
-        "lid": "LidC",
+        "lid": LID_C,
         "channel": "link",
         "campaign": "",
         "clicks": 1,
@@ -242,3 +264,35 @@ def test_unreachable_database_is_a_clear_error_without_the_password(project: Pat
         assert result.exit_code == 2
         assert "cannot open the order database 127.0.0.1:1/orders" in result.output
         assert "s3cret" not in result.output and "Traceback" not in result.output
+
+
+def test_csv_reports_never_hand_a_spreadsheet_a_formula(client: TestClient, storage: Store, project: Path) -> None:
+    # clicks stored before the hook checked link codes, or a title written to look like a formula
+    storage.add_click("xiaomei", "LidA", "=cmd|' /C calc'!A0", '=HYPERLINK("https://evil.example","x")', None, None)
+    storage.add_click("xiaomei", "LidB", "@SUM(1+1)", "\tx", None, None)
+    place(client, order_body("xiaomei", [BB1003], lid="LidA"))
+    result = CliRunner().invoke(main, ["report", "links", "--format", "csv", "--project", str(project), "--db", str(storage.path)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[0] == ["shop", "lid", "channel", "campaign", "clicks", "orders", "conversion", "revenue"]
+    cells = {row[1]: row for row in rows[1:]}
+    assert cells["LidA"][2:4] == ["'=cmd|' /C calc'!A0", '\'=HYPERLINK("https://evil.example","x")']
+    assert cells["LidB"][2:4] == ["'@SUM(1+1)", "'\tx"]
+    assert cells["LidA"][4:] == ["1", "1", "100.0%", "39.90"]  # figures stay figures
+    assert not any(cell.startswith(FORMULA_START) for row in rows for cell in row)
+
+
+def test_csv_cell_follows_owasp() -> None:
+    assert [csv_cell(v) for v in ("=1+1", "+1", "-12.50", "@x", "\tx", "\rx", "12.50", "a=b", "", None, 3)] == [
+        "'=1+1",
+        "'+1",
+        "'-12.50",  # no money in a report is negative; anything that looks so is not trusted
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "12.50",
+        "a=b",
+        "",
+        "",
+        "3",
+    ]

@@ -62,7 +62,9 @@ def test_links_in_every_format(project: Path) -> None:
     code, out, _ = run("--project", str(project), "chef-lin", "--format", "csv", "--channel", "wechat")
     parsed = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and {r["channel"] for r in parsed} == {"wechat"} and len(parsed) == 14
-    assert all(r["short"] == f"http://127.0.0.1:8000/chef-lin/s/?c={r['code']}" for r in parsed)
+    # a code that starts with '-' would be a formula to a spreadsheet: the CSV shows it as text
+    assert all(r["short"] == f"http://127.0.0.1:8000/chef-lin/s/?c={r['code'].removeprefix(chr(39))}" for r in parsed)
+    assert all(r["code"].startswith("'-") for r in parsed if not CODE.match(r["code"]))
 
 
 def test_qr_codes_scan_back_to_their_links(project: Path, tmp_path: Path) -> None:
@@ -97,3 +99,13 @@ def test_short_link_table_is_one_file_per_shop(demo_site: Path) -> None:
     table = json.loads((demo_site / "xiaomei" / "s" / "codes.json").read_text(encoding="utf-8"))
     assert table["9yc12d_LaJt"] == ["BB-1001", "wechat", None]
     assert not any(p.name == "codes.json" for p in (demo_site / "xiaomei" / "p").rglob("*"))
+
+
+def test_links_csv_shows_a_formula_looking_title_as_text(project: Path) -> None:
+    catalog = project / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace('title: "手工鸡蛋挂面 1kg"', 'title: "=HYPERLINK(\\"https://evil.example\\")"'), encoding="utf-8")
+    code, out, _ = run("--project", str(project), "chef-lin", "--format", "csv", "--sku", "FD-2001", "--channel", "wechat")
+    assert code == 0, out
+    [row] = list(csv.DictReader(io.StringIO(out)))
+    assert row["title"] == '\'=HYPERLINK("https://evil.example")'

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from generator.content.project import load_project
 
 from generator.cli import main
+from generator.content.project import load_project
 from generator.pages import markup
 
 from .conftest import REPO

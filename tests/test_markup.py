@@ -59,3 +59,18 @@ def test_most_owners_sentences_take_the_fast_path() -> None:
     assert markup._plain_paragraph("We love it. Really: 5 stars!") == "<p>We love it. Really: 5 stars!</p>"
     for text in ("**bold**", "a < b", "- item", "two\nlines", "<img src=x onerror=alert(1)>"):
         assert markup._plain_paragraph(text) is None
+
+
+def test_only_a_shortcode_makes_a_card_marker() -> None:
+    typed = [
+        "SFPRODUCTCARD:BB-1001:END",
+        '<sf-card data-sku="BB-1001"></sf-card>',
+        '&lt;sf-card data-sku="BB-1001"&gt;&lt;/sf-card&gt;',
+        "&#83;FPRODUCTCARD:BB-1001:END",
+        "SFCARD0123456789abcdef0123456789abcdef:BB-1001:END",
+    ]
+    html = markup.render("\n\n".join([*typed, "{{< product FD-2001 >}}"]))
+    assert markup.card_skus(html) == ["FD-2001"]
+    assert markup.embed_cards(html, lambda sku: f"[{sku}]").count("[") == 1
+    # rendering is deterministic (verify mode compares bytes), though each render draws its own nonce
+    assert markup._render("{{< product FD-2001 >}}\n", "") == markup._render("{{< product FD-2001 >}}\n", "")

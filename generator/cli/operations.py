@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UsageError
+from ..hook import CLICKS_PER_DAY
 
 if TYPE_CHECKING:
     from ..hook.forwarder import Forwarder
@@ -81,8 +82,15 @@ def hook() -> None:
     show_default=True,
     help="Requests per client address at once (raise both behind a proxy).",
 )
+@click.option(
+    "--clicks-per-day",
+    type=click.IntRange(1),
+    default=CLICKS_PER_DAY,
+    show_default=True,
+    help="Share-link clicks stored per client address per UTC day (raise behind a proxy).",
+)
 @fail_on_user_errors
-def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None, rate: float, burst: int) -> None:
+def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None, rate: float, burst: int, clicks_per_day: int) -> None:
     """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""
     import uvicorn
 
@@ -90,7 +98,7 @@ def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_u
 
     storage = _storage(project, db)
     forwarder = _forwarder(storage, fulfilment_url, None)
-    app = create_app(project, storage, rate=rate, burst=burst)
+    app = create_app(project, storage, rate=rate, burst=burst, clicks_per_day=clicks_per_day)
     if forwarder is not None:
         forwarder.start()
     click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,16 +76,36 @@ project_option = click.option(
 )
 
 
+# A spreadsheet (Excel, WPS, LibreOffice) reads a cell starting with one of these as a formula:
+# `=HYPERLINK(…)` or `=cmd|…` in a campaign name would run when the owner opens her report.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading ``'``.
+
+    Every cell, numbers too: the money in these reports is never negative (a reversal is a
+    positive amount in its own column), so no figure an owner sums is touched, and a value
+    that starts like a formula is never trusted to be a plain number."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """The one CSV writer of the command line: every cell through ``csv_cell``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([csv_cell(h) for h in header])
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
 def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        out = io.StringIO()
         if rows:
-            writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        click.echo(out.getvalue(), nl=False)
+            click.echo(csv_text(list(rows[0]), (row.values() for row in rows)), nl=False)
     else:
         if not rows:
             click.echo("no data")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gc
-import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +20,7 @@ from ..errors import UsageError
 if TYPE_CHECKING:
     pass
 
-from .options import CliReporter, fail_on_user_errors, project_option
+from .options import CliReporter, csv_text, fail_on_user_errors, project_option
 
 
 @click.command()
@@ -131,12 +129,8 @@ def links(
     if fmt == "json":
         click.echo(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["sku", "title", "channel", "campaign", "code", "short", "long"])
-        for r in rows:
-            writer.writerow([r.sku, r.title, r.channel, r.campaign or "", r.code, r.short, r.long])
-        click.echo(out.getvalue(), nl=False)
+        header = ["sku", "title", "channel", "campaign", "code", "short", "long"]
+        click.echo(csv_text(header, ([r.sku, r.title, r.channel, r.campaign or "", r.code, r.short, r.long] for r in rows)), nl=False)
     else:
         for r in rows:
             click.echo(f"{r.sku:<10} {r.channel:<8} {(r.campaign or '-'):<10} {r.short}  {r.long}")

@@ -7,7 +7,6 @@ finds every error a build would hit.
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +22,7 @@ from ..pages import markup
 from . import media
 from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant, shop_of
 from .resolved import KeptHead, KeptProduct, KeptShop, catalog_context, files_unchanged, open_kept, relink, shop_texts, text_key
-from .schema import SHOP_ID_RE, SLUG_RE, CategoryIn, PlatformIn, PostMetaIn, ProductIn, ShopIn
+from .schema import SHOP_ID_RE, SLUG_RE, CategoryIn, PlatformIn, PostMetaIn, ProductIn, ShopIn, url_problem
 from .sources import (
     MAX_CATALOG_BYTES,
     MAX_FILE_BYTES,
@@ -226,9 +225,11 @@ class _Loader:
             self.add(doc, ("platform", "currency"), f"unknown currency '{p.currency}'")
         if "{shop}" not in p.shop_url:
             self.add(doc, ("platform", "shop_url"), "shop_url must contain {shop}")
-        for key in ("shop_url", "checkout_url"):
-            if not re.match(r"^https?://", getattr(p, key)):
-                self.add(doc, ("platform", key), f"{key} must be an http:// or https:// URL")
+        examples = {"shop_url": "https://shops.example.com/{shop}/", "checkout_url": "https://pay.shops.example.com"}
+        for key, example in examples.items():
+            problem = url_problem(getattr(p, key).replace("{shop}", "shop"))
+            if problem:
+                self.add(doc, ("platform", key), f"{key} {problem}: write an absolute URL like {example}")
 
     def product(self, doc: Document, loc: tuple[Any, ...], prod: ProductIn, categories: dict[str, Category]) -> Product | None:
         category = categories.get(prod.category)
@@ -321,8 +322,12 @@ class _Loader:
         if data.locale and not _locale_ok(data.locale):
             self.add(doc, ("locale",), f"unknown locale '{data.locale}'")
         base_url = data.base_url or platform.shop_url.replace("{shop}", shop_id)
-        if not re.match(r"^https?://[^\s/]+", base_url):
-            self.add(doc, ("base_url",), "base_url must be an absolute http:// or https:// URL")
+        # (one made from the platform's shop_url is checked, and named, with the platform)
+        problem = url_problem(base_url) if data.base_url else None
+        if problem:
+            self.add(
+                doc, ("base_url",), f"base_url {problem}: write the absolute URL the shop is published at, like https://shops.example.com/{shop_id}/"
+            )
         if not base_url.endswith("/"):
             base_url += "/"
         if data.avatar is not None:

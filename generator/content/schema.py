@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -32,6 +34,38 @@ def _decimal(value: Any, what: str) -> Decimal:
     if not number.is_finite():
         raise PydanticCustomError("decimal_parsing", f"'{value}' is not a number")
     return number
+
+
+def url_problem(url: str) -> str | None:
+    """What makes ``url`` unfit to be where a shop is published (or the hook answers), or None.
+
+    Pages, robots.txt, sitemaps and the 404 page's asset paths are made by appending to it, so
+    it must be one absolute http(s) URL and nothing else: no control character or space (a
+    newline would add lines to robots.txt), no user name or password, no backslash, no empty,
+    ``.`` or ``..`` path segment (a path ``//evil.example/`` is another host to a browser), no
+    query or fragment."""
+    for position, char in enumerate(url, 1):
+        if char.isspace() or unicodedata.category(char).startswith("C"):
+            return f"contains a control character or space (U+{ord(char):04X} at character {position})"
+    if not re.match(r"https?://", url):
+        return "must start with http:// or https://"
+    if "\\" in url:
+        return "contains a backslash (browsers read it as '/')"
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        return "must not contain a user name or password ('…@' before the host)"
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if not parts.hostname or port == -1 or port == 0:
+        return "must name a host (and a port from 1 to 65535, if any)"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "must not have a query ('?') or fragment ('#')"
+    segments = parts.path.split("/")[1:-1] if parts.path.endswith("/") else parts.path.split("/")[1:]
+    if any(segment in ("", ".", "..") for segment in segments):
+        return "must not have '//', '/./' or '/../' in its path"
+    return None
 
 
 def parse_money(value: Any) -> Decimal:

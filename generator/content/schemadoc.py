@@ -42,7 +42,8 @@ NOTES: dict[str, str] = {
     "ShopIn.avatar": "path inside the shop folder, e.g. `images/avatar.svg`",
     "ShopIn.theme": "a folder under `themes/`",
     "ShopIn.locale": "Babel locale; else the platform's",
-    "ShopIn.base_url": "absolute URL the shop is published at; else `platform.shop_url`",
+    "ShopIn.base_url": "absolute http(s) URL the shop is published at (no space or control character, user name, "
+    "`//` in the path, query or fragment); else `platform.shop_url`",
     "ShopIn.contact": "name → handle, shown in the footer",
     "ShopIn.picks": "`- SKU` or a mapping (below), in display order",
     "ShopIn.channels": "where she shares links (docs/share-links.md); each gets its own link code",

@@ -33,9 +33,11 @@ from ..content.model import Project
 from ..content.project import load_project
 from ..content.resolved import relink_existing
 from ..errors import ContentError
+from ..pages.links import shop_codes
 from ..pages.money import as_text
-from . import ledger, webhooks
+from . import CLICKS_PER_DAY, ledger, webhooks
 from .errors import OrderError, error
+from .limits import ClickBudget, RateLimiter, until_tomorrow
 from .openapi import openapi
 from .pricing import PricedOrder, price_order
 from .store import DuplicateEvent, KeyReused, Store, UnknownOrder
@@ -65,6 +67,7 @@ class Catalog:
             log.error("shops left out until their mistakes are fixed:\n%s", ContentError(list(self.project.broken)).render())
         self.loaded_at = time.time()
         self.origins = allowed_origins(self.project)
+        self._link_tables: tuple[Project, dict[str, dict[str, LinkParts]]] = (self.project, {})
 
     def _sign(self) -> tuple[tuple[str, int, int], ...]:
         files = [self.root / "catalog.yaml", *sorted((self.root / "content").glob("*/shop.yaml"))]
@@ -95,6 +98,26 @@ class Catalog:
                 self._signature = signature
         return self.project
 
+    def link(self, shop_id: str, code: str) -> LinkParts | None:
+        """(sku, channel, campaign) of one of the shop's share-link codes, or None. Each shop's
+        table is worked out on its first click after a load, from the same function as the
+        /s/ page's codes.json, and kept until the catalog or a shop changes."""
+        project = self.current()
+        held, tables = self._link_tables
+        if held is not project:
+            tables = {}
+            self._link_tables = (project, tables)
+        table = tables.get(shop_id)
+        if table is None:
+            shop = project.shop(shop_id)
+            if shop is None:
+                return None
+            table = tables[shop_id] = shop_codes(shop)
+        return table.get(code)
+
+
+LinkParts = tuple[str, str, str | None]  # sku, channel, campaign
+
 
 def carry_over(new: Project, old: Project) -> Project:
     """``new``, with each shop it left out for her mistakes as ``old`` had it, showing the new
@@ -114,26 +137,6 @@ def origin_of(url: str) -> str:
 def allowed_origins(project: Project) -> frozenset[str]:
     """CORS: only the origins the known shops are published at."""
     return frozenset(origin_of(s.base_url) for s in project.shops)
-
-
-class RateLimiter:
-    """A token bucket per client address: ``burst`` requests at once, ``rate`` per second after."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, client: str, now: float) -> float:
-        """0 when allowed, else the seconds to wait."""
-        with self._lock:
-            tokens, last = self._buckets.get(client, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[client] = (tokens - 1, now)
-                return 0.0
-            self._buckets[client] = (tokens, now)
-            return (1 - tokens) / self.rate
 
 
 def depth(value: Any, limit: int) -> int:
@@ -218,10 +221,12 @@ def create_app(
     burst: int = 60,
     catalog: Catalog | None = None,
     fulfilment_secret: str | None = None,
+    clicks_per_day: int = CLICKS_PER_DAY,
 ) -> Starlette:
     catalog = catalog or Catalog(root)
     secret = fulfilment_secret or os.environ.get("SHOPFOREST_FULFILMENT_SECRET") or os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
     limiter = RateLimiter(rate, burst)
+    budget = ClickBudget(clicks_per_day)
 
     def cors(request: Request, response: Response) -> Response:
         origin = request.headers.get("origin")
@@ -236,14 +241,23 @@ def create_app(
     def fail(request: Request, exc: OrderError, headers: dict[str, str] | None = None) -> Response:
         return cors(request, JSONResponse(exc.body(), status_code=exc.status, headers=headers))
 
+    def client_of(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    def limited(request: Request) -> Response | None:
+        """The 429 answer when the client's bucket is empty; /orders and /clicks share it."""
+        wait = limiter.take(client_of(request), time.monotonic())
+        if not wait:
+            return None
+        seconds = max(1, math.ceil(wait))
+        return fail(request, error("rate_limited", f"too many requests; try again in {seconds} s"), {"Retry-After": str(seconds)})
+
     async def orders(request: Request) -> Response:
         if request.method == "OPTIONS":
             return cors(request, Response(status_code=204))
-        client = request.client.host if request.client else "unknown"
-        wait = limiter.take(client, time.monotonic())
-        if wait:
-            seconds = max(1, math.ceil(wait))
-            return fail(request, error("rate_limited", f"too many requests; try again in {seconds} s"), {"Retry-After": str(seconds)})
+        refusal = limited(request)
+        if refusal is not None:
+            return refusal
         try:
             key = request.headers.get("idempotency-key")
             if not key:
@@ -265,7 +279,8 @@ def create_app(
             order = order_record(priced, order_id, now, key)
             event_id = f"evt_{uuid.uuid4().hex}"
             event = {"type": "order.created", "timestamp": order["created_at"], "data": order}
-            entries = ledger.accruals(order, owner_phones(catalog.current(), order["shop"]))
+            project = catalog.current()
+            entries = ledger.accruals(order, owner_phones(project, order["shop"]), ledger.region(project.platform.locale))
             try:
                 response, created = await anyio.to_thread.run_sync(
                     partial(storage.create_order, key, digest, order, event_id, event, time.time(), entries)
@@ -291,6 +306,9 @@ def create_app(
     async def clicks(request: Request) -> Response:
         if request.method == "OPTIONS":
             return cors(request, Response(status_code=204))
+        refusal = limited(request)
+        if refusal is not None:
+            return refusal
         try:
             body = await read_json(request, MAX_CLICK_BODY, allow_text=True)
             if not isinstance(body, dict) or not isinstance(body.get("shop"), str) or not isinstance(body.get("lid"), str):
@@ -299,9 +317,17 @@ def create_app(
                 raise error("invalid_click", "lid must be 1-32 letters, digits, '_' or '-'")
             if catalog.current().shop(body["shop"]) is None:
                 raise error("unknown_shop", f"there is no shop {body['shop']!r}")
-            channel, campaign, path, landed_at = (
-                str(body[k])[:200] if isinstance(body.get(k), str) else None for k in ("channel", "campaign", "path", "landed_at")
-            )
+            link = catalog.link(body["shop"], body["lid"])
+            if link is None:
+                raise error("unknown_link", f"{body['lid']!r} is not a share link of {body['shop']!r}")
+            now = dt.datetime.now(tz=dt.UTC)
+            if not budget.take(client_of(request), now):
+                wait = until_tomorrow(now)
+                return fail(request, error("too_many_clicks", f"this address sent {budget.per_day} clicks today"), {"Retry-After": str(wait)})
+            # The channel and campaign are the code's own: what a beacon says of them is not
+            # trusted (they reach owners' reports and spreadsheets).
+            _sku, channel, campaign = link
+            path, landed_at = (str(body[k])[:200] if isinstance(body.get(k), str) else None for k in ("path", "landed_at"))
             await anyio.to_thread.run_sync(partial(storage.add_click, body["shop"], body["lid"], channel, campaign, path, landed_at))
         except OrderError as exc:
             return fail(request, exc)

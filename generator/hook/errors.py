@@ -42,6 +42,8 @@ CODES: dict[str, tuple[int, str]] = {
     "price_changed": (409, "a price changed since the customer saw it; confirm the current prices"),
     "rate_limited": (429, "too many requests; retry after the given seconds"),
     "invalid_click": (422, "the click beacon does not have the expected shape"),
+    "unknown_link": (422, "the click names a link code that is not one of the shop's share links"),
+    "too_many_clicks": (429, "this client address sent as many clicks as one address may in a day; retry after the given seconds"),
     "bad_signature": (401, "the fulfilment event is not signed with the shared secret"),
     "stale_timestamp": (401, "the fulfilment event's timestamp is more than five minutes off"),
     "duplicate_event": (409, "this webhook-id was already applied"),

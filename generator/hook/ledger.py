@@ -5,6 +5,11 @@ product's, else its category's). A refund reverses that line's share (a partial 
 refunded quantity's share), a cancellation reverses whatever is left; corrections are new
 entries, never edits. An owner's own purchase earns nothing: it accrues 0.00 with reason
 ``own_purchase``. The functions here are pure: the clock is passed in.
+
+Phone numbers are compared as numbers, not as text: ``+86 138 0000 0000``, ``013800000000`` and
+``138-0000-0000`` are one number in China. Both sides are parsed by ``phonenumbers`` with the
+region of the platform's locale (``zh_CN`` → CN) and compared in E.164; a number it cannot parse
+is compared by its digits.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+import phonenumbers
+from babel.core import Locale, UnknownLocaleError, get_global
 
 CENT = Decimal("0.01")
 
@@ -33,14 +41,39 @@ def digits(phone: str) -> str:
     return re.sub(r"\D", "", phone)
 
 
-def own_purchase(order: dict[str, Any], owner_phones: tuple[str, ...]) -> bool:
-    """The owner is recognised by her phone number: ``contact.phone`` in her shop.yaml."""
-    phone = digits(str(order.get("customer", {}).get("phone", "")))
-    return bool(phone) and phone in {digits(p) for p in owner_phones if digits(p)}
+def region(locale: str) -> str | None:
+    """The country a locale's national numbers belong to: its territory, else the one its
+    language is most likely written in (``zh`` → CN); None when the locale is unknown."""
+    try:
+        parsed = Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+    if parsed.territory:
+        return str(parsed.territory)
+    likely = get_global("likely_subtags").get(parsed.language, "")
+    territory = likely.split("_")[-1] if likely else ""
+    return territory if territory.isalpha() and territory.isupper() and len(territory) == 2 else None
 
 
-def accruals(order: dict[str, Any], owner_phones: tuple[str, ...]) -> list[Entry]:
-    own = own_purchase(order, owner_phones)
+def phone_key(phone: str, region: str | None) -> str:
+    """The number in E.164 (``+8613800000000``), or, when it cannot be parsed as a phone number
+    of ``region`` (or as an international one), its digits; "" when it has none."""
+    try:
+        number = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        return digits(phone)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def own_purchase(order: dict[str, Any], owner_phones: tuple[str, ...], region: str | None = None) -> bool:
+    """The owner is recognised by her phone number: ``contact.phone`` in her shop.yaml, however
+    either side spells it."""
+    phone = phone_key(str(order.get("customer", {}).get("phone", "")), region)
+    return bool(phone) and phone in {k for p in owner_phones if (k := phone_key(p, region))}
+
+
+def accruals(order: dict[str, Any], owner_phones: tuple[str, ...], region: str | None = None) -> list[Entry]:
+    own = own_purchase(order, owner_phones, region)
     out = []
     for index, line in enumerate(order["lines"]):
         amount = Decimal("0.00") if own else (Decimal(line["line_total"]) * Decimal(line["commission_rate"])).quantize(CENT, ROUND_HALF_UP)

@@ -7,7 +7,11 @@ from typing import Any
 from .errors import CODES
 from .pricing import CustomerIn, LineIn, OrderIn
 
-FULFILMENT_ONLY = {"invalid_click", "bad_signature", "stale_timestamp", "duplicate_event", "unknown_order", "unknown_event_type"}
+# The codes /orders never answers (the clicks beacon's and fulfilment events').
+FULFILMENT_ONLY = {
+    *("invalid_click", "unknown_link", "too_many_clicks"),
+    *("bad_signature", "stale_timestamp", "duplicate_event", "unknown_order", "unknown_event_type"),
+}
 
 
 def _error_response(codes: list[str]) -> dict[str, Any]:
@@ -44,7 +48,8 @@ def openapi() -> dict[str, Any]:
             },
             "/clicks": {
                 "post": {
-                    "summary": "A share-link landing (navigator.sendBeacon; text/plain or application/json)",
+                    "summary": "A share-link landing (navigator.sendBeacon; text/plain or application/json). "
+                    "lid must be one of the shop's link codes; the stored channel and campaign are the code's own.",
                     "requestBody": {
                         "required": True,
                         "content": {ct: {"schema": {"$ref": "#/components/schemas/Click"}} for ct in ("application/json", "text/plain")},
@@ -57,7 +62,8 @@ def openapi() -> dict[str, Any]:
                                 (404, ["unknown_shop"]),
                                 (413, ["payload_too_large"]),
                                 (415, ["unsupported_media_type"]),
-                                (422, ["invalid_click"]),
+                                (422, ["invalid_click", "unknown_link"]),
+                                (429, ["rate_limited", "too_many_clicks"]),
                             )
                         },
                     },

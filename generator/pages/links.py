@@ -73,18 +73,25 @@ def page_link(shop: Shop, sku: str) -> Link:
     return Link(sku, title, channel, None, code, long_url(shop, sku, code, channel, None), short_url(shop, code))
 
 
+def shop_codes(shop: Shop) -> dict[str, tuple[str, str, str | None]]:
+    """code → (sku, channel, campaign) for every link of the shop: each pick on each of her
+    channels and campaigns, and the one its product page offers. What /s/ resolves and what
+    the hook takes clicks for."""
+    campaigns: tuple[str | None, ...] = shop.campaigns or (None,)
+    page_channel = shop.channels[-1] if shop.channels else "link"
+    table: dict[str, tuple[str, str, str | None]] = {}
+    for pick in shop.picks:
+        sku = pick.product.sku
+        for channel in shop.channels:
+            for campaign in campaigns:
+                table[link_code(shop.id, sku, channel, campaign)] = (sku, channel, campaign)
+        table.setdefault(link_code(shop.id, sku, page_channel, None), (sku, page_channel, None))
+    return table
+
+
 def codes_json(shop: Shop) -> bytes:
     """``s/codes.json``: code → [sku, channel, campaign] for every link of the shop, one file per shop.
 
     Only codes: the URLs ``shop_links`` also makes are not needed here, and a build writes one
     table per shop."""
-    campaigns: tuple[str | None, ...] = shop.campaigns or (None,)
-    page_channel = shop.channels[-1] if shop.channels else "link"
-    table: dict[str, list[str | None]] = {}
-    for pick in shop.picks:
-        sku = pick.product.sku
-        for channel in shop.channels:
-            for campaign in campaigns:
-                table[link_code(shop.id, sku, channel, campaign)] = [sku, channel, campaign]
-        table.setdefault(link_code(shop.id, sku, page_channel, None), [sku, page_channel, None])
-    return (json.dumps(table, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    return (json.dumps(shop_codes(shop), sort_keys=True, separators=(",", ":")) + "\n").encode()

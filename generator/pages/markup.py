@@ -19,6 +19,7 @@ import hashlib
 import html as html_lib
 import marshal
 import re
+import secrets
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -32,8 +33,16 @@ from ..cache.folder import code_tag
 from ..errors import Diagnostics
 
 SHORTCODE_RE = re.compile(r"^\s*\{\{<\s*(\w+)\s*(.*?)\s*>\}\}\s*$")
-_CARD_TOKEN = "SFPRODUCTCARD:{}:END"
-_CARD_RE = re.compile(r"<p>SFPRODUCTCARD:([A-Za-z0-9._-]{1,64}):END</p>")
+# A product shortcode becomes a card marker in two steps, so that no owner text can make one
+# (a card the loader did not see escapes the page's dependencies and keeps a stale price):
+# Markdown sees a paragraph holding a token with a nonce drawn for this one render, which the
+# text cannot contain; after sanitising, each such paragraph becomes an ``sf-card`` element, a
+# tag the sanitiser removes from any text. The rendered HTML (and the Markdown cache) holds no
+# nonce: a token Markdown did not leave as a paragraph of its own (in a code block) is written
+# back as the shortcode.
+_CARD_TOKEN = "SFCARD{}:{}:END"
+_CARD_HTML = '<sf-card data-sku="{}"></sf-card>'
+_CARD_RE = re.compile(r'<sf-card data-sku="([A-Za-z0-9._-]{1,64})"></sf-card>')
 _BLOCK_TAG_RE = re.compile(r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th)\b[^>]*>")
 _TAG_RE = re.compile(r"<[^>]*>")
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
@@ -81,12 +90,12 @@ def shortcodes(body: str, diags: Diagnostics, path: str, first_line: int) -> Ite
         yield number, args.strip("\"'")
 
 
-def _expand_shortcodes(text: str) -> str:
+def _expand_shortcodes(text: str, nonce: str) -> str:
     out = []
     for line in text.splitlines():
         match = SHORTCODE_RE.match(line)
         if match and match.group(1) == "product":
-            out.extend(["", _CARD_TOKEN.format(match.group(2).strip("\"'")), ""])
+            out.extend(["", _CARD_TOKEN.format(nonce, match.group(2).strip("\"'")), ""])
         else:
             out.append(line)
     return "\n".join(out)
@@ -223,9 +232,10 @@ def _convert(source: str) -> str:
 _failed_sources: dict[str, str] = {}
 
 
-def _guarded_markdown(source: str) -> str:
-    """``_convert``, with every way the renderer can fail as a RenderFailure."""
-    known = _failed_sources.get(source)
+def _guarded_markdown(source: str, text: str) -> str:
+    """``_convert`` of ``source`` (``text`` made ready for it), with every way the renderer can
+    fail as a RenderFailure; a text that failed once fails again at once."""
+    known = _failed_sources.get(text)
     if known is not None:
         raise RenderFailure(known)
     try:
@@ -242,7 +252,7 @@ def _guarded_markdown(source: str) -> str:
     except Exception as exc:
         problem = f"this Markdown cannot be rendered ({type(exc).__name__}: {str(exc)[:200]}): simplify its unusual markup"
     _markdown.cache_clear()  # a renderer stopped halfway is not used again
-    _failed_sources[source] = problem
+    _failed_sources[text] = problem
     raise RenderFailure(problem)
 
 
@@ -405,7 +415,8 @@ def _render(text: str, media_prefix: str) -> str:
     plain = _plain_paragraph(text)
     if plain is not None:
         return plain
-    html = _guarded_markdown(_expand_shortcodes(text))
+    nonce = secrets.token_hex(16)
+    html = _guarded_markdown(_expand_shortcodes(text, nonce), text)
 
     def attribute_filter(element: str, attribute: str, value: str) -> str | None:
         if element == "img" and attribute == "src":
@@ -417,7 +428,7 @@ def _render(text: str, media_prefix: str) -> str:
             return media_prefix + value
         return value
 
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -426,6 +437,10 @@ def _render(text: str, media_prefix: str) -> str:
         attribute_filter=attribute_filter,
         strip_comments=True,
     )
+    if nonce not in clean:
+        return clean
+    clean = re.sub(f"<p>SFCARD{nonce}:([A-Za-z0-9._-]{{1,64}}):END</p>", lambda m: _CARD_HTML.format(m.group(1)), clean)
+    return re.sub(f"SFCARD{nonce}:(.*?):END", lambda m: "{{&lt; product " + m.group(1) + " &gt;}}", clean)
 
 
 def embed_cards(html: str, card: Callable[[str], str]) -> str:

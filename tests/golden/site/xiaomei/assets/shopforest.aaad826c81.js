@@ -18,14 +18,26 @@
   var LID = /^[A-Za-z0-9_-]{1,32}$/;
   var TAG = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
+  // A query part as text, or null when its percent-encoding is malformed ("%", "%E0%A4%A"):
+  // chat apps and people edit share URLs, and decodeURIComponent throws on those.
+  function decoded(part) {
+    try {
+      return decodeURIComponent(part.replace(/\+/g, " "));
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // The query's parameters, first of each name; a malformed pair is skipped, not fatal.
   function params() {
     var out = {};
     (window.location.search || "").replace(/^\?/, "").split("&").forEach(function (pair) {
       if (!pair) return;
       var i = pair.indexOf("=");
-      var k = decodeURIComponent((i < 0 ? pair : pair.slice(0, i)).replace(/\+/g, " "));
-      var v = i < 0 ? "" : decodeURIComponent(pair.slice(i + 1).replace(/\+/g, " "));
-      if (!(k in out)) out[k] = v;
+      var k = decoded(i < 0 ? pair : pair.slice(0, i));
+      var v = i < 0 ? "" : decoded(pair.slice(i + 1));
+      if (k === null || v === null) return;
+      if (!Object.prototype.hasOwnProperty.call(out, k)) out[k] = v;
     });
     return out;
   }
@@ -78,17 +90,24 @@
   }
 
   // /s/?c=<code>: one static page per shop resolves every code through s/codes.json
+  // Whatever goes wrong (a malformed query, an unknown code, a failed fetch), the customer
+  // lands on the shop's home, never on a page stuck at "redirecting".
   function shortLink(el) {
-    var code = params().c;
     var home = root;
-    if (!code || !LID.test(code)) { window.location.replace(home); return; }
-    fetch(el.getAttribute("data-codes"), { credentials: "omit" }).then(function (r) { return r.json(); }).then(function (table) {
-      var entry = Object.prototype.hasOwnProperty.call(table, code) ? table[code] : null;
-      if (!entry) { window.location.replace(home); return; }
-      var q = "?lid=" + encodeURIComponent(code) + "&utm_source=" + encodeURIComponent(entry[1]) + "&utm_medium=share";
-      if (entry[2]) q += "&utm_campaign=" + encodeURIComponent(entry[2]);
-      window.location.replace(root + "p/" + encodeURIComponent(entry[0]) + "/" + q);
-    }).catch(function () { window.location.replace(home); });
+    function goHome() { window.location.replace(home); }
+    try {
+      var code = params().c;
+      if (!code || !LID.test(code)) { goHome(); return; }
+      fetch(el.getAttribute("data-codes"), { credentials: "omit" }).then(function (r) { return r.json(); }).then(function (table) {
+        var entry = table && Object.prototype.hasOwnProperty.call(table, code) ? table[code] : null;
+        if (!entry) { goHome(); return; }
+        var q = "?lid=" + encodeURIComponent(code) + "&utm_source=" + encodeURIComponent(entry[1]) + "&utm_medium=share";
+        if (entry[2]) q += "&utm_campaign=" + encodeURIComponent(entry[2]);
+        window.location.replace(root + "p/" + encodeURIComponent(entry[0]) + "/" + q);
+      }).catch(goHome);
+    } catch (e) {
+      goHome();
+    }
   }
 
   // the product page's share section ------------------------------------------------------
