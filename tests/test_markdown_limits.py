@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+from generator.content import marktext
 from generator.content.project import load_project
 from generator.pages import markup
 
@@ -66,7 +67,7 @@ def brackets(n: int) -> str:
 
 
 TIMED_OUT = (
-    f"this Markdown takes more than {markup.RENDER_SECONDS:g} seconds to render (the limit):"
+    f"this Markdown takes more than {marktext.RENDER_SECONDS:g} seconds to render (the limit):"
     " look for many '[', '(', '<' or '&' in one paragraph, or split the text"
 )
 
@@ -250,7 +251,7 @@ RICH = """\
 
 
 def test_ordinary_rich_markdown_still_renders(tmp_path: Path) -> None:
-    assert markup.limit_problems(RICH, "this post", post=True) == []
+    assert marktext.limit_problems(RICH, "this post", post=True) == []
     html = markup.render(RICH)
     assert markup.take_failures() == {}
     assert "<strong>很喜欢</strong>" in html
@@ -270,13 +271,13 @@ def test_ordinary_rich_markdown_still_renders(tmp_path: Path) -> None:
 
 def test_limits_count_what_markdown_counts() -> None:
     deep = "".join("    " * i + "- x\n" for i in range(32))
-    assert markup.limit_problems(deep, "this post", post=True) == []  # 32 levels: at the limit
-    assert markup.limit_problems(deep + "    " * 32 + "- x\n", "this post", post=True)[0][0] == 32
-    assert markup.limit_problems("\\[" * 1000, "this note") == []  # escaped: text, not brackets
-    assert markup.limit_problems("[a\n\n" * 1000, "this note") == []  # one open in each paragraph
-    assert markup.limit_problems("[a](b) " * 1000 + "(c) " * 1000, "this note") == []
-    assert markup.limit_problems("x" * markup.MAX_TEXT_CHARS, "this note") == []
-    assert markup.limit_problems("x" * markup.MAX_POST_CHARS, "this post", post=True) == []
+    assert marktext.limit_problems(deep, "this post", post=True) == []  # 32 levels: at the limit
+    assert marktext.limit_problems(deep + "    " * 32 + "- x\n", "this post", post=True)[0][0] == 32
+    assert marktext.limit_problems("\\[" * 1000, "this note") == []  # escaped: text, not brackets
+    assert marktext.limit_problems("[a\n\n" * 1000, "this note") == []  # one open in each paragraph
+    assert marktext.limit_problems("[a](b) " * 1000 + "(c) " * 1000, "this note") == []
+    assert marktext.limit_problems("x" * marktext.MAX_TEXT_CHARS, "this note") == []
+    assert marktext.limit_problems("x" * marktext.MAX_POST_CHARS, "this post", post=True) == []
 
 
 def test_the_demo_content_is_well_within_the_limits() -> None:
@@ -285,6 +286,6 @@ def test_the_demo_content_is_well_within_the_limits() -> None:
     for shop in project.shops:
         texts += [shop.bio, *(p.note for p in shop.picks), *(c.description for c in shop.collections)]
     posts = [post.body for shop in project.shops for post in shop.posts]
-    assert max(map(len, texts)) * 100 < markup.MAX_TEXT_CHARS
-    assert max(map(len, posts)) * 100 < markup.MAX_POST_CHARS
-    assert [problems for text in texts + posts if (problems := markup.limit_problems(text, "this text"))] == []
+    assert max(map(len, texts)) * 100 < marktext.MAX_TEXT_CHARS
+    assert max(map(len, posts)) * 100 < marktext.MAX_POST_CHARS
+    assert [problems for text in texts + posts if (problems := marktext.limit_problems(text, "this text"))] == []

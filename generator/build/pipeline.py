@@ -24,7 +24,8 @@ from typing import Any
 from ..cache.folder import FORCE, NONE, USE, CacheFolder, CachePolicy, atomic_write, code_tag
 from ..cache.keptfile import KeptFile
 from ..content.model import Project, shop_of
-from ..content.project import check_rendered, load_project, rendered_errors
+from ..content.project import load_project
+from ..content.rendered import check_rendered, rendered_errors
 from ..content.resolved import open_kept
 from ..content.schema import SHOP_ID_RE
 from ..errors import ContentError, UsageError

@@ -26,7 +26,7 @@ from ..cache.facts import FactsStore, facts_key
 from ..cache.folder import USE, CacheFolder, CachePolicy, code_tag
 from ..content import media
 from ..content.model import Product, Project, Shop
-from ..content.project import check_rendered
+from ..content.rendered import check_rendered
 from ..errors import UsageError
 from ..pages import markup
 from ..pages.plan import Output, catalog_files, plan_shop

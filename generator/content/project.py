@@ -7,7 +7,6 @@ finds every error a build would hit.
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,7 @@ from babel.numbers import get_currency_name
 from ..cache.folder import NONE, CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import KeptFile
 from ..errors import ContentError, Diagnostic, Diagnostics
-from ..pages import markup
-from . import media
+from . import marktext, media
 from .model import Category, Collection, Pick, Platform, Post, Product, Project, Shop, Variant, shop_of
 from .resolved import KeptHead, KeptProduct, KeptShop, catalog_context, files_unchanged, open_kept, relink, shop_texts, text_key
 from .schema import SHOP_ID_RE, SLUG_RE, CategoryIn, PlatformIn, PostMetaIn, ProductIn, ShopIn, url_problem
@@ -272,11 +270,11 @@ class _Loader:
 
     def markdown_limits(self, doc: Document, loc: tuple[Any, ...], text: str, what: str) -> None:
         """The size and nesting limits of a Markdown text in YAML, reported where the text starts."""
-        for _, message in markup.limit_problems(text, what):
+        for _, message in marktext.limit_problems(text, what):
             self.add(doc, loc, message)
 
     def markdown_images(self, doc: Document, loc: tuple[Any, ...], text: str, base: Path) -> None:
-        for ref in markup.local_image_refs(text):
+        for ref in marktext.local_image_refs(text):
             problem = self.local_path_problem(base, ref)
             if problem:
                 self.add(doc, loc, problem)
@@ -379,7 +377,7 @@ class _Loader:
 
         posts = self.posts(folder, shop_id, products, data, picks)
         texts = [data.bio] + [p.note for p in picks.values()] + [c.description for c in collections] + [p.body for p in posts]
-        media = {ref for text in texts for ref in markup.local_image_refs(text) if ref.startswith("images/")}
+        media = {ref for text in texts for ref in marktext.local_image_refs(text) if ref.startswith("images/")}
         if data.avatar:
             media.add(data.avatar)
         return Shop(
@@ -424,9 +422,9 @@ class _Loader:
             if fm.meta is None:
                 continue
             meta = validate(PostMetaIn, fm.meta, self.diags)
-            for offset, message in markup.limit_problems(fm.body, "this post", post=True):
+            for offset, message in marktext.limit_problems(fm.body, "this post", post=True):
                 self.diags.add(rel, fm.body_line + offset, 1, message)
-            for offset, sku in markup.shortcodes(fm.body, self.diags, rel, fm.body_line):
+            for offset, sku in marktext.shortcodes(fm.body, self.diags, rel, fm.body_line):
                 line = fm.body_line + offset
                 if sku in self.invalid_skus:
                     pass
@@ -436,7 +434,7 @@ class _Loader:
                     self.diags.add(rel, line, 1, f"'{sku}' in product shortcode is not one of this shop's picks")
                 elif sku not in picks:
                     self.warnings.append(f"{rel}:{line}:1: warning: {shop_id}: {sku} is not published; its card is left out")
-            for offset, ref in markup.local_image_refs_with_lines(fm.body):
+            for offset, ref in marktext.local_image_refs_with_lines(fm.body):
                 problem = self.local_path_problem(folder, ref)
                 if problem:
                     self.diags.add(rel, fm.body_line + offset, 1, problem)
@@ -507,56 +505,3 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
         parse_cache.save()
     platform, categories, products = catalog
     return Project(root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)), tuple(broken))
-
-
-def rendered_errors(project: Project, failed: Mapping[str, str]) -> list[Diagnostic]:
-    """Every text Markdown failed to render (markup.take_failures: text -> why), located where
-    each is written. Rendering happens after loading, where the texts'
-    positions are no longer known, so the files they came from are read again: only when a
-    text failed."""
-    if not failed:
-        return []
-    diags = Diagnostics()
-    found: set[str] = set()
-
-    def report(doc: Document, loc: tuple[Any, ...], value: Any) -> None:
-        if isinstance(value, str) and value in failed:
-            line, col = doc.at(loc)
-            diags.add(doc.path, line, col, failed[value])
-            found.add(value)
-
-    if any(product.description in failed for product in project.products.values()):
-        doc = load_yaml_file(project.root / CATALOG, CATALOG, diags, split="products")
-        values = doc.data.get("products") if doc is not None and isinstance(doc.data, dict) else None
-        for i, value in enumerate(values if isinstance(values, list) else []):
-            if isinstance(value, dict) and doc is not None:
-                report(doc, ("products", i, "description"), value.get("description"))
-    for shop in project.shops:
-        for post in shop.posts:
-            if post.body in failed:
-                diags.add(post.source, post.body_line, 1, failed[post.body])
-                found.add(post.body)
-        texts = {shop.bio, *(pick.note for pick in shop.picks), *(c.description for c in shop.collections)}
-        if texts.isdisjoint(failed):
-            continue
-        doc = load_yaml_file(shop.source_dir / "shop.yaml", f"content/{shop.id}/shop.yaml", diags)
-        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
-        if doc is None:
-            continue
-        report(doc, ("bio",), data.get("bio"))
-        for key, field in (("picks", "note"), ("collections", "description")):
-            items = data.get(key)
-            for i, item in enumerate(items if isinstance(items, list) else []):
-                if isinstance(item, dict):
-                    report(doc, (key, i, field), item.get(field))
-    for text, message in failed.items():
-        if text not in found:  # its file changed since it was loaded: say which text it was
-            diags.add("content", 1, 1, f"{message} (the text that begins {text[:40]!r})")
-    return diags.sorted()
-
-
-def check_rendered(project: Project, failed: Mapping[str, str]) -> None:
-    """Raise ContentError with every text Markdown failed to render, located."""
-    errors = rendered_errors(project, failed)
-    if errors:
-        raise ContentError(errors)

@@ -12,8 +12,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from ..pages import markup
-from . import media, schema
+from . import marktext, media, schema
 
 NOTES: dict[str, str] = {
     "PlatformIn.name": "shown in every shop's footer",
@@ -34,11 +33,11 @@ NOTES: dict[str, str] = {
     "ProductIn.stock": "0 means sold out",
     "ProductIn.max_per_order": "most units in one order",
     "ProductIn.images": "`images/…` paths in the project, or `https://` URLs",
-    "ProductIn.description": f"Markdown, at most {markup.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
+    "ProductIn.description": f"Markdown, at most {marktext.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "VariantIn.id": "`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`; cart ids are `sku:variant`",
     "VariantIn.price": "overrides the product price",
     "VariantIn.stock": "0 means this variant is sold out",
-    "ShopIn.bio": f"Markdown, at most {markup.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
+    "ShopIn.bio": f"Markdown, at most {marktext.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "ShopIn.avatar": "path inside the shop folder, e.g. `images/avatar.svg`",
     "ShopIn.theme": "a folder under `themes/`",
     "ShopIn.locale": "Babel locale; else the platform's",
@@ -48,10 +47,10 @@ NOTES: dict[str, str] = {
     "ShopIn.picks": "`- SKU` or a mapping (below), in display order",
     "ShopIn.channels": "where she shares links (docs/share-links.md); each gets its own link code",
     "ShopIn.campaigns": "her campaigns; none means links without one",
-    "PickIn.note": f"the owner's own words, Markdown, at most {markup.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
+    "PickIn.note": f"the owner's own words, Markdown, at most {marktext.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "PickIn.featured": "shown first on the home page",
     "CollectionIn.id": "`^[a-z0-9][a-z0-9-]{0,38}$`; the page is `/c/<id>/`",
-    "CollectionIn.description": f"Markdown, at most {markup.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
+    "CollectionIn.description": f"Markdown, at most {marktext.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "CollectionIn.skus": "each must be one of the shop's picks",
     "PostMetaIn.date": "`YYYY-MM-DD`",
     "PostMetaIn.summary": "one line for lists and the feed; else the start of the body",
@@ -116,8 +115,8 @@ def default(info: FieldInfo) -> str:
 
 
 def markdown_limits() -> list[str]:
-    """The limits of markup.py, and why each is what it is."""
-    seconds = f"{markup.RENDER_SECONDS:g}"
+    """The limits of marktext.py, and why each is what it is."""
+    seconds = f"{marktext.RENDER_SECONDS:g}"
     return [
         "## Markdown limits",
         "",
@@ -130,13 +129,13 @@ def markdown_limits() -> list[str]:
         "",
         "| limit | value | why this value |",
         "|---|---|---|",
-        f"| size of a `bio`, `note` or `description` | {markup.MAX_TEXT_CHARS:,} characters |"
+        f"| size of a `bio`, `note` or `description` | {marktext.MAX_TEXT_CHARS:,} characters |"
         " hundreds of times the longest in the demo content (175 characters), room for a long specification table |",
-        f"| size of a post's body | {markup.MAX_POST_CHARS:,} characters |"
+        f"| size of a post's body | {marktext.MAX_POST_CHARS:,} characters |"
         " a long Chinese article is about 20,000 characters (56 KB of UTF-8): room for a dozen of them in one post |",
-        f"| lists and quotes nested in one another | {markup.MAX_NESTING} levels |"
+        f"| lists and quotes nested in one another | {marktext.MAX_NESTING} levels |"
         " real texts use three or four; Python-Markdown runs out of Python's stack at a few times this |",
-        f"| `[` (or `(`) open at once in one paragraph | {markup.MAX_OPEN} |"
+        f"| `[` (or `(`) open at once in one paragraph | {marktext.MAX_OPEN} |"
         " Markdown looks for each one's partner up to the end of its paragraph: thousands left open take minutes |",
         f"| time to render one text | {seconds} seconds of processor time |"
         " the largest ordinary texts the sizes above allow take a small fraction of it |",

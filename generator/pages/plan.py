@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..content import media
+from ..content import marktext, media
 from ..content.model import Collection, Pick, Post, Product, Project, Shop
 from . import headers, links, markup
 from .products import Products
@@ -209,7 +209,7 @@ def catalog_files(product: Product) -> tuple[str, ...]:
     """The project's image files a product shows: its images, and those its description embeds
     (the renderer keeps only images/ paths; the loader checked that each exists)."""
     refs = [ref for ref in product.images if not ref.startswith("https://")]
-    refs += [ref for ref in markup.local_image_refs(product.description) if ref.startswith("images/")]
+    refs += [ref for ref in marktext.local_image_refs(product.description) if ref.startswith("images/")]
     return tuple(dict.fromkeys(refs))
 
 
