@@ -7,14 +7,14 @@ from __future__ import annotations
 import fcntl
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator.build import commit, pipeline, shop, workers, writer
 from generator.build.pipeline import build
-from generator.cache.facts import FactsStore
 from generator.cache.folder import NONE, USE, CacheFolder, code_tag
-from generator.cache.keptfile import KeptFile
+from generator.cache.keptfile import MARSHAL, KeptFile
 from generator.content.project import load_project
 from generator.content.sources import ParseCache, parse_split, parse_yaml
 from generator.errors import ContentError, Diagnostics
@@ -22,6 +22,10 @@ from generator.errors import ContentError, Diagnostics
 from .test_incremental import assert_same_as_full_build, edit, files, rewritten, two_shop_project
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def kept_entries(path: Path) -> dict[str, Any]:
+    return KeptFile(path, code_tag(), codec=MARSHAL).entries()
 
 
 @pytest.fixture(autouse=True)
@@ -142,12 +146,12 @@ def test_products_facts_are_kept_between_builds_and_worked_out_once_across_proce
     build(root, root / "site", jobs=2)
     assert files(root / "site") == files(tmp_path / "one")
     store = CacheFolder(root).facts
-    kept = FactsStore(store, code_tag()).load()
+    kept = kept_entries(store)
     assert {f["sku"] for f in kept.values() if isinstance(f, dict)} == {"BB-1001", "FD-2001"}
 
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     assert "bea/index.html" in rewritten(root)
-    kept_facts = FactsStore(store, code_tag()).load().values()
+    kept_facts = kept_entries(store).values()
     prices = sorted(f["price"] for f in kept_facts if isinstance(f, dict) and f["sku"] == "FD-2001")
     assert prices == ["18.80", "19.90"]  # the new facts beside the old (pruned once old ones are half the file)
     assert_same_as_full_build(root, tmp_path)
@@ -164,14 +168,14 @@ def test_a_few_new_facts_go_to_the_journal_which_folds_back_and_survives_tearing
     store = CacheFolder(root).facts
     journal = store.with_name(store.name + ".journal")
     whole = store.read_bytes()
-    monkeypatch.setattr(FactsStore, "JOURNAL_SHARE", 1.0)  # a tiny project: let a few new facts go to the journal
+    monkeypatch.setattr(KeptFile, "JOURNAL_SHARE", 1.0)  # a tiny project: let a few new facts go to the journal
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     build(root, root / "site")
     assert journal.is_file() and store.read_bytes() == whole  # appended, the file untouched
     journal.write_bytes(journal.read_bytes() + b"\xff" * 5)  # a torn append after it
-    kept = FactsStore(store, code_tag()).load()
+    kept = kept_entries(store)
     assert "18.80" in {f["price"] for f in kept.values() if isinstance(f, dict)}
-    monkeypatch.setattr(FactsStore, "JOURNAL_SHARE", 0.0)
+    monkeypatch.setattr(KeptFile, "JOURNAL_SHARE", 0.0)
     edit(root / "catalog.yaml", 'price: "18.80"', 'price: "17.70"')
     build(root, root / "site")
     assert not journal.exists() and store.read_bytes() != whole  # one file again
@@ -183,7 +187,7 @@ def test_a_one_shop_build_keeps_the_other_shops_facts(tmp_path: Path) -> None:
     build(root, root / "site")
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     build(root, root / "site", only="bea")  # bea shows FD-2001 only
-    kept = FactsStore(CacheFolder(root).facts, code_tag()).load()
+    kept = kept_entries(CacheFolder(root).facts)
     assert {f["sku"] for f in kept.values() if isinstance(f, dict)} == {"BB-1001", "FD-2001"}
 
 

@@ -9,8 +9,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from generator.build.gcfreeze import frozen
-from generator.cache.folder import CACHE_DIR, CacheFolder
+from generator.cache.folder import CACHE_DIR, CacheFolder, code_tag
+from generator.cache.keptfile import MARSHAL, KeptFile
 from generator.cli import main
+from generator.content.project import load_project
 
 from .test_invalid_content import make_case, snapshot
 
@@ -43,12 +45,27 @@ def test_force_reuses_no_kept_markdown(tmp_path: Path) -> None:
     shop_yaml.write_text(shop_yaml.read_text(encoding="utf-8").replace("note: We love it.", "note: We **love** it."), encoding="utf-8")
     assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
     store = CacheFolder(root).markdown
-    kept = marshal.loads(store.read_bytes())
-    kept["entries"] = {key: "<p>PLANTED</p>" for key in kept["entries"]}
-    store.write_bytes(marshal.dumps(kept))
+    tag, entries = marshal.loads(store.read_bytes())
+    store.write_bytes(marshal.dumps((tag, {key: "<p>PLANTED</p>" for key in entries})))
     assert CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(root / "other")]).exit_code == 0
     assert "PLANTED" in (root / "other" / "amy" / "p" / "BB-1001" / "index.html").read_text(encoding="utf-8")
     assert CliRunner().invoke(main, ["build", "--force", "--project", str(root)]).exit_code == 0
     page = (root / "site" / "amy" / "p" / "BB-1001" / "index.html").read_text(encoding="utf-8")
     assert "PLANTED" not in page and "We <strong>love</strong> it." in page
     assert b"PLANTED" not in store.read_bytes()  # what --force worked out replaced the store
+
+
+def test_kept_markdown_is_pruned_once_old_texts_pile_up(tmp_path: Path) -> None:
+    """An owner rewriting her note thirty times leaves at most twice the project's texts kept,
+    the latest among them."""
+    root = make_case("_base", tmp_path / "p")
+    shop_yaml = root / "content" / "amy" / "shop.yaml"
+    original = shop_yaml.read_text(encoding="utf-8")
+    for i in range(30):
+        shop_yaml.write_text(original.replace("note: We love it.", f"note: We **love** it on day {i}."), encoding="utf-8")
+        assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
+    entries = KeptFile(CacheFolder(root).markdown, code_tag(), codec=MARSHAL).entries()
+    project = load_project(root)
+    texts = len(project.products) + sum(1 + len(s.picks) + len(s.posts) + len(s.collections) for s in project.shops)
+    assert len(entries) <= 2 * texts < 30
+    assert any("day 29.<" in html for html in entries.values())

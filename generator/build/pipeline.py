@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import marshal
 import os
 import shutil
 import time
@@ -21,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cache.folder import FORCE, NONE, USE, CacheFolder, CachePolicy, atomic_write, code_tag
-from ..cache.keptfile import KeptFile
+from ..cache.folder import FORCE, NONE, USE, CacheFolder, CachePolicy, code_tag
+from ..cache.keptfile import MARSHAL, KeptFile
 from ..content.model import Project, shop_of
 from ..content.project import load_project
 from ..content.rendered import check_rendered, rendered_errors
@@ -137,10 +136,11 @@ def build(
         indexes = select_shops(project, only, shard)
         builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time())
         builder.bytecode = folder.templates if policy.read else None
-        markup.use_stored(folder.markdown if policy.read else None)
+        markdown = KeptFile(folder.markdown, code_tag(), codec=MARSHAL, read=policy.read) if policy.write or policy.read else None
+        markup.use_stored(markdown)
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)
-        rendered = markup.fresh_entries()  # by prepare; taken now, so the workers do not send it back again
+        rendered, used = markup.fresh_entries(), markup.taken_from_store()  # by prepare; taken now, so the workers do not send it back again
         stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
         staging = stack.enter_context(staging_folder(builder.staging))
         spool = stack.enter_context(EntrySpool(staging / "entries.pickle"))
@@ -151,7 +151,9 @@ def build(
                 failed.update(result.failed)
                 continue
             spool.add(result)  # its state kept on disk, not in memory: memory stays flat with the site's size
-            rendered.update(result.take_markdown())
+            fresh, read = result.take_markdown()
+            rendered.update(fresh)
+            used |= read
             results.append(result)
             reporter.shop_done(result.shop_id)
         broken = [*project.broken, *rendered_errors(project, failed)]
@@ -166,7 +168,7 @@ def build(
     if policy.write:
         if only is None:
             kept.save()
-        save_markdown(folder.markdown, rendered)
+        keep_markdown(markdown, rendered, used, project)
     if verify.enabled():  # last: it renders with nothing kept, which must not reach the stores
         verify.verify_site(project, indexes, out, builder)
     stats.seconds = time.perf_counter() - started
@@ -201,12 +203,17 @@ def open_state(folder: CacheFolder, out: Path, policy: CachePolicy) -> BuildStat
     return state
 
 
-def save_markdown(path: Path, rendered: dict[str, str]) -> None:
-    """Add what this build rendered to the Markdown kept between runs."""
-    if rendered:
-        stored = markup.stored_entries()
-        stored.update(rendered)
-        atomic_write(path, marshal.dumps({"code": code_tag(), "entries": dict(sorted(stored.items()))}))
+def keep_markdown(store: KeptFile | None, rendered: dict[str, str], used: set[str], project: Project) -> None:
+    """Add what this build rendered to the Markdown kept between runs; once the store holds
+    more than twice as many texts as the project can show (old descriptions and notes pile
+    up), only those this build read or rendered."""
+    if store is None:
+        return
+    for key, html in rendered.items():
+        store.put(key, html)
+    store.mark_used(used)
+    texts = len(project.products) + sum(1 + len(shop.picks) + len(shop.posts) + len(shop.collections) for shop in project.shops)
+    store.save(limit=2 * texts)
 
 
 @dataclass

@@ -22,8 +22,8 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
-from ..cache.facts import FactsStore, facts_key
 from ..cache.folder import USE, CacheFolder, CachePolicy, code_tag
+from ..cache.keptfile import MARSHAL, KeptFile
 from ..content import media
 from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
@@ -61,6 +61,12 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def facts_key(product_key: str, locale: str, currency: str) -> str:
+    """Where the catalog's facts about a product, as shops in one locale and currency show them
+    (formatted prices, rendered description, images), are kept between builds."""
+    return hashlib.sha256(f"{product_key}\0{locale}\0{currency}".encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class ShopInputs:
     fingerprint: str
@@ -78,6 +84,7 @@ class ShopResult:
     stale: list[str] = field(default_factory=list)  # files in the shop's folder that no output makes
     tree: bool = False  # staged as the shop's whole folder (it had none): one rename commits it
     markdown: dict[str, str] = field(default_factory=dict)
+    markdown_used: set[str] = field(default_factory=set)  # the kept Markdown its worker read
     failed: dict[str, str] = field(default_factory=dict)  # her texts Markdown could not render: text -> why
     spared: list[str] = field(default_factory=list)  # written into the file's spare (writer.py)
 
@@ -85,10 +92,11 @@ class ShopResult:
     def written(self) -> int:
         return len(self.staged) + len(self.spared)
 
-    def take_markdown(self) -> dict[str, str]:
-        """What the shop's worker rendered, given up once taken (it is kept by the build)."""
-        markdown, self.markdown = self.markdown, {}
-        return markdown
+    def take_markdown(self) -> tuple[dict[str, str], set[str]]:
+        """What the shop's worker rendered and what it read of the kept Markdown, given up once
+        taken (the build keeps both)."""
+        markdown, used, self.markdown, self.markdown_used = self.markdown, self.markdown_used, {}, set()
+        return markdown, used
 
 
 class ShopBuilder:
@@ -129,8 +137,8 @@ class ShopBuilder:
                     wanted[(pick.product.sku, ITEMS)] = (facts_key(product_key, ITEMS, ""), pick.product)
         if not wanted:
             return
-        store = FactsStore(CacheFolder(self.root).facts, self.code)
-        known = store.load() if policy.read else {}
+        store = KeptFile(CacheFolder(self.root).facts, self.code, codec=MARSHAL, read=policy.read)
+        known = store.entries()
         missing = {key: (product, locale, currency) for (_, locale), (key, product) in wanted.items() if key not in known and locale != ITEMS}
         if missing:
             self.render_descriptions([product for product, _, _ in missing.values()], jobs)
@@ -140,17 +148,18 @@ class ShopBuilder:
                 made = pool.starmap(product_facts, missing.values(), chunksize=64)
         else:
             made = [product_facts(*args) for args in missing.values()]
-        known.update(zip(missing, made, strict=True))
-        items = {key: item_pieces(product) for (_, kind), (key, product) in wanted.items() if kind == ITEMS and key not in known}
-        known.update(items)
+        for key, value in zip(missing, made, strict=True):
+            store.put(key, value)
+        for (_, kind), (key, product) in wanted.items():
+            if kind == ITEMS and key not in known:
+                store.put(key, item_pieces(product))
         for (sku, kind), (key, _) in wanted.items():
             if kind == ITEMS:
-                self.products.items[sku] = known[key]
+                self.products.items[sku] = store.get(key)
             else:
-                self.products.facts[(sku, kind)] = known[key]
-        if policy.write and (missing or items):  # a --shop build keeps the other shops' facts: the limit is the platform's
-            limit = 2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1)
-            store.save(known, missing.keys() | items.keys(), {key for key, _ in wanted.values()}, limit)
+                self.products.facts[(sku, kind)] = store.get(key)
+        if policy.write:  # a --shop build keeps the other shops' facts: the limit is the platform's (old prices pile up)
+            store.save(limit=2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1))
 
     @staticmethod
     def render_descriptions(products: list[Product], jobs: int) -> None:
@@ -297,6 +306,7 @@ class ShopBuilder:
         result.stale = sorted(sizes.keys() - entry.files.keys())
         result.row = entry.row(shop.id)
         result.markdown = markup.fresh_entries()
+        result.markdown_used = markup.taken_from_store()
         result.failed = markup.take_failures()
         return result
 

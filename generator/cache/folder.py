@@ -85,7 +85,7 @@ class CacheFolder:
 
     @property
     def facts(self) -> Path:
-        """The catalog's facts about each product in each locale (cache/facts.py)."""
+        """The catalog's facts about each product in each locale (build/shop.py)."""
         return self.path / f"facts-{sys.implementation.cache_tag}.marshal"
 
     @property

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import html as html_lib
-import marshal
 import re
 import secrets
 import signal
 import threading
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import nh3
 
-from ..cache.folder import code_tag
+from ..cache.keptfile import KeptFile
 from ..content.marktext import RENDER_SECONDS, SHORTCODE_RE, is_remote
 
 _CARD_TOKEN = "SFCARD{}:{}:END"
@@ -152,13 +151,30 @@ def load_renderer() -> None:
     _markdown()
 
 
-# Rendered Markdown kept between runs (the cache folder's markdown file), keyed by a hash of
-# the input and tagged with folder.code_tag. Loaded lazily: a build that renders nothing never reads it. marshal, the
-# format of Python's own .pyc caches, reads the 18 MB of the benchmark's medium size in 0.03 s
-# (JSON: 0.1-0.2 s); the interpreter is in the file's name, since the format is its own.
-_stored: dict[str, str] = {}
-_stored_path: list[Path] = []
-_fresh: dict[str, str] = {}
+class _Kept:
+    """Rendered Markdown known to this process: the store kept between runs (the cache folder's
+    markdown file, keyed by a hash of the input, read on the first miss: a build that renders
+    nothing never reads it), and what this process rendered itself."""
+
+    def __init__(self) -> None:
+        self.store: KeptFile | None = None
+        self.rendered: dict[str, str] = {}  # by this process, in this build
+        self.fresh: dict[str, str] = {}  # of those, what fresh_entries has not yet handed over
+        self.used: set[str] = set()  # the store's entries read here, not yet handed over
+
+    def get(self, key: str) -> str | None:
+        html = self.rendered.get(key)
+        if html is None and self.store is not None:
+            html = self.store.entries().get(key)
+            if html is not None:
+                self.used.add(key)
+        return html
+
+    def add(self, key: str, html: str) -> None:
+        self.rendered[key] = self.fresh[key] = html
+
+
+_kept = _Kept()
 _failed: dict[str, str] = {}  # text -> why it could not be rendered, since the last take_failures
 
 
@@ -170,39 +186,24 @@ def take_failures() -> dict[str, str]:
     return failed
 
 
-def use_stored(path: Path | None) -> None:
-    """Use the cache file at ``path`` (read on the first miss; None: none); forget what was
-    rendered (or failed) before."""
-    _stored.clear()
-    _stored_path[:] = [path] if path is not None else []
-    _fresh.clear()
+def use_stored(store: KeptFile | None) -> None:
+    """Use ``store`` for rendered Markdown (None: none); forget what was rendered (or failed) before."""
+    global _kept  # one per build, replaced whole
+    _kept = _Kept()
+    _kept.store = store
     _render_cached.cache_clear()  # what this process rendered for an earlier build is not to be reused either
     _failed.clear()
 
 
-def stored_entries() -> dict[str, str]:
-    _load_stored()
-    return dict(_stored)
-
-
-def _load_stored() -> None:
-    if not _stored_path:
-        return
-    path = _stored_path.pop()
-    try:
-        data = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return  # missing or corrupt: render again
-    # Written by other code, or with another Markdown or nh3: its HTML may not be what this
-    # renderer and sanitiser make.
-    if isinstance(data, dict) and data.get("code") == code_tag() and isinstance(data.get("entries"), dict):
-        _stored.update({k: v for k, v in data["entries"].items() if isinstance(k, str) and isinstance(v, str)})
+def taken_from_store() -> set[str]:
+    """The keys of the kept entries this process used since the last call: kept again."""
+    used, _kept.used = _kept.used, set()
+    return used
 
 
 def fresh_entries() -> dict[str, str]:
     """What this process rendered since the last call that the stored cache did not have."""
-    entries = dict(_fresh)
-    _fresh.clear()
+    entries, _kept.fresh = _kept.fresh, {}
     return entries
 
 
@@ -215,31 +216,26 @@ def not_rendered(texts: Iterable[str], media_prefix: str) -> list[str]:
     texts = set(texts)
     if not texts:
         return []  # (without reading the stored cache: a build with nothing to render never needs it)
-    _load_stored()
-    return sorted(text for text in texts if text.strip() and cache_key(text, media_prefix) not in _stored)
+    return sorted(text for text in texts if text.strip() and _kept.get(cache_key(text, media_prefix)) is None)
 
 
 def render_all(texts: Iterable[str], media_prefix: str, pool_map: Callable[..., list[Any]] | None = None) -> None:
     """Render every text not yet cached (with ``pool_map``, e.g. a process pool's ``starmap``,
     across processes) into the cache, so that later ``render`` calls, here and in processes
     forked from here, find them."""
-    _load_stored()
     todo: dict[str, str] = {}
     for text in texts:
         if text.strip():
             key = cache_key(text, media_prefix)
-            if key not in _stored and key not in todo:
+            if key not in todo and _kept.get(key) is None:
                 todo[key] = text
     args = [(text, media_prefix) for text in todo.values()]
     results: list[tuple[str, str | None]] = pool_map(_render_or_failure, args) if pool_map is not None else [_render_or_failure(*a) for a in args]
-    fresh: dict[str, str] = {}
     for (key, text), (html, failure) in zip(todo.items(), results, strict=True):
         if failure is not None:
             _failed[text] = failure
         else:
-            fresh[key] = html
-    _stored.update(fresh)
-    _fresh.update(fresh)
+            _kept.add(key, html)
 
 
 def _render_or_failure(text: str, media_prefix: str) -> tuple[str, str | None]:
@@ -271,10 +267,10 @@ def _render_cached(text: str, media_prefix: str) -> str:
     if not text.strip():
         return ""
     key = cache_key(text, media_prefix)
-    _load_stored()
-    html = _stored.get(key)
+    html = _kept.get(key)
     if html is None:
-        html = _fresh[key] = _render(text, media_prefix)
+        html = _render(text, media_prefix)
+        _kept.add(key, html)
     return html
 
 

@@ -1,0 +1,187 @@
+"""The platform's catalog.yaml: its settings, categories and products, checked.
+
+A catalog that loaded without a mistake is kept product by product (resolved.py): the next
+load works out again only the products whose text changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Diagnostics
+from .loading import CATALOG, Loader, currency_ok, locale_ok
+from .model import Category, Platform, Product, Variant
+from .resolved import KeptHead, KeptProduct, files_unchanged, text_key
+from .schema import CategoryIn, PlatformIn, ProductIn, url_problem
+from .sources import MAX_CATALOG_BYTES, Document, SplitText, load_yaml_text, parse_yaml, read_text, split_text
+from .validate import validate
+
+
+class CatalogLoader(Loader):
+    def catalog(self) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
+        path = self.root / CATALOG
+        if not path.is_file():
+            self.diags.add(CATALOG, 1, 1, "catalog.yaml not found (is this a shop project folder?)")
+            return None
+        text = read_text(path, CATALOG, self.diags, MAX_CATALOG_BYTES)
+        if text is None:
+            return None
+        split = split_text(text, "products") if self.kept is not None else None
+        if split is not None:
+            known = self.kept_catalog(split)
+            if known is not None:
+                return known
+        errors = len(self.diags)
+        doc = load_yaml_text(text, CATALOG, self.diags, self.cache, split="products")
+        if doc is None:
+            return None
+        catalog = self.catalog_doc(doc)
+        if split is not None and len(self.diags) == errors:
+            self.keep_catalog(split, doc, catalog)
+        return catalog
+
+    def catalog_doc(self, doc: Document) -> tuple[Platform, dict[str, Category], dict[str, Product]]:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if not isinstance(doc.data, dict):
+            self.add(doc, (), "catalog.yaml must be a mapping with platform, categories and products")
+        for key in data:
+            if key not in ("platform", "categories", "products"):
+                self.add(doc, (key,), f"unknown key '{key}'", key=True)
+        if "platform" not in data:
+            self.add(doc, (), "missing required key 'platform'")
+        # Parts are validated one by one, so one bad product does not hide the rest of the project.
+        p = validate(PlatformIn, doc, self.diags, prefix=("platform",), value=data.get("platform"))
+        if p is None:
+            p = PlatformIn(name="?")  # keep checking the shops against the defaults
+        else:
+            self.platform_checks(doc, p)
+        platform = Platform(p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days)
+        categories: dict[str, Category] = {}
+        for i, value in enumerate(self.items(doc, data, "categories")):
+            c = validate(CategoryIn, doc, self.diags, prefix=("categories", i), value=value)
+            if c is None:
+                continue
+            if c.id in categories:
+                self.add(doc, ("categories", i, "id"), f"duplicate category '{c.id}'")
+            categories[c.id] = Category(c.id, c.title, c.commission)
+        products: dict[str, Product] = {}
+        first_line: dict[str, int] = {}
+        for i, value in enumerate(self.items(doc, data, "products")):
+            loc = ("products", i)
+            sku = value.get("sku") if isinstance(value, dict) else None
+            if isinstance(sku, str) and sku in first_line:
+                self.add(doc, (*loc, "sku"), f"duplicate SKU '{sku}' (first defined at line {first_line[sku]})")
+                continue
+            if isinstance(sku, str):
+                first_line[sku] = doc.at((*loc, "sku"))[0]
+            prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value)
+            mark = len(self.checked)
+            product = self.product(doc, loc, prod, categories) if prod is not None else None
+            if product is not None:
+                self.product_files[product.sku] = tuple(self.checked[mark:])
+                products[product.sku] = product
+            elif isinstance(sku, str):
+                self.invalid_skus.add(sku)  # reported already; shops naming it are not blamed again
+        return platform, categories, products
+
+    def kept_catalog(self, split: SplitText) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
+        """The catalog from what earlier builds kept, working out only products whose text is
+        new; None when anything is not as simple (the full load then checks and reports)."""
+        assert self.kept is not None
+        head: KeptHead | None = self.kept.get(text_key("head", split.rest))
+        if head is None:
+            return None
+        products: dict[str, Product] = {}
+        for start, text in split.items:
+            key = text_key("product", text)
+            kept: KeptProduct | None = self.kept.get(key)
+            if kept is None or head.categories.get(kept.product.category.id) != kept.product.category or not files_unchanged(kept.files):
+                kept = self.fresh_product(text, start, head.categories)
+                if kept is None:
+                    return None
+                self.kept.put(key, kept)
+            if kept.product.sku in products:
+                return None  # a duplicate SKU: reported by the full load
+            products[kept.product.sku] = kept.product
+        return head.platform, head.categories, products
+
+    def fresh_product(self, text: str, start: int, categories: dict[str, Category]) -> KeptProduct | None:
+        """One product of the catalog loaded on its own; None at the first mistake."""
+        diags, self.diags = self.diags, Diagnostics()
+        mark = len(self.checked)
+        try:
+            doc = parse_yaml(text, CATALOG, self.diags, line_offset=start)
+            if doc is None or self.diags or not isinstance(doc.data, list) or len(doc.data) != 1:
+                return None
+            prod = validate(ProductIn, doc, self.diags, prefix=(0,), value=doc.data[0])
+            product = self.product(doc, (0,), prod, categories) if prod is not None else None
+            if product is None or self.diags:
+                return None
+            return KeptProduct(product, tuple(self.checked[mark:]))
+        finally:
+            self.diags = diags
+
+    def keep_catalog(self, split: SplitText, doc: Document, catalog: tuple[Platform, dict[str, Category], dict[str, Product]]) -> None:
+        """Keep a catalog that loaded without a mistake, product by product."""
+        assert self.kept is not None
+        platform, categories, products = catalog
+        values = doc.data.get("products") or []
+        if len(values) != len(split.items) or len(products) != len(values):
+            return
+        self.kept.put(text_key("head", split.rest), KeptHead(platform, categories))
+        for (_, text), value in zip(split.items, values, strict=True):
+            product = products[value["sku"]]
+            self.kept.put(text_key("product", text), KeptProduct(product, self.product_files[product.sku]))
+
+    def platform_checks(self, doc: Document, p: PlatformIn) -> None:
+        if not locale_ok(p.locale):
+            self.add(doc, ("platform", "locale"), f"unknown locale '{p.locale}'")
+        if not currency_ok(p.currency):
+            self.add(doc, ("platform", "currency"), f"unknown currency '{p.currency}'")
+        if "{shop}" not in p.shop_url:
+            self.add(doc, ("platform", "shop_url"), "shop_url must contain {shop}")
+        examples = {"shop_url": "https://shops.example.com/{shop}/", "checkout_url": "https://pay.shops.example.com"}
+        for key, example in examples.items():
+            problem = url_problem(getattr(p, key).replace("{shop}", "shop"))
+            if problem:
+                self.add(doc, ("platform", key), f"{key} {problem}: write an absolute URL like {example}")
+
+    def product(self, doc: Document, loc: tuple[Any, ...], prod: ProductIn, categories: dict[str, Category]) -> Product | None:
+        category = categories.get(prod.category)
+        if category is None:
+            known = ", ".join(sorted(categories)) or "none"
+            self.add(doc, (*loc, "category"), f"unknown category '{prod.category}' (known: {known})")
+            return None
+        if prod.list_price is not None and prod.list_price < prod.price:
+            self.add(doc, (*loc, "list_price"), f"list_price {prod.list_price} is below price {prod.price}")
+        for j, image in enumerate(prod.images):
+            if image.startswith("https://"):
+                continue
+            problem = self.local_path_problem(self.root, image)
+            if problem:
+                self.add(doc, (*loc, "images", j), problem)
+        seen: set[str] = set()
+        for j, v in enumerate(prod.variants):
+            if v.id in seen:
+                self.add(doc, (*loc, "variants", j, "id"), f"duplicate variant '{v.id}' in {prod.sku}")
+            seen.add(v.id)
+        self.markdown_limits(doc, (*loc, "description"), prod.description, "this description")
+        self.markdown_images(doc, (*loc, "description"), prod.description, self.root)
+        variants = tuple(Variant(v.id, v.title, v.price if v.price is not None else prod.price, v.stock) for v in prod.variants)
+        return Product(
+            sku=prod.sku,
+            title=prod.title,
+            brand=prod.brand,
+            category=category,
+            price=prod.price,
+            list_price=prod.list_price,
+            commission=prod.commission if prod.commission is not None else category.commission,
+            status=prod.status,
+            stock=prod.stock,
+            max_per_order=prod.max_per_order,
+            images=tuple(prod.images),
+            description=prod.description,
+            variants=variants,
+            tags=tuple(prod.tags),
+        )
+

@@ -1,0 +1,185 @@
+"""The owners' folders: each content/<shop>/shop.yaml and its posts, checked against the catalog.
+
+A shop that loaded without a mistake is kept whole (resolved.py) and used again while nothing
+it was made from — its files, the catalog's context, the images it names — has changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from . import marktext, media
+from .loading import Loader, locale_ok
+from .model import Collection, Pick, Platform, Post, Product, Shop
+from .resolved import KeptShop, files_unchanged, relink, shop_texts, text_key
+from .schema import SHOP_ID_RE, SLUG_RE, PostMetaIn, ShopIn, url_problem
+from .sources import MAX_FILE_BYTES, load_yaml_file, read_text, split_front_matter
+from .validate import validate
+
+
+class ShopLoader(Loader):
+    def shop(self, folder: Path, platform: Platform, products: dict[str, Product], themes: tuple[str, ...]) -> Shop | None:
+        """One shop: as an earlier build kept it when nothing it was made from changed, else
+        loaded and checked (and kept, when it has no mistake)."""
+        texts = shop_texts(folder, MAX_FILE_BYTES)
+        if texts is None:  # a file that cannot be read: the full load says why
+            return self.load_shop(folder, platform, products, themes)
+        digest = text_key("shop", folder.name, *texts)
+        key = text_key("kept-shop", str(folder), digest)
+        kept: KeptShop | None = self.kept.get(key) if self.kept is not None else None
+        if kept is not None and kept.context == self.context and files_unchanged(kept.files):
+            self.warnings.extend(kept.warnings)
+            return relink(kept.shop, products)
+        errors, warnings, checked = len(self.diags), len(self.warnings), len(self.checked)
+        shop = self.load_shop(folder, platform, products, themes)
+        if shop is None:
+            return None
+        shop = replace(shop, digest=digest)
+        if self.kept is not None and len(self.diags) == errors:
+            self.kept.put(key, KeptShop(self.context, shop, tuple(self.warnings[warnings:]), tuple(self.checked[checked:])))
+        return shop
+
+    def load_shop(self, folder: Path, platform: Platform, products: dict[str, Product], themes: tuple[str, ...]) -> Shop | None:
+        shop_id = folder.name
+        rel = f"content/{shop_id}/shop.yaml"
+        if not SHOP_ID_RE.fullmatch(shop_id):
+            self.diags.add(rel, 1, 1, f"invalid shop id '{shop_id}': use 2-39 lowercase letters, digits and '-', starting with a letter or digit")
+            return None
+        doc = load_yaml_file(folder / "shop.yaml", rel, self.diags, self.cache)
+        if doc is None:
+            return None
+        data = validate(ShopIn, doc, self.diags)
+        if data is None:
+            return None
+        if data.theme not in themes:
+            self.add(doc, ("theme",), f"unknown theme '{data.theme}' (available: {', '.join(themes) or 'none'})")
+        locale = data.locale or platform.locale
+        if data.locale and not locale_ok(data.locale):
+            self.add(doc, ("locale",), f"unknown locale '{data.locale}'")
+        base_url = data.base_url or platform.shop_url.replace("{shop}", shop_id)
+        # (one made from the platform's shop_url is checked, and named, with the platform)
+        problem = url_problem(base_url) if data.base_url else None
+        if problem:
+            self.add(
+                doc, ("base_url",), f"base_url {problem}: write the absolute URL the shop is published at, like https://shops.example.com/{shop_id}/"
+            )
+        if not base_url.endswith("/"):
+            base_url += "/"
+        if data.avatar is not None:
+            problem = self.local_path_problem(folder, data.avatar)
+            if problem:
+                self.add(doc, ("avatar",), problem)
+        self.markdown_limits(doc, ("bio",), data.bio, "this bio")
+        self.markdown_images(doc, ("bio",), data.bio, folder)
+
+        picks: dict[str, Pick] = {}
+        named: set[str] = set()
+        for i, p in enumerate(data.picks):
+            self.markdown_limits(doc, ("picks", i, "note"), p.note, "this note")
+            product = products.get(p.sku)
+            if product is None:
+                if p.sku not in self.invalid_skus:
+                    self.add(doc, ("picks", i, "sku"), f"unknown SKU '{p.sku}' (not in catalog.yaml)")
+                continue
+            if p.sku in named:
+                self.add(doc, ("picks", i, "sku"), f"'{p.sku}' is picked twice")
+                continue
+            named.add(p.sku)
+            self.markdown_images(doc, ("picks", i, "note"), p.note, folder)
+            if not product.published:
+                line, col = doc.at(("picks", i, "sku"))
+                self.warnings.append(f"{rel}:{line}:{col}: warning: {shop_id}: {p.sku} is {product.status}; not published")
+                continue
+            picks[p.sku] = Pick(product, p.note, p.featured)
+
+        collections: list[Collection] = []
+        picked_skus = {q.sku for q in data.picks}
+        seen_ids: set[str] = set()
+        for i, c in enumerate(data.collections):
+            if c.id in seen_ids:
+                self.add(doc, ("collections", i, "id"), f"duplicate collection '{c.id}'")
+            seen_ids.add(c.id)
+            members: list[Pick] = []
+            for j, sku in enumerate(c.skus):
+                if sku not in products:
+                    if sku not in self.invalid_skus:
+                        self.add(doc, ("collections", i, "skus", j), f"unknown SKU '{sku}' (not in catalog.yaml)")
+                elif sku not in picked_skus:
+                    self.add(doc, ("collections", i, "skus", j), f"'{sku}' is in collection '{c.id}' but not among the picks")
+                elif sku in picks:
+                    members.append(picks[sku])
+            self.markdown_limits(doc, ("collections", i, "description"), c.description, "this description")
+            self.markdown_images(doc, ("collections", i, "description"), c.description, folder)
+            collections.append(Collection(c.id, c.title, c.description, tuple(members)))
+
+        posts = self.posts(folder, shop_id, products, data, picks)
+        texts = [data.bio] + [p.note for p in picks.values()] + [c.description for c in collections] + [p.body for p in posts]
+        media = {ref for text in texts for ref in marktext.local_image_refs(text) if ref.startswith("images/")}
+        if data.avatar:
+            media.add(data.avatar)
+        return Shop(
+            id=shop_id,
+            title=data.title,
+            owner=data.owner,
+            bio=data.bio,
+            avatar=data.avatar,
+            theme=data.theme,
+            locale=locale,
+            base_url=base_url,
+            contact=tuple(sorted(data.contact.items())),
+            picks=tuple(picks.values()),
+            collections=tuple(collections),
+            posts=posts,
+            source_dir=folder,
+            channels=tuple(dict.fromkeys(data.channels)),
+            campaigns=tuple(dict.fromkeys(data.campaigns)),
+            media=tuple(sorted(media)),
+        )
+
+    def posts(self, folder: Path, shop_id: str, products: dict[str, Product], data: ShopIn, picks: dict[str, Pick]) -> tuple[Post, ...]:
+        posts_dir = folder / "posts"
+        if not posts_dir.is_dir():
+            return ()
+        picked = {p.sku for p in data.picks}
+        out: list[Post] = []
+        for path in sorted(posts_dir.glob("*.md")):
+            rel = f"content/{shop_id}/posts/{path.name}"
+            link = media.link_in(str(folder), f"posts/{path.name}")
+            if link is not None:
+                self.diags.add(rel, 1, 1, f"'content/{shop_id}/{link}' {media.LINK_HINT}")
+                continue
+            slug = path.stem
+            if not SLUG_RE.fullmatch(slug):
+                self.diags.add(rel, 1, 1, f"invalid post file name '{path.name}': use lowercase letters, digits and '-'")
+                continue
+            text = read_text(path, rel, self.diags)
+            if text is None:
+                continue
+            fm = split_front_matter(text, rel, self.diags, self.cache)
+            if fm.meta is None:
+                continue
+            meta = validate(PostMetaIn, fm.meta, self.diags)
+            for offset, message in marktext.limit_problems(fm.body, "this post", post=True):
+                self.diags.add(rel, fm.body_line + offset, 1, message)
+            for offset, sku in marktext.shortcodes(fm.body, self.diags, rel, fm.body_line):
+                line = fm.body_line + offset
+                if sku in self.invalid_skus:
+                    pass
+                elif sku not in products:
+                    self.diags.add(rel, line, 1, f"unknown SKU '{sku}' in product shortcode")
+                elif sku not in picked:
+                    self.diags.add(rel, line, 1, f"'{sku}' in product shortcode is not one of this shop's picks")
+                elif sku not in picks:
+                    self.warnings.append(f"{rel}:{line}:1: warning: {shop_id}: {sku} is not published; its card is left out")
+            for offset, ref in marktext.local_image_refs_with_lines(fm.body):
+                problem = self.local_path_problem(folder, ref)
+                if problem:
+                    self.diags.add(rel, fm.body_line + offset, 1, problem)
+            if meta is None or meta.draft:
+                continue
+            out.append(Post(slug, meta.title, meta.date, meta.summary, tuple(meta.tags), fm.body, rel, fm.body_line))
+        out.sort(key=lambda p: (p.date, p.slug), reverse=True)
+        return tuple(out)
+
+
