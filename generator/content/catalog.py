@@ -184,4 +184,3 @@ class CatalogLoader(Loader):
             variants=variants,
             tags=tuple(prod.tags),
         )
-
