@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UsageError
-from ..hook import CLICKS_PER_DAY
+from ..hook import CLICKS_PER_DAY, MAX_CONNECTIONS
 
 if TYPE_CHECKING:
     from ..hook.forwarder import Forwarder
@@ -89,12 +89,36 @@ def hook() -> None:
     show_default=True,
     help="Share-link clicks stored per client address per UTC day (raise behind a proxy).",
 )
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A reverse proxy whose X-Forwarded-For is believed (repeat for several; an IP or a network such as 10.0.0.0/8). None by default.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    help="Open connections and requests; past it, 503.",
+)
 @fail_on_user_errors
-def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None, rate: float, burst: int, clicks_per_day: int) -> None:
+def hook_serve(
+    project: Path,
+    host: str,
+    port: int,
+    db: str | None,
+    fulfilment_url: str | None,
+    rate: float,
+    burst: int,
+    clicks_per_day: int,
+    trusted_proxies: tuple[str, ...],
+    max_connections: int,
+) -> None:
     """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""
-    import uvicorn
-
     from ..hook.app import create_app
+    from ..hook.server import serve
 
     storage = _storage(project, db)
     forwarder = _forwarder(storage, fulfilment_url, None)
@@ -105,7 +129,7 @@ def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_u
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        serve(app, host, port, trusted_proxies=trusted_proxies, max_connections=max_connections)
     finally:
         if forwarder is not None:
             forwarder.stop()
