@@ -3,6 +3,7 @@ forged forwarded-for headers and a flood of new addresses all cost it bounded ti
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
@@ -72,8 +73,6 @@ def closed_within(sock: socket.socket, seconds: float, trickle: bytes = b"") -> 
 
 def test_a_flood_of_new_addresses_leaves_the_limiters_bounded() -> None:
     limiter, budget = RateLimiter(2.0, 3, max_clients=1000), ClickBudget(5, max_clients=1000)
-    import datetime as dt
-
     now = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
     for i in range(20_000):
         limiter.take(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", 100.0)
@@ -91,7 +90,7 @@ def test_every_endpoint_counts_against_its_sender(project: Path, storage: Store)
         answers = [c.get("/health").status_code for _ in range(40)]
         assert 429 in answers and answers[0] == 200
         assert c.get("/openapi.json").status_code == 429, "/health and /openapi.json share one bucket"
-        events = []
+        events: list[int] = []
         while len(events) < 3000 and 429 not in events:  # a burst of 500, then 50 a second
             events.append(c.post("/fulfilment/events", content=b"{}").status_code)
         assert events[0] == 401 and events[-1] == 429 and len(events) > 500, "unsigned events cost a signature check: limited too"
@@ -147,9 +146,7 @@ def test_slow_heads_and_slow_bodies_are_cut_off(project: Path, storage: Store, m
 def test_forwarded_for_is_believed_only_from_a_named_proxy(project: Path, storage: Store, trusted: bool) -> None:
     served = Served(create_app(project, storage, rate=0.01, burst=2), trusted_proxies=["127.0.0.1"] if trusted else [])
     try:
-        codes = [
-            httpx.post(served.url + "/clicks", json={}, headers={"x-forwarded-for": f"203.0.113.{i}"}).status_code for i in range(10)
-        ]
+        codes = [httpx.post(served.url + "/clicks", json={}, headers={"x-forwarded-for": f"203.0.113.{i}"}).status_code for i in range(10)]
     finally:
         served.stop()
     if trusted:
