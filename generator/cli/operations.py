@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import logging.handlers
 import os
 import time
 from pathlib import Path
@@ -103,6 +104,11 @@ def hook() -> None:
     show_default=True,
     help="Open connections and requests; past it, 503.",
 )
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the log here, rotated at 10 MB with 5 old files kept; default: standard error (for journald or a supervisor).",
+)
 @fail_on_user_errors
 def hook_serve(
     project: Path,
@@ -115,6 +121,7 @@ def hook_serve(
     clicks_per_day: int,
     trusted_proxies: tuple[str, ...],
     max_connections: int,
+    log_file: Path | None,
 ) -> None:
     """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""
     from ..hook.app import create_app
@@ -126,7 +133,7 @@ def hook_serve(
     if forwarder is not None:
         forwarder.start()
     click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    start_logging(log_file)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         serve(app, host, port, trusted_proxies=trusted_proxies, max_connections=max_connections)
@@ -148,7 +155,7 @@ def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once
     forwarder = _forwarder(storage, fulfilment_url, None)
     if forwarder is None:
         raise UsageError("set --fulfilment-url or SHOPFOREST_FULFILMENT_URL")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    start_logging(None)
     if once:
         click.echo(f"{forwarder.run_once()} events handled")
         return
@@ -249,6 +256,15 @@ def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> N
 
     storage = _storage(project, db)
     print_rows([r.row() for r in link_report(storage, shop=shop)], fmt)
+
+
+def start_logging(log_file: Path | None) -> None:
+    """One line per order at INFO; to a file rotated at 10 MB (5 kept), or to standard error."""
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers = [logging.handlers.RotatingFileHandler(log_file, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8")]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", handlers=handlers)
 
 
 @click.command("fulfilment-dev")
