@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .ledger import Entry
-from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, ReportRow, UnknownOrder
+from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, Outcome, ReportRow, UnknownOrder
 
 EVENT_COLUMNS = "id, order_id, type, payload, created_at, attempts, status, last_error"
 # An Idempotency-Key answers the same for a day after its first use, as Stripe's do; after
@@ -169,16 +169,44 @@ class SqlStore(ABC):
 
     # the outbox ----------------------------------------------------------------------
 
-    def claim_due(self, now: float, lease: float, limit: int = 20) -> list[Event]:
+    def claim_due(self, now: float, lease: float, limit: int = 20, *, oldest: bool = False) -> list[Event]:
+        due = now if not oldest else float("inf")
         with self._writing():
             rows = self._run(
                 f"SELECT {EVENT_COLUMNS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ?"
-                f" ORDER BY next_attempt_at LIMIT ?{self.skip_locked}",
-                (now, now, limit),
+                f" ORDER BY created_at LIMIT ?{self.skip_locked}",  # oldest first: a backlog goes out in the order it came
+                (due, now, limit),
             ).fetchall()
-            for r in rows:
-                self._run("UPDATE outbox SET lease_until = ? WHERE id = ?", (now + lease, r[0]))
+            self._lease([r[0] for r in rows], now + lease)
         return [_event(r) for r in rows]
+
+    def _lease(self, ids: list[str], until: float) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            self._run(f"UPDATE outbox SET lease_until = ? WHERE status = 'pending' AND id IN ({marks})", (until, *chunk))
+
+    def renew(self, event_ids: list[str], until: float) -> None:
+        with self._writing():
+            self._lease(event_ids, until)
+
+    def settle(self, outcomes: list[Outcome]) -> None:
+        with self._writing():  # one transaction, one fsync, for a whole batch of deliveries
+            for o in outcomes:
+                if o.kind == "delivered":
+                    sql = "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, lease_until = 0 WHERE id = ?"
+                    self._run(sql, (o.at, o.event_id))
+                elif o.kind == "retry":
+                    sql = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = 0 WHERE id = ?"
+                    self._run(sql, (o.at, o.reason, o.event_id))
+                elif o.kind == "dead":
+                    sql = "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?"
+                    self._run(sql, (o.reason, o.event_id))
+                else:  # not attempted: due again at ``at``, no attempt counted
+                    self._run("UPDATE outbox SET next_attempt_at = ?, lease_until = 0 WHERE id = ? AND status = 'pending'", (o.at, o.event_id))
+
+    def release_backlog(self, now: float) -> int:
+        return self._change("UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?", (now, now))
 
     def delivered(self, event_id: str, now: float) -> None:
         self._change(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 from .ledger import Entry
 
@@ -28,6 +28,17 @@ class Event:
     attempts: int
     status: str
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt came to, written with the rest of its batch (``Store.settle``):
+    ``delivered``; ``retry`` at ``at``; ``dead``; or ``release`` — not attempted, due at ``at``."""
+
+    event_id: str
+    kind: Literal["delivered", "retry", "dead", "release"]
+    at: float
+    reason: str | None = None
 
 
 class KeyReused(Exception):
@@ -96,9 +107,21 @@ class Store(Protocol):
 
     # the outbox
 
-    def claim_due(self, now: float, lease: float, limit: int = 20) -> list[Event]:
-        """Events due for delivery, leased to the caller for ``lease`` seconds: no other
-        forwarder claims them meanwhile."""
+    def claim_due(self, now: float, lease: float, limit: int = 20, *, oldest: bool = False) -> list[Event]:
+        """Events due for delivery, oldest first, leased to the caller for ``lease`` seconds: no
+        other forwarder claims them meanwhile. ``oldest``: the oldest pending, due or not."""
+        ...
+
+    def renew(self, event_ids: list[str], until: float) -> None:
+        """Extend the lease of events still being delivered."""
+        ...
+
+    def settle(self, outcomes: list[Outcome]) -> None:
+        """Record a batch of delivery outcomes in one transaction."""
+        ...
+
+    def release_backlog(self, now: float) -> int:
+        """Make every pending event waiting for a retry due now (the endpoint is back)."""
         ...
 
     def delivered(self, event_id: str, now: float) -> None: ...
