@@ -17,6 +17,12 @@ from .sources import MAX_CATALOG_BYTES, Document, SplitText, load_yaml_text, par
 from .validate import validate
 
 
+def product_key(text: str, currency: str) -> str:
+    """A product's text is checked against the platform's currency (how many decimals its
+    prices may have), so a product is kept for one currency."""
+    return text_key("product", currency, text)
+
+
 class CatalogLoader(Loader):
     def catalog(self) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
         path = self.root / CATALOG
@@ -74,7 +80,7 @@ class CatalogLoader(Loader):
                 continue
             if isinstance(sku, str):
                 first_line[sku] = doc.at((*loc, "sku"))[0]
-            prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value)
+            prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value, context={"currency": platform.currency})
             mark = len(self.checked)
             product = self.product(doc, loc, prod, categories) if prod is not None else None
             if product is not None:
@@ -93,10 +99,10 @@ class CatalogLoader(Loader):
             return None
         products: dict[str, Product] = {}
         for start, text in split.items:
-            key = text_key("product", text)
+            key = product_key(text, head.platform.currency)
             kept: KeptProduct | None = self.kept.get(key)
             if kept is None or head.categories.get(kept.product.category.id) != kept.product.category or not files_unchanged(kept.files):
-                kept = self.fresh_product(text, start, head.categories)
+                kept = self.fresh_product(text, start, head.categories, head.platform.currency)
                 if kept is None:
                     return None
                 self.kept.put(key, kept)
@@ -105,7 +111,7 @@ class CatalogLoader(Loader):
             products[kept.product.sku] = kept.product
         return head.platform, head.categories, products
 
-    def fresh_product(self, text: str, start: int, categories: dict[str, Category]) -> KeptProduct | None:
+    def fresh_product(self, text: str, start: int, categories: dict[str, Category], currency: str) -> KeptProduct | None:
         """One product of the catalog loaded on its own; None at the first mistake."""
         diags, self.diags = self.diags, Diagnostics()
         mark = len(self.checked)
@@ -113,7 +119,7 @@ class CatalogLoader(Loader):
             doc = parse_yaml(text, CATALOG, self.diags, line_offset=start)
             if doc is None or self.diags or not isinstance(doc.data, list) or len(doc.data) != 1:
                 return None
-            prod = validate(ProductIn, doc, self.diags, prefix=(0,), value=doc.data[0])
+            prod = validate(ProductIn, doc, self.diags, prefix=(0,), value=doc.data[0], context={"currency": currency})
             product = self.product(doc, (0,), prod, categories) if prod is not None else None
             if product is None or self.diags:
                 return None
@@ -131,7 +137,7 @@ class CatalogLoader(Loader):
         self.kept.put(text_key("head", split.rest), KeptHead(platform, categories))
         for (_, text), value in zip(split.items, values, strict=True):
             product = products[value["sku"]]
-            self.kept.put(text_key("product", text), KeptProduct(product, self.product_files[product.sku]))
+            self.kept.put(product_key(text, platform.currency), KeptProduct(product, self.product_files[product.sku]))
 
     def platform_checks(self, doc: Document, p: PlatformIn) -> None:
         if not locale_ok(p.locale):
@@ -184,4 +190,3 @@ class CatalogLoader(Loader):
             variants=variants,
             tags=tuple(prod.tags),
         )
-

@@ -79,7 +79,7 @@ def describe(annotation: Any) -> str:
     if origin is Annotated:
         for meta in annotation.__metadata__:
             func = getattr(meta, "func", None)
-            if func is schema.parse_money:
+            if func is schema.money_in_context:
                 return "money"
             if func is schema.parse_rate:
                 return "rate"
@@ -171,8 +171,10 @@ def render() -> str:
         "",
         "Every file is YAML read safely: no tags, no merge keys, duplicate keys are errors, and",
         "unknown keys are errors. Money is read as a decimal from its text (never a float): write",
-        '`price: "89.00"` or `price: 89.00`; at most two decimal places, never negative. Every',
-        "mistake is reported as `path:line:col: message`, all at once.",
+        '`price: "89.00"` or `price: 89.00`: plain digits with at most the currency\'s decimal places',
+        "(two for CNY, none for JPY, as Babel knows them), never negative. Other spellings YAML reads",
+        "as numbers (`1e2`, `1_000`, `.5`, `0x10`, `+5`) are refused, not guessed. Every mistake is",
+        "reported as `path:line:col: message`, all at once.",
         "",
     ]
     for title, model, intro in SECTIONS:
