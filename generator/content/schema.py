@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from babel.numbers import get_currency_precision
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -230,6 +230,44 @@ class CollectionIn(Strict):
     skus: list[Sku] = []
 
 
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{3,30}$")  # as the checkout takes a customer's
+
+
+def _phone_text(value: Any) -> Any:
+    """A phone number as she wrote it: unquoted digits are a number to YAML (``+86…``, ``138…``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return getattr(value, "text", None) or str(value)
+    return value
+
+
+def _check_phone(value: Any) -> Any:
+    value = _phone_text(value)
+    if isinstance(value, str) and not PHONE_RE.fullmatch(value.strip()):
+        raise PydanticCustomError(
+            "phone_pattern", '\'{value}\' is not a phone number: write it like "138 0000 0000" or "+86 138 0000 0000"', {"value": value}
+        )
+    return value
+
+
+Phone = Annotated[str, BeforeValidator(_check_phone)]
+
+
+def one_or_many(value: Any) -> Any:
+    return value if isinstance(value, list) else [value]
+
+
+_PHONE_SCHEMA: dict[str, Any] = {"type": ["string", "integer"]}
+Phones = Annotated[
+    list[Phone],
+    BeforeValidator(one_or_many),
+    WithJsonSchema({"anyOf": [_PHONE_SCHEMA, {"type": "array", "items": _PHONE_SCHEMA}]}),
+]
+
+
+class PrivateIn(Strict):
+    phone: Phones = []
+
+
 class ShopIn(Strict):
     title: str
     owner: str
@@ -239,6 +277,7 @@ class ShopIn(Strict):
     locale: str | None = None
     base_url: str | None = None
     contact: dict[str, str] = {}
+    private: PrivateIn = PrivateIn()
     picks: list[Annotated[PickIn, BeforeValidator(_pick_short_form)]] = []
     collections: list[CollectionIn] = []
     channels: list[LinkTag] = ["wechat", "moments", "link"]
