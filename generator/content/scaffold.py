@@ -8,10 +8,13 @@ from pathlib import Path
 from ..errors import UsageError
 from .project import load_project
 from .schema import SHOP_ID_RE
+from .schemajson import FOLDER, write_schemas
 
 SHOP_YAML = """\
+# yaml-language-server: $schema=../../{schemas}/shop.schema.json
 # {shop_id}: your shop. Everything here is yours to change; prices, stock and
 # commission come from the platform's catalog.yaml. Reference: docs/formats.md
+# Find a product's SKU with: shopforest catalog search WORDS
 title: {title}
 owner: {owner}
 bio: |
@@ -47,7 +50,9 @@ def new_shop(root: Path, shop_id: str, *, today: dt.date) -> Path:
         picks = "  []"
     (folder / "posts").mkdir(parents=True)
     (folder / "images").mkdir()
-    (folder / "shop.yaml").write_text(SHOP_YAML.format(shop_id=shop_id, title=f"{shop_id}'s shop", owner=shop_id, picks=picks), encoding="utf-8")
+    write_schemas(root / FOLDER)  # what the first line of shop.yaml names, for her editor
+    text = SHOP_YAML.format(schemas=FOLDER, shop_id=shop_id, title=f"{shop_id}'s shop", owner=shop_id, picks=picks)
+    (folder / "shop.yaml").write_text(text, encoding="utf-8")
     if skus:
         (folder / "posts" / "welcome.md").write_text(POST_MD.format(date=today.isoformat(), sku=skus[0]), encoding="utf-8")
     return folder

@@ -153,13 +153,21 @@ def parse_date(value: Any) -> dt.date:
     raise PydanticCustomError("date_format", "invalid date '{value}': write it as YYYY-MM-DD", {"value": str(value)})
 
 
-Money = Annotated[Decimal, BeforeValidator(money_in_context)]
-Rate = Annotated[Decimal, BeforeValidator(parse_rate)]
-Sku = Annotated[str, _pattern(SKU_RE, "SKU", "use letters, digits, '.', '_' or '-', at most 64, starting with a letter or digit")]
-VariantId = Annotated[str, _pattern(VARIANT_RE, "variant id", "use letters, digits, '.', '_' or '-', at most 32")]
-Slug = Annotated[str, _pattern(SLUG_RE, "id", "use lowercase letters, digits and '-', at most 39, starting with a letter or digit")]
-Date = Annotated[dt.date, BeforeValidator(parse_date)]
-LinkTag = Annotated[str, _pattern(TAG_RE, "channel or campaign", "use 1-32 lowercase letters, digits, '_' or '-'")]
+def _json(regex: re.Pattern[str]) -> WithJsonSchema:
+    """The JSON Schema of an id: text matching its pattern (editors flag a mistyped one)."""
+    return WithJsonSchema({"type": "string", "pattern": regex.pattern})
+
+
+# In JSON Schema (for editors, `shopforest schema`), a decimal is text of plain digits or a
+# number: the places a currency allows, and the spellings YAML reads as numbers, are `check`'s.
+_DECIMAL_TEXT = {"type": "string", "pattern": MONEY_RE.pattern.join("^$")}
+Money = Annotated[Decimal, BeforeValidator(money_in_context), WithJsonSchema({"anyOf": [_DECIMAL_TEXT, {"type": "number", "minimum": 0}]})]
+Rate = Annotated[Decimal, BeforeValidator(parse_rate), WithJsonSchema({"anyOf": [_DECIMAL_TEXT, {"type": "number", "minimum": 0, "maximum": 1}]})]
+Sku = Annotated[str, _pattern(SKU_RE, "SKU", "use letters, digits, '.', '_' or '-', at most 64, starting with a letter or digit"), _json(SKU_RE)]
+VariantId = Annotated[str, _pattern(VARIANT_RE, "variant id", "use letters, digits, '.', '_' or '-', at most 32"), _json(VARIANT_RE)]
+Slug = Annotated[str, _pattern(SLUG_RE, "id", "use lowercase letters, digits and '-', at most 39, starting with a letter or digit"), _json(SLUG_RE)]
+Date = Annotated[dt.date, BeforeValidator(parse_date), WithJsonSchema({"type": "string", "format": "date"})]
+LinkTag = Annotated[str, _pattern(TAG_RE, "channel or campaign", "use 1-32 lowercase letters, digits, '_' or '-'"), _json(TAG_RE)]
 Status = Literal["active", "sold_out", "discontinued", "recalled"]
 
 
@@ -169,7 +177,7 @@ class Strict(BaseModel):
 
 class PlatformIn(Strict):
     name: str
-    currency: Annotated[str, _pattern(CURRENCY_RE, "currency", "use an ISO 4217 code such as CNY")] = "CNY"
+    currency: Annotated[str, _pattern(CURRENCY_RE, "currency", "use an ISO 4217 code such as CNY"), _json(CURRENCY_RE)] = "CNY"
     locale: str = "zh_CN"
     checkout_url: str = "http://127.0.0.1:8787"
     shop_url: str = "http://127.0.0.1:8000/{shop}/"

@@ -188,6 +188,12 @@ def render() -> str:
         "as numbers (`1e2`, `1_000`, `.5`, `0x10`, `+5`) are refused, not guessed. Every mistake is",
         "reported as `path:line:col: message`, all at once.",
         "",
+        "`shopforest schema` writes the same shapes as JSON Schema (`schemas/shop.schema.json`,",
+        "`post.schema.json`, `catalog.schema.json`) for editors that complete keys and flag mistakes",
+        "as you type (VS Code's YAML extension, JetBrains, yaml-language-server). A shop.yaml made by",
+        "`shopforest new` names its schema on its first line:",
+        "`# yaml-language-server: $schema=../../schemas/shop.schema.json`.",
+        "",
     ]
     for title, model, intro in SECTIONS:
         out += [f"## {title}", ""]
