@@ -54,7 +54,9 @@ def test_a_private_phone_must_be_a_phone_number(project: Path) -> None:
 def test_contact_labels_are_in_the_shops_language(project: Path) -> None:
     amy = project / "content" / "glow-with-amy" / "shop.yaml"
     amy.write_text(
-        amy.read_text(encoding="utf-8").replace("contact: {instagram: glowwithamy}", "contact: {instagram: glowwithamy, wechat: amy_w}"),
+        amy.read_text(encoding="utf-8").replace(
+            "contact: {instagram: glowwithamy}", "contact: {instagram: glowwithamy, wechat: amy_w, qq: 12345678}"
+        ),
         encoding="utf-8",
     )
     build(project, project / "site")
@@ -62,7 +64,10 @@ def test_contact_labels_are_in_the_shops_language(project: Path) -> None:
     en = (project / "site" / "glow-with-amy" / "index.html").read_text(encoding="utf-8")
     assert '<p>小美的小店 · <span class="contact">微信：xiaomei_mom</span></p>' in zh
     assert "小美 的" not in zh
-    assert '<span class="contact">Instagram: glowwithamy</span> · <span class="contact">WeChat: amy_w</span>' in en
+    assert (
+        '<span class="contact">Instagram: glowwithamy</span> · <span class="contact">QQ: 12345678</span> · <span class="contact">WeChat: amy_w</span>'
+        in en
+    )
 
 
 def test_a_product_page_lists_its_variants_once(demo_site: Path) -> None:

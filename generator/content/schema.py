@@ -242,7 +242,8 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{3,30}$")  # as the checkout takes a c
 
 
 def _phone_text(value: Any) -> Any:
-    """A phone number as she wrote it: unquoted digits are a number to YAML (``+86…``, ``138…``)."""
+    """A number as she wrote it: unquoted digits are a number to YAML (``+86…``, ``138…``), and
+    a phone or QQ number is text that happens to be digits."""
     if isinstance(value, int) and not isinstance(value, bool):
         return getattr(value, "text", None) or str(value)
     return value
@@ -272,6 +273,9 @@ Phones = Annotated[
 ]
 
 
+Handle = Annotated[str, BeforeValidator(_phone_text), WithJsonSchema({"type": ["string", "integer"]})]
+
+
 class PrivateIn(Strict):
     phone: Phones = []
 
@@ -284,7 +288,7 @@ class ShopIn(Strict):
     theme: str = "default"
     locale: str | None = None
     base_url: str | None = None
-    contact: dict[str, str] = {}
+    contact: dict[str, Handle] = {}
     private: PrivateIn = PrivateIn()
     picks: list[Annotated[PickIn, BeforeValidator(_pick_short_form)]] = []
     collections: list[CollectionIn] = []
