@@ -20,6 +20,10 @@ owner: {owner}
 bio: |
   Say who you are and why your friends can trust your picks.
 theme: default
+# contact: what customers see in every page's footer, e.g. {{wechat: your_wechat_id}}
+contact: {{}}
+# private: never shown anywhere; orders from this number are your own and earn no commission
+# private: {{phone: "138 0000 0000"}}
 picks:
 {picks}
 collections: []

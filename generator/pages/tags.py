@@ -15,6 +15,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from ..content.model import Pick, Shop
@@ -23,6 +24,7 @@ MAX_SLUG = 80  # characters: 240 bytes of UTF-8 for a Chinese tag, under every f
 _NOT_SLUG = re.compile(r"[^\w+]+")
 
 
+@lru_cache(maxsize=8192)  # a catalog has few distinct tags; shops ask for them once per pick
 def tag_slug(tag: str) -> str:
     text = unicodedata.normalize("NFKC", tag).casefold()
     slug = _NOT_SLUG.sub("-", text).strip("-_")[:MAX_SLUG].strip("-_")
