@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -73,6 +74,7 @@ def url_problem(url: str) -> str | None:
 MONEY_RE = re.compile(r"[0-9]+(?:\.([0-9]+))?")
 
 
+@lru_cache(maxsize=64)
 def minor_digits(currency: str) -> int:
     """How many decimal places ``currency`` has (CNY 2, JPY 0, KWD 3), as Babel knows it."""
     return int(get_currency_precision(currency))
