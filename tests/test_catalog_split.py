@@ -101,9 +101,9 @@ def test_a_price_change_works_out_one_product_again_in_every_layout(layout: str,
     worked_out: list[str] = []
     fresh_product = catalog_module.CatalogLoader.fresh_product
 
-    def counting(self: catalog_module.CatalogLoader, item: Any, categories: Any) -> Any:
+    def counting(self: catalog_module.CatalogLoader, item: Any, categories: Any, currency: str) -> Any:
         worked_out.append(item.key)
-        return fresh_product(self, item, categories)
+        return fresh_product(self, item, categories, currency)
 
     monkeypatch.setattr(catalog_module.CatalogLoader, "fresh_product", counting)
     data["products"][3]["price"] = "1.00"

@@ -7,6 +7,7 @@ import io
 import json
 import sys
 import time
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -120,7 +121,16 @@ def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         if not rows:
             click.echo("no data")
             return
-        widths = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in rows[0]}
-        click.echo("  ".join(k.ljust(w) for k, w in widths.items()))
+        widths = {k: max(width(k), *(width(str(r[k])) for r in rows)) for k in rows[0]}
+        click.echo("  ".join(pad(k, w) for k, w in widths.items()))
         for r in rows:
-            click.echo("  ".join(str(r[k]).ljust(w) for k, w in widths.items()))
+            click.echo("  ".join(pad(str(r[k]), w) for k, w in widths.items()))
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * (columns - width(text))

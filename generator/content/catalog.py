@@ -78,7 +78,7 @@ class CatalogLoader(Loader):
                 continue
             if isinstance(sku, str):
                 first_line[sku] = doc.at((*loc, "sku"))[0]
-            prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value)
+            prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value, context={"currency": platform.currency})
             mark = len(self.checked)
             product = self.product(doc, loc, prod, categories) if prod is not None else None
             if product is not None:
@@ -113,19 +113,19 @@ class CatalogLoader(Loader):
         products: dict[str, Product] = {}
         for key, entry in found:
             if isinstance(entry, Item):
-                made = self.fresh_product(entry, head.categories)
+                made = self.fresh_product(entry, head.categories, head.platform.currency)
                 if made is None:
                     return None
                 self.kept.put(text_key("product", key), made)
                 entry = made
-            elif head.categories.get(entry.product.category.id) != entry.product.category:
-                return None  # a category's rate changed: every product in it is worked out again
+            elif head.categories.get(entry.product.category.id) != entry.product.category or entry.currency != head.platform.currency:
+                return None  # a category's rate or the currency changed: every product in it is checked again
             if entry.product.sku in products:
                 return None  # a duplicate SKU: reported by the full load
             products[entry.product.sku] = entry.product
         return head.platform, head.categories, products
 
-    def fresh_product(self, item: Item, categories: dict[str, Category]) -> KeptProduct | None:
+    def fresh_product(self, item: Item, categories: dict[str, Category], currency: str) -> KeptProduct | None:
         """One product of the catalog loaded on its own; None at the first mistake."""
         diags, self.diags = self.diags, Diagnostics()
         mark = len(self.checked)
@@ -133,11 +133,11 @@ class CatalogLoader(Loader):
             doc = item.document(CATALOG, self.diags)
             if doc is None or self.diags:
                 return None
-            prod = validate(ProductIn, doc, self.diags)
+            prod = validate(ProductIn, doc, self.diags, context={"currency": currency})
             product = self.product(doc, (), prod, categories) if prod is not None else None
             if product is None or self.diags:
                 return None
-            return KeptProduct(product, tuple(self.checked[mark:]))
+            return KeptProduct(product, tuple(self.checked[mark:]), currency)
         finally:
             self.diags = diags
 
@@ -155,7 +155,7 @@ class CatalogLoader(Loader):
         self.kept.put(text_key("head", head), KeptHead(platform, categories))
         for key, value in zip(keys, values, strict=True):
             product = products[value["sku"]]
-            self.kept.put(text_key("product", key), KeptProduct(product, self.product_files[product.sku]))
+            self.kept.put(text_key("product", key), KeptProduct(product, self.product_files[product.sku], platform.currency))
 
     def platform_checks(self, doc: Document, p: PlatformIn) -> None:
         if not locale_ok(p.locale):

@@ -49,6 +49,7 @@ class KeptHead:
 class KeptProduct:
     product: Product
     files: tuple[Stamp, ...]  # the files the checks passed
+    currency: str  # its prices were checked for this currency's decimals
 
 
 @dataclass(frozen=True)

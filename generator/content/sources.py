@@ -12,6 +12,7 @@ present) and build plain Python values ourselves, so that
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,6 +39,33 @@ MAX_CATALOG_NODES = 50_000_000
 MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+class SpelledInt(int):
+    """A whole number YAML reads from a spelling other than plain digits (``1_000``, ``0x10``,
+    ``+5``). It is a number wherever one is wanted, and keeps its text so that money, which
+    must be written as it is meant, can refuse it."""
+
+    text: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_spelled, (self.text, int(self)))
+
+
+class SpelledDecimal(Decimal):
+    """A fraction YAML reads from a spelling other than plain digits (``.5``, ``1.5e+3``, ``1_0.5``)."""
+
+    text: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_spelled, (self.text, Decimal(self)))
+
+
+def _spelled(text: str, value: int | Decimal) -> int | Decimal:
+    spelled: SpelledInt | SpelledDecimal = SpelledInt(value) if isinstance(value, int) else SpelledDecimal(value)
+    spelled.text = text
+    return spelled
 
 
 @dataclass
@@ -121,9 +149,10 @@ class _Builder:
             return text.lower() in ("yes", "true", "on", "y")
         if tag == _TAG + "int":
             try:
-                return int(text.replace("_", ""), 0)
+                number = int(text.replace("_", ""), 0)
             except ValueError:
                 return text
+            return number if _PLAIN_NUMBER.fullmatch(text) else _spelled(text, number)
         if tag == _TAG + "float":
             try:
                 value = Decimal(text.replace("_", ""))
@@ -133,7 +162,7 @@ class _Builder:
             if not value.is_finite():
                 self.fail(node, f"'{text}' is not a finite number")
                 return None
-            return value
+            return value if _PLAIN_NUMBER.fullmatch(text) else _spelled(text, value)
         if tag == _TAG + "timestamp":
             return text  # the schema parses dates
         self.fail(node, f"unsupported YAML tag {tag}")

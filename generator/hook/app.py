@@ -224,8 +224,9 @@ EVENT_TYPES = ("order.paid", "order.shipped", "order.refunded", "order.cancelled
 
 
 def owner_phones(project: Project, shop_id: str) -> tuple[str, ...]:
+    """Her numbers: those in shop.yaml's ``private:``, and one she chose to publish as a contact."""
     shop = project.shop(shop_id)
-    return tuple(v for k, v in shop.contact if k == "phone") if shop else ()
+    return (*shop.private_phones, *(v for k, v in shop.contact if k.lower() == "phone")) if shop else ()
 
 
 def create_app(

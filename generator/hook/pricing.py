@@ -11,17 +11,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..content.model import Product, Project, Shop
-from ..content.schema import parse_money
+from ..content.schema import Money, minor_digits
 from ..pages.money import as_text
 from .errors import OrderError, error
 
 MAX_LINES = 50
-Money = Annotated[Decimal, BeforeValidator(parse_money)]
 
 
 class _Strict(BaseModel):
@@ -106,12 +105,15 @@ def price_order(project: Project, body: Any, now: dt.datetime) -> PricedOrder:
         raise error("invalid_request", "an order needs at least one line", fields=[{"field": "items", "message": "empty"}])
     if len(order.items) > MAX_LINES:
         raise error("too_many_lines", f"an order has at most {MAX_LINES} lines, this one has {len(order.items)}")
+    currency = project.platform.currency
+    # the cart sends prices as pages show them in data attributes: two places at least (as_text)
+    money_context = {"currency": currency, "places": max(minor_digits(currency), 2)}
     lines: list[PricedLine] = []
     changed: list[dict[str, Any]] = []
     seen: set[tuple[str, str | None]] = set()
     for index, raw in enumerate(order.items):
         try:
-            line = LineIn.model_validate(raw)
+            line = LineIn.model_validate(raw, context=money_context)
         except ValidationError as exc:
             fields = [{**f, "field": f"items.{index}.{f['field']}"} for f in _fields(exc)]
             raise error("invalid_request", f"line {index + 1} is not a valid order line", fields=fields) from None

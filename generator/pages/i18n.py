@@ -32,7 +32,7 @@ _ZH = {
     "not_found_title": "页面不见了",
     "not_found_text": "这个链接可能已经失效，去店里逛逛吧。",
     "back_home": "回到首页",
-    "shop_by": "{owner} 的小店",
+    "shop_by": "{owner}的小店",
     "powered_by": "由 {platform} 提供货源与发货",
     "items": "{n} 件好物",
     "no_posts": "还没有笔记。",
@@ -70,6 +70,9 @@ _ZH = {
     "poster_hint": "长按或截图保存海报",
     "scan": "扫码购买",
     "redirecting": "正在打开…",
+    "contact_item": "{label}：{value}",
+    "tags": "标签",
+    "tag_title": "标签：{tag}",
 }
 
 _EN = {
@@ -136,9 +139,34 @@ _EN = {
     "poster_hint": "Take a screenshot to save the poster",
     "scan": "Scan to shop",
     "redirecting": "Opening…",
+    "contact_item": "{label}: {value}",
+    "tags": "Tags",
+    "tag_title": "Tagged “{tag}”",
 }
 
 CATALOGS = {"zh": _ZH, "en": _EN}
+
+# The names of the contact kinds a footer shows; any other is shown as she wrote it.
+_CONTACT_ZH = {
+    "wechat": "微信",
+    "phone": "电话",
+    "email": "邮箱",
+    "weibo": "微博",
+    "xiaohongshu": "小红书",
+    "xhs": "小红书",
+    "douyin": "抖音",
+    "qq": "QQ",
+}
+_CONTACT_EN = {"wechat": "WeChat", "phone": "Phone", "email": "Email", "weibo": "Weibo", "xiaohongshu": "Xiaohongshu", "xhs": "Xiaohongshu"}
+_CONTACT_EN |= {"douyin": "Douyin", "qq": "QQ", "whatsapp": "WhatsApp", "instagram": "Instagram", "line": "LINE", "telegram": "Telegram"}
+CONTACT_LABELS = {"zh": _CONTACT_ZH, "en": _CONTACT_EN}
+
+
+def contact_label(kind: str, locale: str) -> str:
+    """``wechat`` → 微信 / WeChat; the names of other apps are the same in every language."""
+    key = kind.lower()
+    language = Locale.parse(locale).language
+    return CONTACT_LABELS.get(language, {}).get(key) or _CONTACT_EN.get(key) or kind
 
 
 @lru_cache(maxsize=64)
