@@ -215,6 +215,7 @@ def test_reports_match_hand_computed_totals(client: TestClient, storage: Store, 
     assert table[("xiaomei", LID_A)] == {
         "shop": "xiaomei",
         "lid": LID_A,
+        "product": "",  # titles come from the project: the command line passes them (test_owner_page.py)
         "channel": "wechat",
         "campaign": "",
         "clicks": 4,
@@ -226,6 +227,7 @@ def test_reports_match_hand_computed_totals(client: TestClient, storage: Store, 
     assert table[("chef-lin", LID_C)] == {
         "shop": "chef-lin",
         "lid": LID_C,
+        "product": "",
         "channel": "link",
         "campaign": "",
         "clicks": 1,
@@ -276,11 +278,11 @@ def test_csv_reports_never_hand_a_spreadsheet_a_formula(client: TestClient, stor
     result = CliRunner().invoke(main, ["report", "links", "--format", "csv", "--project", str(project), "--db", str(storage.path)])
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.output)))
-    assert rows[0] == ["shop", "lid", "channel", "campaign", "clicks", "orders", "conversion", "revenue"]
+    assert rows[0] == ["shop", "lid", "product", "channel", "campaign", "clicks", "orders", "conversion", "revenue", "currency"]
     cells = {row[1]: row for row in rows[1:]}
-    assert cells["LidA"][2:4] == ["'=cmd|' /C calc'!A0", '\'=HYPERLINK("https://evil.example","x")']
-    assert cells["LidB"][2:4] == ["'@SUM(1+1)", "'\tx"]
-    assert cells["LidA"][4:] == ["1", "1", "100.0%", "39.90"]  # figures stay figures
+    assert cells["LidA"][3:5] == ["'=cmd|' /C calc'!A0", '\'=HYPERLINK("https://evil.example","x")']
+    assert cells["LidB"][3:5] == ["'@SUM(1+1)", "'\tx"]
+    assert cells["LidA"][5:] == ["1", "1", "100.0%", "39.90", "CNY"]  # figures stay figures
     assert not any(cell.startswith(FORMULA_START) for row in rows for cell in row)
 
 

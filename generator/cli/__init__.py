@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import operations, owner, site
+from . import operations, owner, ownerlink, site
 
 
 @click.group()
@@ -25,6 +25,8 @@ for command in (
     operations.hook,
     operations.orders,
     operations.report,
+    ownerlink.owner_link,
+    ownerlink.payout,
     operations.fulfilment_dev,
 ):
     main.add_command(command)

@@ -9,6 +9,7 @@ import logging
 import logging.handlers
 import os
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from ..errors import UsageError
 from ..hook import CLICKS_PER_DAY, MAX_CONNECTIONS
 
 if TYPE_CHECKING:
+    from ..content.model import Platform, Project
     from ..hook.forwarder import Forwarder
     from ..hook.store import Store
 
@@ -227,21 +229,23 @@ def report() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @fail_on_user_errors
 def report_earnings(project: Path, db: str | None, shop: str | None, since: Any, until: Any, fmt: str) -> None:
-    """Per shop: orders, revenue, commission pending / locked / reversed / payable."""
+    """Per shop: orders, revenue, commission pending / locked / reversed / payable, and paid."""
     from ..content.project import load_project
     from ..hook.reports import earnings
+    from ..pages.money import as_text
 
-    refund_days = load_project(project, only="\0none").platform.refund_days
+    platform = load_project(project, only="\0none").platform
     storage = _storage(project, db)
     rows = earnings(
         storage,
         shop=shop,
         since=since.date() if since else None,
         until=until.date() if until else None,
-        refund_days=refund_days,
+        refund_days=platform.refund_days,
         now=dt.datetime.now(tz=dt.UTC),
     )
-    print_rows([r.row() for r in rows], fmt)
+    shown = [r.row() | {"paid": as_text(storage.paid_out(r.shop))} for r in rows]
+    print_rows(_money(shown, ("revenue", "pending", "locked", "reversed", "payable", "paid"), platform, fmt), fmt)
 
 
 @report.command("links")
@@ -251,11 +255,67 @@ def report_earnings(project: Path, db: str | None, shop: str | None, since: Any,
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @fail_on_user_errors
 def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
-    """Clicks, orders, conversion and revenue per link code, channel and campaign."""
+    """Clicks, orders, conversion and revenue per link code, with its product, channel and campaign."""
     from ..hook.reports import links as link_report
 
+    loaded = _shops(project, shop)
     storage = _storage(project, db)
-    print_rows([r.row() for r in link_report(storage, shop=shop)], fmt)
+    codes = _codes(loaded)
+
+    def title(shop_id: str, lid: str) -> str | None:
+        sku = codes.get((shop_id, lid))
+        product = loaded.products.get(sku) if sku else None
+        return product.title if product else None
+
+    rows = [r.row() for r in link_report(storage, shop=shop, titles=title)]
+    print_rows(_money(rows, ("revenue",), loaded.platform, fmt), fmt)
+
+
+@report.command("products")
+@project_option
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--shop", "shop", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@fail_on_user_errors
+def report_products(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
+    """Per shop and product (by title): visits through its share links, orders and commission."""
+    from ..hook.reports import product_stats
+
+    loaded = _shops(project, shop)
+    storage = _storage(project, db)
+    codes = _codes(loaded)
+    rows = product_stats(
+        storage.report_rows(shop),
+        storage.clicks_by_lid(shop),
+        sku_of=lambda shop_id, lid: codes.get((shop_id, lid)),
+        title_of=lambda _shop, sku: p.title if (p := loaded.products.get(sku)) else None,
+        picks=[(s.id, pick.product.sku) for s in loaded.shops for pick in s.picks],
+    )
+    print_rows(_money([r.row() for r in rows], ("commission",), loaded.platform, fmt), fmt)
+
+
+def _shops(project: Path, shop: str | None) -> Project:
+    """The catalog and the shops a report covers, for product titles and link codes."""
+    from ..content.project import load_project
+
+    return load_project(project, only=shop, partial=True)
+
+
+def _codes(loaded: Project) -> dict[tuple[str, str], str]:
+    """(shop, link code) → the SKU it opens, for every link the shops have now."""
+    from ..pages.links import shop_codes
+
+    return {(s.id, code): parts[0] for s in loaded.shops for code, parts in shop_codes(s).items()}
+
+
+def _money(rows: list[dict[str, Any]], keys: tuple[str, ...], platform: Platform, fmt: str) -> list[dict[str, Any]]:
+    """A table shows money as the platform's locale writes it (``¥57.24``); CSV and JSON keep the
+    decimal text for other programs and name the currency in a column of its own."""
+    from ..pages.money import format_money
+
+    if fmt != "table":
+        return [row | {"currency": platform.currency} for row in rows]
+    return [row | {k: format_money(Decimal(row[k]), platform.currency, platform.locale) for k in keys} for row in rows]
 
 
 def start_logging(log_file: Path | None) -> None:

@@ -40,6 +40,7 @@ from . import CLICKS_PER_DAY, ledger, webhooks
 from .errors import OrderError, error
 from .limits import ClickBudget, RateLimiter, until_tomorrow
 from .openapi import openapi
+from .ownerpage import owner_routes
 from .pricing import PricedOrder, price_order
 from .store import DuplicateEvent, KeyReused, Store, UnknownOrder
 
@@ -403,5 +404,6 @@ def create_app(
             Route("/fulfilment/events", guarded(fulfilment_events, events_limiter), methods=["POST"]),
             Route("/health", guarded(health, meta_limiter), methods=["GET"]),
             Route("/openapi.json", guarded(spec, meta_limiter), methods=["GET"]),
+            *owner_routes(catalog.current, storage, RateLimiter(1.0, 20)),  # her own page: a person, a page at a time
         ]
     )

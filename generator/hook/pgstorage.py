@@ -54,6 +54,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE idempotency ALTER COLUMN created_at DROP DEFAULT;
     CREATE INDEX idempotency_age ON idempotency (created_at);
     """,
+    # The owner's own page (ownerpage.py): her link and its sessions, kept as hashes only; and
+    # the payouts the platform made her.
+    """
+    CREATE TABLE owner_links (token_hash TEXT PRIMARY KEY, shop TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION);
+    CREATE UNIQUE INDEX owner_links_live ON owner_links (shop) WHERE revoked_at IS NULL;
+    CREATE TABLE owner_sessions (
+        token_hash TEXT PRIMARY KEY, shop TEXT NOT NULL, link_hash TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX owner_sessions_shop ON owner_sessions (shop);
+    CREATE TABLE payouts (
+        id BIGSERIAL PRIMARY KEY, shop TEXT NOT NULL, amount TEXT NOT NULL, note TEXT NOT NULL, paid_at DOUBLE PRECISION NOT NULL
+    );
+    """,
 ]
 
 

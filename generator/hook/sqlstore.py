@@ -294,3 +294,54 @@ class SqlStore(ABC):
 
     def count_clicks(self) -> int:
         return self._count("clicks")
+
+    # the owner's page: her link, its sessions, and the payouts made to her -------------
+
+    def issue_owner_link(self, shop: str, token_hash: str, now: float) -> None:
+        with self._writing():  # the old link and every session it opened end with the new one
+            self._revoke_owner_link(shop, now)
+            self._run("INSERT INTO owner_links (token_hash, shop, created_at) VALUES (?, ?, ?)", (token_hash, shop, now))
+
+    def _revoke_owner_link(self, shop: str, now: float) -> int:
+        revoked = self._run("UPDATE owner_links SET revoked_at = ? WHERE shop = ? AND revoked_at IS NULL", (now, shop)).rowcount
+        self._run("DELETE FROM owner_sessions WHERE shop = ?", (shop,))
+        return revoked
+
+    def revoke_owner_link(self, shop: str, now: float) -> int:
+        with self._writing():
+            return self._revoke_owner_link(shop, now)
+
+    def owner_link(self, shop: str) -> str | None:
+        with self._reading():
+            row = self._run("SELECT token_hash FROM owner_links WHERE shop = ? AND revoked_at IS NULL", (shop,)).fetchone()
+        return str(row[0]) if row else None
+
+    def start_owner_session(self, shop: str, link_hash: str, session_hash: str, expires_at: float, now: float) -> bool:
+        with self._writing():
+            self._run("DELETE FROM owner_sessions WHERE expires_at <= ?", (now,))
+            # Only while the link that opens it is live: a revocation between the check and this
+            # write leaves no session behind.
+            return bool(
+                self._run(
+                    "INSERT INTO owner_sessions (token_hash, shop, link_hash, expires_at)"
+                    " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM owner_links WHERE token_hash = ? AND shop = ? AND revoked_at IS NULL)",
+                    (session_hash, shop, link_hash, expires_at, link_hash, shop),
+                ).rowcount
+            )
+
+    def owner_sessions(self, shop: str, now: float) -> list[str]:
+        with self._reading():
+            rows = self._run(
+                "SELECT s.token_hash FROM owner_sessions s JOIN owner_links l ON l.token_hash = s.link_hash AND l.revoked_at IS NULL"
+                " WHERE s.shop = ? AND s.expires_at > ? ORDER BY s.expires_at DESC LIMIT 50",
+                (shop, now),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def add_payout(self, shop: str, amount: Decimal, note: str, now: float) -> None:
+        self._change("INSERT INTO payouts (shop, amount, note, paid_at) VALUES (?, ?, ?, ?)", (shop, str(amount), note, now))
+
+    def paid_out(self, shop: str) -> Decimal:
+        with self._reading():
+            rows = self._run("SELECT amount FROM payouts WHERE shop = ?", (shop,)).fetchall()
+        return sum((Decimal(r[0]) for r in rows), Decimal("0.00"))

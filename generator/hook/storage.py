@@ -47,6 +47,17 @@ CREATE TABLE IF NOT EXISTS clicks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, shop TEXT NOT NULL, lid TEXT NOT NULL, channel TEXT,
     campaign TEXT, path TEXT, landed_at TEXT, received_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS owner_links (
+    token_hash TEXT PRIMARY KEY, shop TEXT NOT NULL, created_at REAL NOT NULL, revoked_at REAL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS owner_links_live ON owner_links (shop) WHERE revoked_at IS NULL;
+CREATE TABLE IF NOT EXISTS owner_sessions (
+    token_hash TEXT PRIMARY KEY, shop TEXT NOT NULL, link_hash TEXT NOT NULL, expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS owner_sessions_shop ON owner_sessions (shop);
+CREATE TABLE IF NOT EXISTS payouts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, shop TEXT NOT NULL, amount TEXT NOT NULL, note TEXT NOT NULL, paid_at REAL NOT NULL
+);
 """
 
 

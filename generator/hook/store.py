@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeAlias
 
@@ -156,3 +157,33 @@ class Store(Protocol):
     def add_click(self, shop: str, lid: str, channel: str | None, campaign: str | None, path: str | None, landed_at: str | None) -> None: ...
 
     def count_clicks(self) -> int: ...
+
+    # the owner's page (ownerpage.py): secrets are kept as their SHA-256 only
+
+    def issue_owner_link(self, shop: str, token_hash: str, now: float) -> None:
+        """Make ``token_hash`` the shop's one live link; the one before it is revoked and its sessions end."""
+        ...
+
+    def revoke_owner_link(self, shop: str, now: float) -> int:
+        """Revoke the shop's live link and end its sessions; returns how many links were live (0 or 1)."""
+        ...
+
+    def owner_link(self, shop: str) -> str | None:
+        """The hash of the shop's live link, if it has one."""
+        ...
+
+    def start_owner_session(self, shop: str, link_hash: str, session_hash: str, expires_at: float, now: float) -> bool:
+        """Record a session opened by the live link ``link_hash``; False when that link is no longer live."""
+        ...
+
+    def owner_sessions(self, shop: str, now: float) -> list[str]:
+        """Hashes of the shop's unexpired sessions whose link is still live."""
+        ...
+
+    def add_payout(self, shop: str, amount: Decimal, note: str, now: float) -> None:
+        """Record commission the platform paid the owner."""
+        ...
+
+    def paid_out(self, shop: str) -> Decimal:
+        """Everything paid to the shop's owner so far."""
+        ...

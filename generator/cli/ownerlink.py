@@ -1,0 +1,81 @@
+"""The operator's commands for an owner's own earnings page: her private link, and the payouts it shows."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from .operations import _storage
+from .options import fail_on_user_errors, project_option
+
+
+def _shop(project: Path, shop: str) -> tuple[str, str, str]:
+    """(shop id, the hook's URL from catalog.yaml, currency), once the shop is known."""
+    from ..content.project import load_project
+
+    loaded = load_project(project, only=shop, partial=True)
+    if loaded.shop(shop) is None and shop not in loaded.broken_shops:
+        known = ", ".join(s.id for s in loaded.shops) or "none"
+        raise UsageError(f"there is no shop {shop!r} (shops: {known})")
+    return shop, loaded.platform.checkout_url, loaded.platform.currency
+
+
+@click.command("owner-link")
+@project_option
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--hook-url", help="The hook's public address [default: platform.checkout_url].")
+@click.option("--revoke", is_flag=True, help="Revoke her link (and end its sessions) without making a new one.")
+@click.argument("shop")
+@fail_on_user_errors
+def owner_link(project: Path, db: str | None, hook_url: str | None, revoke: bool, shop: str) -> None:
+    """Print a new private link to SHOP's earnings page, to send to her; her old link stops working.
+
+    The link holds a random secret that is stored only as its SHA-256 and shown only this once."""
+    from ..hook.ownerpage import new_token, owner_link, token_hash
+
+    shop_id, checkout_url, _currency = _shop(project, shop)
+    storage = _storage(project, db)
+    if revoke:
+        revoked = storage.revoke_owner_link(shop_id, time.time())
+        click.echo(f"{shop_id}: link revoked" if revoked else f"{shop_id}: had no live link", err=True)
+        return
+    token = new_token()
+    storage.issue_owner_link(shop_id, token_hash(token), time.time())
+    click.echo(f"{shop_id}: her earnings page; send it to her alone (any earlier link no longer works):", err=True)
+    click.echo(owner_link(hook_url or checkout_url, shop_id, token))
+
+
+@click.command("payout")
+@project_option
+@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@click.option("--note", default="", help="A reference for the payment (bank transfer id, month).")
+@click.argument("shop")
+@click.argument("amount")
+@fail_on_user_errors
+def payout(project: Path, db: str | None, note: str, shop: str, amount: str) -> None:
+    """Record that the platform paid SHOP's owner AMOUNT of her confirmed commission."""
+    import datetime as dt
+
+    from ..content.project import load_project
+    from ..content.schema import parse_money
+    from ..hook.reports import earnings
+
+    shop_id, _url, currency = _shop(project, shop)
+    try:
+        value = parse_money(amount, currency)
+    except ValueError as exc:
+        raise UsageError(f"AMOUNT {amount!r}: {exc}") from None
+    if value <= 0:
+        raise UsageError("AMOUNT must be more than 0")
+    storage = _storage(project, db)
+    refund_days = load_project(project, only="\0none").platform.refund_days
+    rows = earnings(storage, shop=shop_id, since=None, until=None, refund_days=refund_days, now=dt.datetime.now(tz=dt.UTC))
+    due = sum((r.locked for r in rows), Decimal("0.00")) - storage.paid_out(shop_id)
+    if value > due:
+        raise UsageError(f"{shop_id} has {due} {currency} confirmed and not yet paid; {value} is more than that")
+    storage.add_payout(shop_id, value, note, time.time())
+    click.echo(f"{shop_id}: paid {value} {currency}; {due - value} {currency} confirmed and not yet paid")
