@@ -250,3 +250,39 @@ def test_a_payout_cannot_exceed_what_is_confirmed(client: TestClient, storage: S
     assert result.exit_code == 2 and "37.24 CNY confirmed and not yet paid" in result.output
     assert "¥3.99" in cli(project, storage, "report", "earnings", "--shop", "xiaomei").stdout
     assert storage.paid_out("xiaomei") == Decimal("20.00")
+
+
+def test_a_database_from_before_owner_pages_is_brought_up_to_date(db_url: str) -> None:
+    """A database an earlier hook made (no owner tables; on PostgreSQL, schema version 2)
+    gains them when the new hook opens it, orders and all."""
+    first = open_storage(db_url)
+    first.add_click("xiaomei", LID_A, "wechat", None, None, None)
+    first.close()
+    drop = "DROP TABLE owner_links; DROP TABLE owner_sessions; DROP TABLE payouts"
+    if db_url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db_url) as conn:
+            conn.execute(drop)
+            conn.execute("DELETE FROM schema_version WHERE version > 2")
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db_url) as conn:
+            conn.executescript(drop)
+    upgraded = open_storage(db_url)
+    try:
+        assert upgraded.owner_link("xiaomei") is None and upgraded.count_clicks() == 1
+        upgraded.issue_owner_link("xiaomei", token_hash("t"), 1.0)
+        assert upgraded.owner_link("xiaomei") == token_hash("t")
+    finally:
+        upgraded.close()
+
+
+def test_owner_link_names_the_shops_it_knows(storage: Store, project: Path) -> None:
+    result = CliRunner().invoke(main, ["owner-link", "xiaomey", "--project", str(project), "--db", str(storage.path)])
+    assert result.exit_code == 2 and "there is no shop 'xiaomey' (shops: chef-lin, glow-with-amy, xiaomei); did you mean 'xiaomei'?" in result.output
+    revoked = CliRunner().invoke(main, ["owner-link", "xiaomei", "--revoke", "--project", str(project), "--db", str(storage.path)])
+    assert revoked.exit_code == 0 and "xiaomei: had no live link" in revoked.output
+    url = cli(project, storage, "owner-link", "xiaomei", "--hook-url", "https://hook.example/").stdout.strip()
+    assert url.startswith("https://hook.example/owner/xiaomei/?t=")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -19,8 +20,10 @@ def _shop(project: Path, shop: str) -> tuple[str, str, str]:
 
     loaded = load_project(project, only=shop, partial=True)
     if loaded.shop(shop) is None and shop not in loaded.broken_shops:
-        known = ", ".join(s.id for s in loaded.shops) or "none"
-        raise UsageError(f"there is no shop {shop!r} (shops: {known})")
+        folders = sorted(p.parent.name for p in (project / "content").glob("*/shop.yaml"))
+        close = difflib.get_close_matches(shop, folders, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"there is no shop {shop!r} (shops: {', '.join(folders) or 'none'}){hint}")
     return shop, loaded.platform.checkout_url, loaded.platform.currency
 
 
