@@ -220,3 +220,32 @@ def test_the_webhook_carries_the_payment_step(client: TestClient, storage: Store
     created = post(client, XIAOMEI).json()
     [event] = storage.events(created["order_id"])
     assert json.loads(event.payload)["data"]["payment"] == created["payment"]
+
+
+def test_orders_says_which_database_it_reads_and_never_creates_an_empty_one(project: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cache.folder import CacheFolder
+    from generator.cli import main
+
+    runner = CliRunner()
+    missing = runner.invoke(main, ["orders", "list", "--project", str(project)])
+    assert missing.exit_code == 2 and f"no order database at {project / 'var' / 'orders.db'}" in missing.output
+    assert not (project / "var" / "orders.db").exists()
+
+    # an order taken by `shopforest serve` (its hook, its database)
+    served = CacheFolder(project).serve_orders
+    storage = open_storage(str(served))
+    try:
+        with make_client(project, storage, payment_secret=PAY_SECRET) as client:
+            order_id = post(client, XIAOMEI).json()["order_id"]
+    finally:
+        storage.close()
+    hinted = runner.invoke(main, ["orders", "list", "--project", str(project)])
+    assert hinted.exit_code == 2 and f"(--db {served})" in hinted.output
+    listed = runner.invoke(main, ["orders", "list", "--project", str(project), "--db", str(served)])
+    assert listed.exit_code == 0 and f"orders from {served}" in listed.output and order_id in listed.output
+    for args in (["orders", "show", order_id], ["orders", "retry", order_id], ["report", "earnings"], ["hook", "forward", "--once"]):
+        refused = runner.invoke(main, [*args, "--project", str(project)], env={"SHOPFOREST_FULFILMENT_URL": "http://127.0.0.1:9/"})
+        assert refused.exit_code == 2 and "no order database" in refused.output, (args, refused.output)
+    assert not (project / "var" / "orders.db").exists()
