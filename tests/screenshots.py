@@ -6,6 +6,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ SHOTS = {
 }
 # What the hook answers the thanks page (GET /orders/{id}), as an order of each shop would be.
 PAY = "https://pay.beishop.example/checkout?order=SF261125-8F3A21C4"
-ORDERS = {
+ORDERS: dict[str, list[tuple[str, str | None, str, int, str]]] = {
     "xiaomei": [("BB-1001", "500g", "有机婴儿米粉 250g · 500 g", 2, "159.00"), ("BB-1011", None, "恒温调奶器 1.2L", 1, "259.00")],
     "glow-with-amy": [("BT-3002", "30ml", "Hyaluronic Serum 玻尿酸精华 30ml · 30 ml", 1, "199.00")],
 }
@@ -34,10 +35,10 @@ ORDERS = {
 
 def order_answer(shop: str) -> dict[str, Any]:
     lines = [
-        {"sku": sku, "variant": v, "title": title, "qty": qty, "unit_price": price, "line_total": f"{int(price.split('.')[0]) * qty}.00"}
+        {"sku": sku, "variant": v, "title": title, "qty": qty, "unit_price": price, "line_total": str(Decimal(price) * qty)}
         for sku, v, title, qty, price in ORDERS[shop]
     ]
-    total = f"{sum(int(line['line_total'].split('.')[0]) for line in lines)}.00"
+    total = str(sum((Decimal(price) * qty for _, _, _, qty, price in ORDERS[shop]), Decimal("0.00")))
     return {
         "order_id": "SF261125-8F3A21C4",
         "shop": shop,
