@@ -249,3 +249,27 @@ def test_orders_says_which_database_it_reads_and_never_creates_an_empty_one(proj
         refused = runner.invoke(main, [*args, "--project", str(project)], env={"SHOPFOREST_FULFILMENT_URL": "http://127.0.0.1:9/"})
         assert refused.exit_code == 2 and "no order database" in refused.output, (args, refused.output)
     assert not (project / "var" / "orders.db").exists()
+
+
+def test_a_shop_page_may_ask_for_its_order_across_origins(client: TestClient) -> None:
+    created = post(client, XIAOMEI).json()
+    url = f"/orders/{created['order_id']}"
+    shop = "http://127.0.0.1:8000"
+    preflight = client.options(
+        url, headers={"origin": shop, "access-control-request-method": "GET", "access-control-request-headers": "authorization"}
+    )
+    assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == shop
+    assert "GET" in preflight.headers["access-control-allow-methods"] and "Authorization" in preflight.headers["access-control-allow-headers"]
+    answer = client.get(url, headers={"origin": shop, "authorization": f"Bearer {created['order_secret']}"})
+    assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == shop
+    stranger = client.get(url, headers={"origin": "https://evil.example", "authorization": f"Bearer {created['order_secret']}"})
+    assert "access-control-allow-origin" not in stranger.headers
+
+
+def test_attribution_text_with_control_characters_is_refused(client: TestClient) -> None:
+    r = post(client, {**XIAOMEI, "attribution": {"lid": "Ab3_x", "channel": "wechat\u202e", "campaign": "w\x1binter"}})
+    assert r.status_code == 422
+    assert {f["field"]: f["code"] for f in r.json()["fields"]} == {
+        "attribution.channel": "forbidden_character",
+        "attribution.campaign": "forbidden_character",
+    }

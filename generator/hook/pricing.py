@@ -54,6 +54,7 @@ def _text(multiline: bool, blank_ok: bool = False) -> AfterValidator:
 
 Line = Annotated[str, _text(multiline=False)]
 Lines = Annotated[str, _text(multiline=True)]
+Tag = Annotated[str, _text(multiline=False, blank_ok=True)]  # what the browser adds: it reaches reports too
 
 
 class _Strict(BaseModel):
@@ -81,9 +82,9 @@ class CustomerIn(_Strict):
 
 class AttributionIn(_Strict):
     lid: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
-    channel: str | None = Field(default=None, max_length=32)
-    campaign: str | None = Field(default=None, max_length=64)
-    landed_at: str | None = Field(default=None, max_length=40)
+    channel: Tag | None = Field(default=None, max_length=32)
+    campaign: Tag | None = Field(default=None, max_length=64)
+    landed_at: Tag | None = Field(default=None, max_length=40)
 
 
 class OrderIn(_Strict):
