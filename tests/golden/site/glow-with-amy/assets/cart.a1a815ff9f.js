@@ -185,7 +185,10 @@
         var input = form.elements[name];
         customCheck(name);
         var valid = input.checkValidity();
-        mark(name, valid ? "" : (input.validationMessage || msg("invalid")));
+        // The browser's own words; a pattern's are generic ("match the requested format"), so
+        // the field's title, which says what the format is, follows them as in the browser's bubble.
+        var hint = !valid && input.validity.patternMismatch && input.title ? " " + input.title : "";
+        mark(name, valid ? "" : (input.validationMessage || msg("invalid")) + hint);
         if (!valid && !first) first = input;
       });
       if (first) first.focus();
