@@ -1,7 +1,12 @@
-"""The hook's OpenAPI document, built from the same models and error codes the hook uses."""
+"""The hook's OpenAPI document, built from the same models and error codes the hook uses.
+
+``python -m generator.hook.openapi > docs/hook-openapi.json`` writes the committed copy; a test
+keeps the two equal.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .errors import CODES
@@ -194,3 +199,7 @@ def openapi() -> dict[str, Any]:
             }
         },
     }
+
+
+if __name__ == "__main__":
+    print(json.dumps(openapi(), indent=2, sort_keys=True))
