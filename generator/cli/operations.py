@@ -104,7 +104,7 @@ def hook() -> None:
 )
 @fail_on_user_errors
 def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None, rate: float, burst: int, clicks_per_day: int) -> None:
-    """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""
+    """Serve POST /orders, GET /orders/{id}, POST /clicks and GET /health, and forward stored orders."""
     import uvicorn
 
     from ..content.project import load_project
