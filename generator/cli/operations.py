@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import logging.handlers
 import os
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ import click
 
 from ..cache.folder import CacheFolder
 from ..errors import UsageError
-from ..hook import CLICKS_PER_DAY
+from ..hook import CLICKS_PER_DAY, MAX_CONNECTIONS
 
 if TYPE_CHECKING:
     from ..hook.forwarder import Forwarder
@@ -102,13 +103,43 @@ def hook() -> None:
     show_default=True,
     help="Share-link clicks stored per client address per UTC day (raise behind a proxy).",
 )
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A reverse proxy whose X-Forwarded-For is believed (repeat for several; an IP or a network such as 10.0.0.0/8). None by default.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    help="Open connections and requests; past it, 503.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the log here, rotated at 10 MB with 5 old files kept; default: standard error (for journald or a supervisor).",
+)
 @fail_on_user_errors
-def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None, rate: float, burst: int, clicks_per_day: int) -> None:
+def hook_serve(
+    project: Path,
+    host: str,
+    port: int,
+    db: str | None,
+    fulfilment_url: str | None,
+    rate: float,
+    burst: int,
+    clicks_per_day: int,
+    trusted_proxies: tuple[str, ...],
+    max_connections: int,
+    log_file: Path | None,
+) -> None:
     """Serve POST /orders, GET /orders/{id}, POST /clicks and GET /health, and forward stored orders."""
-    import uvicorn
-
     from ..content.project import load_project
     from ..hook.app import create_app
+    from ..hook.server import serve
 
     storage = _storage(project, db, create=True)
     forwarder = _forwarder(storage, fulfilment_url, None)
@@ -119,10 +150,10 @@ def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_u
     if forwarder is not None:
         forwarder.start()
     click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    start_logging(log_file)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        serve(app, host, port, trusted_proxies=trusted_proxies, max_connections=max_connections)
     finally:
         if forwarder is not None:
             forwarder.stop()
@@ -141,7 +172,7 @@ def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once
     forwarder = _forwarder(storage, fulfilment_url, None)
     if forwarder is None:
         raise UsageError("set --fulfilment-url or SHOPFOREST_FULFILMENT_URL")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    start_logging(None)
     if once:
         click.echo(f"{forwarder.run_once()} events handled")
         return
@@ -242,6 +273,15 @@ def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> N
 
     storage = _storage(project, db)
     print_rows([r.row() for r in link_report(storage, shop=shop)], fmt)
+
+
+def start_logging(log_file: Path | None) -> None:
+    """One line per order at INFO; to a file rotated at 10 MB (5 kept), or to standard error."""
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers = [logging.handlers.RotatingFileHandler(log_file, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8")]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", handlers=handlers)
 
 
 @click.command("fulfilment-dev")

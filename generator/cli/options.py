@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,15 +27,24 @@ class CliReporter(Reporter):
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
         self.bar: Any = None
+        self.pages = 0
+        self.started = 0.0
 
     def start(self, shops: int) -> None:
         if shops >= 20 and sys.stderr.isatty() and not self.quiet:
-            self.bar = click.progressbar(length=shops, label="rendering", file=sys.stderr)
+            self.started = time.perf_counter()
+            # shops done of all, pages/s and time left, as Hugo's build shows them
+            self.bar = click.progressbar(length=shops, label="building shops", file=sys.stderr, show_pos=True, item_show_func=self._rate)
             self.bar.__enter__()
 
-    def shop_done(self, shop_id: str) -> None:
+    def _rate(self, _: object) -> str:
+        seconds = time.perf_counter() - self.started
+        return f"{self.pages / seconds:,.0f} pages/s" if seconds > 0 and self.pages else ""
+
+    def shop_done(self, shop_id: str, pages: int = 0) -> None:
+        self.pages += pages
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.update(1, shop_id)
 
     def warning(self, message: str) -> None:
         click.echo(message, err=True)

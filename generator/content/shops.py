@@ -181,5 +181,3 @@ class ShopLoader(Loader):
             out.append(Post(slug, meta.title, meta.date, meta.summary, tuple(meta.tags), fm.body, rel, fm.body_line))
         out.sort(key=lambda p: (p.date, p.slug), reverse=True)
         return tuple(out)
-
-

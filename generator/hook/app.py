@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -47,9 +48,12 @@ from .store import DuplicateEvent, KeyReused, Store, UnknownOrder
 
 log = logging.getLogger("shopforest.hook")
 
+Handler = Callable[[Request], Awaitable[Response]]
+
 MAX_BODY = 64 * 1024
 MAX_CLICK_BODY = 4 * 1024
 MAX_DEPTH = 8
+BODY_TIMEOUT = 10.0  # seconds for a whole body: an order is a few KB
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -157,18 +161,29 @@ def depth(value: Any, limit: int) -> int:
     return deepest
 
 
-async def read_json(request: Request, limit: int, *, allow_text: bool = False) -> Any:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json" and not (allow_text and kind == "text/plain"):
-        raise error("unsupported_media_type", f"send Content-Type: application/json, not {kind or 'nothing'}")
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read as it streams in, refused once past ``limit`` bytes (before reading it all)
+    or when it takes longer than BODY_TIMEOUT to arrive (a client trickling bytes holds a worker)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise error("payload_too_large", f"the body is {declared} bytes; the limit is {limit}")
     body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise error("payload_too_large", f"the body is larger than {limit} bytes")
+    try:
+        with anyio.fail_after(BODY_TIMEOUT):
+            async for chunk in request.stream():
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise error("payload_too_large", f"the body is larger than {limit} bytes")
+    except TimeoutError:
+        raise error("request_timeout", f"the body did not arrive within {BODY_TIMEOUT:g} s") from None
+    return bytes(body)
+
+
+async def read_json(request: Request, limit: int, *, allow_text: bool = False) -> Any:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json" and not (allow_text and kind == "text/plain"):
+        raise error("unsupported_media_type", f"send Content-Type: application/json, not {kind or 'nothing'}")
+    body = await read_body(request, limit)
     try:
         value = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constants)
     except RecursionError:
@@ -240,7 +255,9 @@ def create_app(
     catalog = catalog or Catalog(root)
     secret = fulfilment_secret or os.environ.get("SHOPFOREST_FULFILMENT_SECRET") or os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
     pay_secret = payment_secret or os.environ.get("SHOPFOREST_PAYMENT_SECRET")
-    limiter = RateLimiter(rate, burst)
+    limiter = RateLimiter(rate, burst)  # what customers' browsers send: orders, clicks, order look-ups
+    meta_limiter = RateLimiter(5.0, 30)  # /health and /openapi.json: monitors and developers
+    events_limiter = RateLimiter(50.0, 500)  # fulfilment's signed events, in bursts after an outage
     budget = ClickBudget(clicks_per_day)
 
     def cors(request: Request, response: Response) -> Response:
@@ -259,20 +276,24 @@ def create_app(
     def client_of(request: Request) -> str:
         return request.client.host if request.client else "unknown"
 
-    def limited(request: Request) -> Response | None:
-        """The 429 answer when the client's bucket is empty; /orders and /clicks share it."""
-        wait = limiter.take(client_of(request), time.monotonic())
-        if not wait:
-            return None
-        seconds = max(1, math.ceil(wait))
-        return fail(request, error("rate_limited", f"too many requests; try again in {seconds} s"), {"Retry-After": str(seconds)})
+    def guarded(handler: Handler, bucket: RateLimiter) -> Handler:
+        """``handler`` behind the client's token bucket: every endpoint has one, so no request
+        costs the hook work (a signature check, a count) without counting against its sender."""
+
+        async def guard(request: Request) -> Response:
+            if request.method == "OPTIONS":  # a preflight: answered from memory, never limited
+                return await handler(request)
+            wait = bucket.take(client_of(request), time.monotonic())
+            if not wait:
+                return await handler(request)
+            seconds = max(1, math.ceil(wait))
+            return fail(request, error("rate_limited", f"too many requests; try again in {seconds} s"), {"Retry-After": str(seconds)})
+
+        return guard
 
     async def orders(request: Request) -> Response:
         if request.method == "OPTIONS":
             return cors(request, Response(status_code=204))
-        refusal = limited(request)
-        if refusal is not None:
-            return refusal
         locale = catalog.current().platform.locale
         try:
             key = request.headers.get("idempotency-key")
@@ -341,9 +362,6 @@ def create_app(
         wrong secret get the same 404, so the answer tells nothing about other orders."""
         if request.method == "OPTIONS":
             return cors(request, Response(status_code=204))
-        refusal = limited(request)
-        if refusal is not None:
-            return refusal
         order_id = request.path_params["order_id"]
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         order = await anyio.to_thread.run_sync(storage.order, order_id) if re.fullmatch(r"SF[0-9A-Z-]{1,38}", order_id) else None
@@ -374,9 +392,6 @@ def create_app(
     async def clicks(request: Request) -> Response:
         if request.method == "OPTIONS":
             return cors(request, Response(status_code=204))
-        refusal = limited(request)
-        if refusal is not None:
-            return refusal
         try:
             body = await read_json(request, MAX_CLICK_BODY, allow_text=True)
             if not isinstance(body, dict) or not isinstance(body.get("shop"), str) or not isinstance(body.get("lid"), str):
@@ -403,10 +418,8 @@ def create_app(
 
     async def fulfilment_events(request: Request) -> Response:
         """Signed status events from fulfilment (Standard Webhooks), applied exactly once."""
-        body = await request.body()
         try:
-            if len(body) > MAX_BODY:
-                raise error("payload_too_large")
+            body = await read_body(request, MAX_BODY)
             if not secret:
                 raise error("bad_signature", "no fulfilment secret is configured on this hook")
             msg_id = request.headers.get("webhook-id", "")
@@ -440,20 +453,20 @@ def create_app(
         return JSONResponse({"status": "applied", "entries": len(added)})
 
     async def health(request: Request) -> Response:
-        count = await anyio.to_thread.run_sync(storage.count_orders)
+        # From memory only: a monitor polling it must not cost a query of the orders table.
         project = catalog.current()
-        return JSONResponse({"status": "ok", "orders": count, "shops": len(project.shops), "products": len(project.products)})
+        return JSONResponse({"status": "ok", "shops": len(project.shops), "products": len(project.products)})
 
     async def spec(request: Request) -> Response:
         return JSONResponse(openapi())
 
     return Starlette(
         routes=[
-            Route("/orders", orders, methods=["POST", "OPTIONS"]),
-            Route("/orders/{order_id}", order_status, methods=["GET", "OPTIONS"]),
-            Route("/clicks", clicks, methods=["POST", "OPTIONS"]),
-            Route("/fulfilment/events", fulfilment_events, methods=["POST"]),
-            Route("/health", health, methods=["GET"]),
-            Route("/openapi.json", spec, methods=["GET"]),
+            Route("/orders", guarded(orders, limiter), methods=["POST", "OPTIONS"]),
+            Route("/orders/{order_id}", guarded(order_status, limiter), methods=["GET", "OPTIONS"]),
+            Route("/clicks", guarded(clicks, limiter), methods=["POST", "OPTIONS"]),
+            Route("/fulfilment/events", guarded(fulfilment_events, events_limiter), methods=["POST"]),
+            Route("/health", guarded(health, meta_limiter), methods=["GET"]),
+            Route("/openapi.json", guarded(spec, meta_limiter), methods=["GET"]),
         ]
     )

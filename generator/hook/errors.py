@@ -26,6 +26,7 @@ CODES: dict[str, tuple[int, str]] = {
     "missing_idempotency_key": (400, "the Idempotency-Key header is required"),
     "invalid_idempotency_key": (400, "the Idempotency-Key header must be a UUID version 4"),
     "unknown_shop": (404, "no such shop"),
+    "request_timeout": (408, "the body did not arrive in time"),
     "payload_too_large": (413, "the body is larger than 64 KiB"),
     "unsupported_media_type": (415, "send Content-Type: application/json"),
     "invalid_request": (422, "the body does not have the shape of an order"),

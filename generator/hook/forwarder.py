@@ -53,7 +53,7 @@ class Forwarder:
             return self._later(event, now, f"{type(exc).__name__}: {exc}", None)
         if 200 <= response.status_code < 300:
             self.storage.delivered(event.id, time.time())
-            log.info("delivered %s (order %s)", event.id, event.order_id)
+            log.debug("delivered %s (order %s)", event.id, event.order_id)  # INFO has one line per order: its intake
             return "delivered"
         if response.status_code == 410:
             self.storage.dead(event.id, "410 Gone: the endpoint is disabled")

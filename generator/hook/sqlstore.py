@@ -27,6 +27,9 @@ from .ledger import Entry
 from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, ReportRow, UnknownOrder
 
 EVENT_COLUMNS = "id, order_id, type, payload, created_at, attempts, status, last_error"
+# An Idempotency-Key answers the same for a day after its first use, as Stripe's do; after
+# that it is free again (a browser retrying a day later is a new checkout).
+KEY_TTL = 24 * 3600.0
 ORDER_KEYS = ("order_id", "shop", "created_at", "total", "currency", "lid", "delivery", "attempts")
 
 
@@ -66,6 +69,7 @@ class SqlStore(ABC):
     def __init__(self, path: Path | str) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._next_purge = 0.0
 
     @abstractmethod
     def close(self) -> None: ...
@@ -99,9 +103,11 @@ class SqlStore(ABC):
 
     # orders --------------------------------------------------------------------------
 
-    def replay(self, key: str, request_hash: str) -> dict[str, Any] | None:
+    def replay(self, key: str, request_hash: str, now: float | None = None) -> dict[str, Any] | None:
+        """The answer stored for ``key`` within the last KEY_TTL seconds, if any."""
+        since = (time.time() if now is None else now) - KEY_TTL
         with self._reading():
-            row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (key,)).fetchone()
+            row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ? AND created_at > ?", (key, since)).fetchone()
         return None if row is None else _answer(key, request_hash, row)
 
     def create_order(
@@ -119,10 +125,16 @@ class SqlStore(ABC):
         with self._writing():
             # The key's row first: a concurrent request with the same key waits here for this
             # transaction to end, then finds the key and answers with this order.
+            # A key older than KEY_TTL is free again: its row is taken over, as a new key's would be.
             claimed = self._run(
-                "INSERT INTO idempotency VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                (key, request_hash, order["order_id"], json.dumps(response)),
+                "INSERT INTO idempotency (key, request_hash, order_id, response, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, order_id = excluded.order_id,"
+                " response = excluded.response, created_at = excluded.created_at WHERE idempotency.created_at <= ?",
+                (key, request_hash, order["order_id"], json.dumps(response), now, now - KEY_TTL),
             ).rowcount
+            if now >= self._next_purge:  # expired keys go once an hour, in the transaction of an order
+                self._run("DELETE FROM idempotency WHERE created_at <= ?", (now - KEY_TTL,))
+                self._next_purge = now + 3600
             if not claimed:
                 row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (key,)).fetchone()
                 assert row is not None  # the conflicting row is committed: the INSERT waited for it

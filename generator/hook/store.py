@@ -66,7 +66,7 @@ class Store(Protocol):
 
     # orders
 
-    def replay(self, key: str, request_hash: str) -> dict[str, Any] | None:
+    def replay(self, key: str, request_hash: str, now: float | None = None) -> dict[str, Any] | None:
         """The stored answer for ``key`` if this exact request was accepted; ``KeyReused`` if
         the key was used for another request."""
         ...
