@@ -119,8 +119,9 @@ class SqlStore(ABC):
         event: dict[str, Any],
         now: float,
         entries: list[Entry] | None = None,
+        response: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        response = {"order_id": order["order_id"], "total": order["total"], "currency": order["currency"]}
+        response = response or {"order_id": order["order_id"], "total": order["total"], "currency": order["currency"]}
         with self._writing():
             # The key's row first: a concurrent request with the same key waits here for this
             # transaction to end, then finds the key and answers with this order.
@@ -166,6 +167,11 @@ class SqlStore(ABC):
 
     def count_orders(self) -> int:
         return self._count("orders")
+
+    def order_events(self, order_id: str) -> list[tuple[str, str]]:
+        with self._reading():
+            rows = self._run("SELECT type, timestamp FROM order_events WHERE order_id = ? ORDER BY timestamp, received_at", (order_id,)).fetchall()
+        return [(str(t), str(ts)) for t, ts in rows]
 
     # the outbox ----------------------------------------------------------------------
 
