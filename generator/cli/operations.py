@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..cache.folder import CacheFolder
 from ..errors import UsageError
 from ..hook import CLICKS_PER_DAY, MAX_CONNECTIONS
 
@@ -35,15 +36,27 @@ def _db_url(project: Path, db: str | None) -> str:
     return str(project / url)
 
 
-def _storage(project: Path, db: str | None) -> Store:
-    """Open the order storage for this command; it is closed when the command ends."""
-    from ..hook.database import open_storage
+def _storage(project: Path, db: str | None, *, create: bool = False, say: bool = False) -> Store:
+    """Open the order storage for this command; it is closed when the command ends.
+
+    Only the hook, which takes orders, creates a SQLite database. Every other command says which
+    one it reads, and refuses one that does not exist: an empty database made by a typo or the
+    wrong folder would look like a day without orders. ``say`` names it on stderr."""
+    from ..hook.database import is_postgresql, open_storage
 
     url = _db_url(project, db)
+    shown = url.split("@", 1)[-1] if "://" in url else url  # never print a password
+    if not create and not is_postgresql(url) and not Path(url.removeprefix("sqlite:///")).is_file():
+        hint = ""
+        dev = CacheFolder(project).serve_orders
+        if dev.is_file() and dev.resolve() != Path(url).resolve():
+            hint = f"; the orders `shopforest serve` took are in {dev} (--db {dev})"
+        raise UsageError(f"no order database at {shown} (set --db or SHOPFOREST_DB; `shopforest hook serve` creates it with its first order){hint}")
+    if say:
+        click.echo(f"orders from {shown}", err=True)
     try:
         storage = open_storage(url)
     except Exception as exc:  # sqlite3, psycopg and OS errors alike: the database cannot be opened
-        shown = url.split("@", 1)[-1] if "://" in url else url  # never print a password
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"cannot open the order database {shown}: {reason}") from None
     click.get_current_context().call_on_close(storage.close)
@@ -125,13 +138,17 @@ def hook_serve(
     max_connections: int,
     log_file: Path | None,
 ) -> None:
-    """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""
+    """Serve POST /orders, GET /orders/{id}, POST /clicks and GET /health, and forward stored orders."""
+    from ..content.project import load_project
     from ..hook.app import create_app
     from ..hook.server import serve
 
-    storage = _storage(project, db)
+    storage = _storage(project, db, create=True)
     forwarder = _forwarder(storage, fulfilment_url, None)
     app = create_app(project, storage, rate=rate, burst=burst, clicks_per_day=clicks_per_day)
+    if not os.environ.get("SHOPFOREST_PAYMENT_SECRET") and load_project(project, only="\0none").platform.payment.method == "link":
+        unsigned = "customers are told the platform will contact them"
+        click.echo(f"warning: platform.payment.method is link but SHOPFOREST_PAYMENT_SECRET is not set: {unsigned}", err=True)
     if forwarder is not None:
         forwarder.start()
     click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)
@@ -178,7 +195,7 @@ def orders() -> None:
 def orders_list(project: Path, db: str | None, limit: int) -> None:
     """Newest orders first, with their delivery state (pending, delivered, dead)."""
 
-    storage = _storage(project, db)
+    storage = _storage(project, db, say=True)
     for o in storage.orders(limit):
         click.echo(
             f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({o['attempts']} attempts)"
@@ -193,7 +210,7 @@ def orders_list(project: Path, db: str | None, limit: int) -> None:
 def orders_show(project: Path, db: str | None, order_id: str) -> None:
     """One order as JSON, with its events."""
 
-    storage = _storage(project, db)
+    storage = _storage(project, db, say=True)
     order = storage.order(order_id)
     if order is None:
         raise UsageError(f"no order {order_id}")
@@ -209,7 +226,7 @@ def orders_show(project: Path, db: str | None, order_id: str) -> None:
 def orders_retry(project: Path, db: str | None, order_id: str) -> None:
     """Queue an order's events for delivery again (after a dead letter, or to resend)."""
 
-    storage = _storage(project, db)
+    storage = _storage(project, db, say=True)
     if storage.order(order_id) is None:
         raise UsageError(f"no order {order_id}")
     click.echo(f"{storage.requeue(order_id, time.time())} events queued")

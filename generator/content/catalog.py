@@ -6,13 +6,17 @@ load works out again only the products whose text changed.
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import Diagnostics
 from .loading import CATALOG, Loader, currency_ok, locale_ok
-from .model import Category, Platform, Product, Variant
+from .model import Category, Payment, Platform, Product, Variant
 from .resolved import KeptHead, KeptProduct, files_unchanged, text_key
-from .schema import CategoryIn, PlatformIn, ProductIn, url_problem
+from .schema import PAYMENT_FIELDS, CategoryIn, PlatformIn, ProductIn, url_problem
 from .sources import MAX_CATALOG_BYTES, Document, load_yaml_text, read_text
 from .validate import validate
 from .yamlsplit import Item, ListSplit, NotSimple, item_keys
@@ -60,6 +64,7 @@ class CatalogLoader(Loader):
         else:
             self.platform_checks(doc, p)
         platform = Platform(p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days)
+        platform = dataclasses.replace(platform, payment=Payment(p.payment.method, p.payment.link, p.payment.link_hours))
         categories: dict[str, Category] = {}
         for i, value in enumerate(self.items(doc, data, "categories")):
             c = validate(CategoryIn, doc, self.diags, prefix=("categories", i), value=value)
@@ -169,6 +174,12 @@ class CatalogLoader(Loader):
             problem = url_problem(getattr(p, key).replace("{shop}", "shop"))
             if problem:
                 self.add(doc, ("platform", key), f"{key} {problem}: write an absolute URL like {example}")
+        if p.payment.method == "link" and not p.payment.link:
+            self.add(doc, ("platform", "payment", "method"), "method link needs payment.link, the URL template of the payment page")
+        if p.payment.link:
+            problem = payment_link_problem(p.payment.link)
+            if problem:
+                self.add(doc, ("platform", "payment", "link"), f"link {problem}")
 
     def product(self, doc: Document, loc: tuple[Any, ...], prod: ProductIn, categories: dict[str, Category]) -> Product | None:
         category = categories.get(prod.category)
@@ -208,3 +219,24 @@ class CatalogLoader(Loader):
             variants=variants,
             tags=tuple(prod.tags),
         )
+
+
+def payment_link_problem(template: str) -> str | None:
+    """What makes a payment link template unusable, or None. The hook fills its ``{…}`` fields,
+    each URL-encoded; the payment page checks ``{signature}`` (docs/checkout.md)."""
+    names = re.findall(r"\{([^{}]*)\}", template)
+    unknown = sorted({n for n in names if n not in PAYMENT_FIELDS})
+    if unknown:
+        return f"has unknown fields {', '.join('{' + n + '}' for n in unknown)}; known: {', '.join('{' + n + '}' for n in PAYMENT_FIELDS)}"
+    for needed in ("order_id", "signature"):
+        if needed not in names:
+            return f"must contain {{{needed}}}"
+    filled = re.sub(r"\{[^{}]*\}", "x", template)
+    if re.search(r"[{}\s\\]", filled) or any(unicodedata.category(c).startswith("C") for c in filled):
+        return "must not contain spaces, control characters, backslashes or unpaired braces"
+    parts = urlsplit(filled)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")):
+        return "must be an https:// URL (http:// only for 127.0.0.1 or localhost)"
+    if not parts.hostname or "@" in parts.netloc:
+        return "must name a host, without a user name or password"
+    return None

@@ -11,6 +11,15 @@ from ..errors import Diagnostic
 
 
 @dataclass(frozen=True)
+class Payment:
+    """How the platform takes payment for an order (docs/checkout.md, "After the order")."""
+
+    method: str = "contact"  # link | cod | contact
+    link: str | None = None  # URL template of a payment link (link only)
+    link_hours: int = 24  # how long a payment link is valid after the order
+
+
+@dataclass(frozen=True)
 class Platform:
     name: str
     currency: str
@@ -19,6 +28,7 @@ class Platform:
     shop_url: str
     attribution_days: int
     refund_days: int
+    payment: Payment = Payment()
 
 
 @dataclass(frozen=True)

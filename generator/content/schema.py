@@ -177,6 +177,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+PAYMENT_FIELDS = ("order_id", "amount", "amount_minor", "currency", "expires", "signature")
+
+
+class PaymentIn(Strict):
+    method: Literal["link", "cod", "contact"] = "contact"
+    link: str | None = None
+    link_hours: int = Field(default=24, ge=1, le=720)
+
+
 class PlatformIn(Strict):
     name: str
     currency: Annotated[str, _pattern(CURRENCY_RE, "currency", "use an ISO 4217 code such as CNY"), _json(CURRENCY_RE)] = "CNY"
@@ -185,6 +194,7 @@ class PlatformIn(Strict):
     shop_url: str = "http://127.0.0.1:8000/{shop}/"
     attribution_days: int = Field(default=30, ge=1, le=365)
     refund_days: int = Field(default=14, ge=0, le=365)
+    payment: PaymentIn = PaymentIn()
 
 
 class CategoryIn(Strict):

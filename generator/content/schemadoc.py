@@ -22,6 +22,11 @@ NOTES: dict[str, str] = {
     "PlatformIn.shop_url": "where shops live unless shop.yaml sets `base_url`; `{shop}` becomes the shop id",
     "PlatformIn.attribution_days": "how long a share link's attribution lasts in a browser",
     "PlatformIn.refund_days": "commission is locked once this many days pass without a refund",
+    "PlatformIn.payment": "how customers pay for orders (below)",
+    "PaymentIn.method": "`link`: a signed payment link the hook makes; `cod`: cash on delivery; `contact`: the platform contacts the customer",
+    "PaymentIn.link": "URL template of the payment page (https); fields `{order_id}` and `{signature}` required, `{amount}`, "
+    "`{amount_minor}`, `{currency}`, `{expires}` optional (docs/checkout.md)",
+    "PaymentIn.link_hours": "how long a payment link is valid after the order (1–720)",
     "CategoryIn.id": "lowercase id, `^[a-z0-9][a-z0-9-]{0,38}$`",
     "CategoryIn.commission": 'owner\'s share of a line total, 0–1, e.g. `"0.10"`',
     "ProductIn.sku": "`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`, unique; the product page is `/p/<sku>/`",
@@ -62,6 +67,7 @@ NOTES: dict[str, str] = {
 
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("catalog.yaml → `platform`", schema.PlatformIn, ""),
+    ("catalog.yaml → `platform.payment`", schema.PaymentIn, "The secret that signs payment links is `SHOPFOREST_PAYMENT_SECRET`, never in the file."),
     ("catalog.yaml → `categories[]`", schema.CategoryIn, ""),
     ("catalog.yaml → `products[]`", schema.ProductIn, ""),
     ("catalog.yaml → `products[].variants[]`", schema.VariantIn, ""),

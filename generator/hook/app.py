@@ -1,7 +1,8 @@
 """The checkout hook as an ASGI application (Starlette). ``create_app`` builds it for any ASGI
 server; ``shopforest hook serve`` runs it with uvicorn.
 
-Endpoints (docs/checkout.md, /openapi.json): ``POST /orders``, ``POST /clicks``, ``GET /health``.
+Endpoints (docs/checkout.md, /openapi.json): ``POST /orders``, ``GET /orders/{order_id}`` (with the
+order's secret), ``POST /clicks``, ``GET /health``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
 import math
@@ -36,9 +38,10 @@ from ..content.resolved import relink_existing
 from ..errors import ContentError
 from ..pages.links import shop_codes
 from ..pages.money import as_text
-from . import CLICKS_PER_DAY, ledger, webhooks
+from . import CLICKS_PER_DAY, ledger, payment, webhooks
 from .errors import OrderError, error
 from .limits import ClickBudget, RateLimiter, until_tomorrow
+from .messages import localize
 from .openapi import openapi
 from .ownerpage import owner_routes
 from .pricing import PricedOrder, price_order
@@ -205,6 +208,16 @@ def new_order_id(now: dt.datetime) -> str:
     return f"SF{now:%y%m%d}-{secrets.token_hex(4).upper()}"
 
 
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def locale_of(project: Project, body: Any) -> str:
+    """The language of the shop an order request names (the platform's if it names none)."""
+    shop = project.shop(body["shop"]) if isinstance(body, dict) and isinstance(body.get("shop"), str) else None
+    return shop.locale if shop else project.platform.locale
+
+
 def order_record(priced: PricedOrder, order_id: str, now: dt.datetime, key: str) -> dict[str, Any]:
     """The whole order, as stored and as the ``data`` of the ``order.created`` event."""
     return {
@@ -239,10 +252,12 @@ def create_app(
     catalog: Catalog | None = None,
     fulfilment_secret: str | None = None,
     clicks_per_day: int = CLICKS_PER_DAY,
+    payment_secret: str | None = None,
 ) -> Starlette:
     catalog = catalog or Catalog(root)
     secret = fulfilment_secret or os.environ.get("SHOPFOREST_FULFILMENT_SECRET") or os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
-    limiter = RateLimiter(rate, burst)  # what customers' browsers send: orders and clicks
+    pay_secret = payment_secret or os.environ.get("SHOPFOREST_PAYMENT_SECRET")
+    limiter = RateLimiter(rate, burst)  # what customers' browsers send: orders, clicks, order look-ups
     meta_limiter = RateLimiter(5.0, 30)  # /health and /openapi.json: monitors and developers
     events_limiter = RateLimiter(50.0, 500)  # fulfilment's signed events, in bursts after an outage
     budget = ClickBudget(clicks_per_day)
@@ -251,8 +266,8 @@ def create_app(
         origin = request.headers.get("origin")
         if origin and origin in catalog.origins:
             response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Idempotency-Key"
             response.headers["Access-Control-Max-Age"] = "600"
         response.headers["Vary"] = "Origin"
         return response
@@ -281,6 +296,7 @@ def create_app(
     async def orders(request: Request) -> Response:
         if request.method == "OPTIONS":
             return cors(request, Response(status_code=204))
+        locale = catalog.current().platform.locale
         try:
             key = request.headers.get("idempotency-key")
             if not key:
@@ -289,6 +305,7 @@ def create_app(
                 raise error("invalid_idempotency_key")
             key = key.strip().lower()
             body = await read_json(request, MAX_BODY)
+            locale = locale_of(catalog.current(), body)
             digest = request_hash(body)
             try:
                 replay = await anyio.to_thread.run_sync(storage.replay, key, digest)
@@ -297,21 +314,36 @@ def create_app(
             if replay is not None:
                 return cors(request, JSONResponse(replay, status_code=201, headers={"Idempotent-Replayed": "true"}))
             now = dt.datetime.now(tz=dt.UTC)
-            priced = price_order(catalog.current(), body, now)
+            project = catalog.current()
+            priced = price_order(project, body, now)
             order_id = new_order_id(now)
             order = order_record(priced, order_id, now, key)
+            # What the customer does next, fixed with the order: the link's amount and expiry
+            # are signed, so they are the ones she was shown.
+            order["payment"] = payment.next_step(project.platform.payment, pay_secret, order_id, priced.total, priced.currency, now)
+            # The customer's key to her order (as Stripe's client_secret): only its hash is kept
+            # with the order; the idempotency row keeps the 201 answer whole, so a replay gives
+            # her the same secret.
+            order_secret = "os_" + secrets.token_urlsafe(24)
+            order["secret_hash"] = secret_hash(order_secret)
             event_id = f"evt_{uuid.uuid4().hex}"
             event = {"type": "order.created", "timestamp": order["created_at"], "data": order}
-            project = catalog.current()
+            answer = {
+                "order_id": order_id,
+                "total": order["total"],
+                "currency": order["currency"],
+                "order_secret": order_secret,
+                "payment": order["payment"],
+            }
             entries = ledger.accruals(order, owner_phones(project, order["shop"]), ledger.region(project.platform.locale))
             try:
                 response, created = await anyio.to_thread.run_sync(
-                    partial(storage.create_order, key, digest, order, event_id, event, time.time(), entries)
+                    partial(storage.create_order, key, digest, order, event_id, event, time.time(), entries, answer)
                 )
             except KeyReused:
                 raise error("idempotency_key_reused") from None
         except OrderError as exc:
-            return fail(request, exc)
+            return fail(request, localize(exc, locale))
         if created:
             phone = hashlib.sha256(priced.customer.phone.encode()).hexdigest()[:10]
             log.info(
@@ -325,6 +357,39 @@ def create_app(
             )
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return cors(request, JSONResponse(response, status_code=201, headers=headers))
+
+    async def order_status(request: Request) -> Response:
+        """One order as its customer sees it: number, lines, total, status and how to pay.
+        Asked with the order's secret (``Authorization: Bearer os_…``); an unknown order and a
+        wrong secret get the same 404, so the answer tells nothing about other orders."""
+        if request.method == "OPTIONS":
+            return cors(request, Response(status_code=204))
+        order_id = request.path_params["order_id"]
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        order = await anyio.to_thread.run_sync(storage.order, order_id) if re.fullmatch(r"SF[0-9A-Z-]{1,38}", order_id) else None
+        expected = str((order or {}).get("secret_hash", ""))
+        if order is None or scheme.lower() != "bearer" or not expected or not hmac.compare_digest(expected, secret_hash(given.strip())):
+            return fail(request, error("unknown_order", "no order with this number and secret"))
+        kinds = [kind for kind, _ in await anyio.to_thread.run_sync(storage.order_events, order_id)]
+        state = payment.status(kinds)
+        pay = dict(order.get("payment") or {"method": "contact"})
+        if pay.get("method") == "link":
+            expired = dt.datetime.fromisoformat(str(pay["expires_at"]).replace("Z", "+00:00")) <= dt.datetime.now(tz=dt.UTC)
+            if state != "placed" or expired:
+                pay.pop("url", None)  # paid, shipped or ended orders, and expired links, are not paid again
+            pay["expired"] = expired
+        lines = [{k: line[k] for k in ("sku", "variant", "title", "qty", "unit_price", "line_total")} for line in order["lines"]]
+        body = {
+            "order_id": order["order_id"],
+            "shop": order["shop"],
+            "created_at": order["created_at"],
+            "currency": order["currency"],
+            "total": order["total"],
+            "lines": lines,
+            "status": state,
+            "payment": pay,
+        }
+        return cors(request, JSONResponse(body, headers={"Cache-Control": "no-store"}))
 
     async def clicks(request: Request) -> Response:
         if request.method == "OPTIONS":
@@ -400,6 +465,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/orders", guarded(orders, limiter), methods=["POST", "OPTIONS"]),
+            Route("/orders/{order_id}", guarded(order_status, limiter), methods=["GET", "OPTIONS"]),
             Route("/clicks", guarded(clicks, limiter), methods=["POST", "OPTIONS"]),
             Route("/fulfilment/events", guarded(fulfilment_events, events_limiter), methods=["POST"]),
             Route("/health", guarded(health, meta_limiter), methods=["GET"]),

@@ -48,7 +48,7 @@ CODES: dict[str, tuple[int, str]] = {
     "bad_signature": (401, "the fulfilment event is not signed with the shared secret"),
     "stale_timestamp": (401, "the fulfilment event's timestamp is more than five minutes off"),
     "duplicate_event": (409, "this webhook-id was already applied"),
-    "unknown_order": (404, "the event names an order this hook never took"),
+    "unknown_order": (404, "no such order: a fulfilment event names one this hook never took, or an order was asked for with a wrong secret"),
     "unknown_event_type": (422, "the event type is not one the hook knows"),
 }
 

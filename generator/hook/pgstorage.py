@@ -92,6 +92,7 @@ class PgStorage(SqlStore):
                 self._run("INSERT INTO schema_version VALUES (?)", (version,))
 
     def close(self) -> None:
+        self._group.stop()  # the orders already queued are stored first
         self._conn.close()
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> psycopg.Cursor[TupleRow]:

@@ -14,19 +14,23 @@ run one after another.
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .ledger import Entry
 from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, Outcome, ReportRow, UnknownOrder
 
 EVENT_COLUMNS = "id, order_id, type, payload, created_at, attempts, status, last_error"
+T = TypeVar("T")
+
 # An Idempotency-Key answers the same for a day after its first use, as Stripe's do; after
 # that it is free again (a browser retrying a day later is a new checkout).
 KEY_TTL = 24 * 3600.0
@@ -59,6 +63,75 @@ def _shop_filter(shop: str | None) -> tuple[str, tuple[Any, ...]]:
     return ("WHERE shop = ?", (shop,)) if shop is not None else ("", ())
 
 
+class _GroupCommit:
+    """Orders stored together: every order that arrives while one transaction commits waits for
+    the next, and that one stores them all — one commit and one fsync for the group, each order
+    in its own savepoint (one failing leaves the others), each answered only once its group is
+    durable. Durability is as with one transaction per order; the fsyncs are shared."""
+
+    MAX = 256
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.queue: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = queue.SimpleQueue()
+        self.thread: threading.Thread | None = None
+        self.started = threading.Lock()
+
+    def run(self, job: Callable[[], T]) -> T:
+        future: Future[T] = Future()
+        self.queue.put((job, future))
+        if self.thread is None:
+            with self.started:
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self._loop, name="shopforest-commit", daemon=True)
+                    self.thread.start()
+        return future.result()
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join(timeout=30)
+            self.thread = None
+
+    def _loop(self) -> None:
+        while (first := self.queue.get()) is not None:
+            jobs = [first]
+            while len(jobs) < self.MAX:
+                try:
+                    more = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self.queue.put(None)  # stop after this group
+                    break
+                jobs.append(more)
+            self._commit(jobs)
+
+    def _commit(self, jobs: list[tuple[Callable[[], Any], Future[Any]]]) -> None:
+        done: list[tuple[Future[Any], Any, BaseException | None]] = []
+        try:
+            with self.store._writing():
+                for job, future in jobs:
+                    self.store._run("SAVEPOINT one_order")
+                    try:
+                        value = job()
+                    except Exception as exc:
+                        self.store._run("ROLLBACK TO SAVEPOINT one_order")
+                        done.append((future, None, exc))
+                    else:
+                        done.append((future, value, None))
+                    self.store._run("RELEASE SAVEPOINT one_order")
+        except Exception as exc:  # the commit failed: nothing of the group is stored
+            for _, future in jobs:
+                future.set_exception(exc)
+            return
+        for future, value, error in done:
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(value)
+
+
 class SqlStore(ABC):
     """The ``Store`` protocol on a DB-API connection; one lock makes it safe to share between the
     threads of one process (a connection is not)."""
@@ -70,6 +143,7 @@ class SqlStore(ABC):
         self.path = path
         self._lock = threading.Lock()
         self._next_purge = 0.0
+        self._group = _GroupCommit(self)
 
     @abstractmethod
     def close(self) -> None: ...
@@ -119,35 +193,49 @@ class SqlStore(ABC):
         event: dict[str, Any],
         now: float,
         entries: list[Entry] | None = None,
+        response: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        response = {"order_id": order["order_id"], "total": order["total"], "currency": order["currency"]}
-        with self._writing():
-            # The key's row first: a concurrent request with the same key waits here for this
-            # transaction to end, then finds the key and answers with this order.
-            # A key older than KEY_TTL is free again: its row is taken over, as a new key's would be.
-            claimed = self._run(
-                "INSERT INTO idempotency (key, request_hash, order_id, response, created_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, order_id = excluded.order_id,"
-                " response = excluded.response, created_at = excluded.created_at WHERE idempotency.created_at <= ?",
-                (key, request_hash, order["order_id"], json.dumps(response), now, now - KEY_TTL),
-            ).rowcount
-            if now >= self._next_purge:  # expired keys go once an hour, in the transaction of an order
-                self._run("DELETE FROM idempotency WHERE created_at <= ?", (now - KEY_TTL,))
-                self._next_purge = now + 3600
-            if not claimed:
-                row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (key,)).fetchone()
-                assert row is not None  # the conflicting row is committed: the INSERT waited for it
-                return _answer(key, request_hash, row), False
-            lid = (order.get("attribution") or {}).get("lid")
-            self._run(
-                "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (order["order_id"], order["shop"], order["created_at"], order["total"], order["currency"], lid, json.dumps(order)),
-            )
-            self._run(
-                "INSERT INTO outbox (id, order_id, type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (event_id, order["order_id"], event["type"], json.dumps(event, separators=(",", ":")), now, now),
-            )
-            self._insert_entries(entries or [], now)
+        response = response or {"order_id": order["order_id"], "total": order["total"], "currency": order["currency"]}
+        return self._group.run(lambda: self._store_order(key, request_hash, order, event_id, event, now, entries or [], response))
+
+    def _store_order(
+        self,
+        key: str,
+        request_hash: str,
+        order: dict[str, Any],
+        event_id: str,
+        event: dict[str, Any],
+        now: float,
+        entries: list[Entry],
+        response: dict[str, Any],
+    ) -> tuple[dict[str, Any], bool]:
+        """An order's rows, inside the group's transaction (``_GroupCommit``)."""
+        # The key's row first: a concurrent request with the same key waits here for this
+        # transaction to end, then finds the key and answers with this order.
+        # A key older than KEY_TTL is free again: its row is taken over, as a new key's would be.
+        claimed = self._run(
+            "INSERT INTO idempotency (key, request_hash, order_id, response, created_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, order_id = excluded.order_id,"
+            " response = excluded.response, created_at = excluded.created_at WHERE idempotency.created_at <= ?",
+            (key, request_hash, order["order_id"], json.dumps(response), now, now - KEY_TTL),
+        ).rowcount
+        if now >= self._next_purge:  # expired keys go once an hour, in the transaction of an order
+            self._run("DELETE FROM idempotency WHERE created_at <= ?", (now - KEY_TTL,))
+            self._next_purge = now + 3600
+        if not claimed:
+            row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (key,)).fetchone()
+            assert row is not None  # the conflicting row is committed: the INSERT waited for it
+            return _answer(key, request_hash, row), False
+        lid = (order.get("attribution") or {}).get("lid")
+        self._run(
+            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (order["order_id"], order["shop"], order["created_at"], order["total"], order["currency"], lid, json.dumps(order)),
+        )
+        self._run(
+            "INSERT INTO outbox (id, order_id, type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (event_id, order["order_id"], event["type"], json.dumps(event, separators=(",", ":")), now, now),
+        )
+        self._insert_entries(entries, now)
         return response, True
 
     def order(self, order_id: str) -> dict[str, Any] | None:
@@ -166,6 +254,11 @@ class SqlStore(ABC):
 
     def count_orders(self) -> int:
         return self._count("orders")
+
+    def order_events(self, order_id: str) -> list[tuple[str, str]]:
+        with self._reading():
+            rows = self._run("SELECT type, timestamp FROM order_events WHERE order_id = ? ORDER BY timestamp, received_at", (order_id,)).fetchall()
+        return [(str(t), str(ts)) for t, ts in rows]
 
     # the outbox ----------------------------------------------------------------------
 

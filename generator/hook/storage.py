@@ -82,6 +82,7 @@ class SqliteStorage(SqlStore):
         self._conn.execute("CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (created_at)")
 
     def close(self) -> None:
+        self._group.stop()  # the orders already queued are stored first
         self._conn.close()
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:

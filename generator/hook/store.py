@@ -92,10 +92,13 @@ class Store(Protocol):
         event: dict[str, Any],
         now: float,
         entries: list[Entry] | None = None,
+        response: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Store the order, its key, its ``order.created`` event and its accruals in one
         transaction. Returns (response, created): a concurrent or repeated request with the same
-        key gets the first order's response and ``created`` False, never a second order."""
+        key gets the first order's response and ``created`` False, never a second order.
+        ``response`` is the answer kept for the key (by default the order's id, total and
+        currency)."""
         ...
 
     def order(self, order_id: str) -> dict[str, Any] | None: ...
@@ -105,6 +108,10 @@ class Store(Protocol):
         ...
 
     def count_orders(self) -> int: ...
+
+    def order_events(self, order_id: str) -> list[tuple[str, str]]:
+        """The fulfilment events applied to an order, as (type, timestamp), oldest first."""
+        ...
 
     # the outbox
 
