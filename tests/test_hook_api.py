@@ -333,7 +333,7 @@ def test_health_and_openapi_describe_what_the_hook_does(client: TestClient) -> N
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["shops"] == 3
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/orders", "/orders/{order_id}", "/clicks", "/fulfilment/events", "/health"}
+    assert set(spec["paths"]) == {"/orders", "/orders/{order_id}", "/clicks", "/fulfilment/events", "/health", "/owner/{shop}/"}
     assert set(spec["components"]["schemas"]["Error"]["properties"]["error"]["enum"]) == set(CODES)
     documented = {int(s) for s in spec["paths"]["/orders"]["post"]["responses"]}
     assert {status for code, (status, _) in CODES.items() if code not in FULFILMENT_ONLY} <= documented

@@ -138,7 +138,7 @@ def hook_serve(
     max_connections: int,
     log_file: Path | None,
 ) -> None:
-    """Serve POST /orders, GET /orders/{id}, POST /clicks and GET /health, and forward stored orders."""
+    """Serve POST /orders, GET /orders/{id}, POST /clicks, GET /health and owners' pages (GET /owner/SHOP/), and forward stored orders."""
     from ..content.project import load_project
     from ..hook.app import create_app
     from ..hook.server import serve

@@ -113,6 +113,26 @@ def openapi() -> dict[str, Any]:
                 }
             },
             "/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok, with counts"}}}},
+            "/owner/{shop}/": {
+                "get": {
+                    "summary": "The owner's own earnings page (HTML, for her browser; docs/earnings.md)",
+                    "parameters": [
+                        {"name": "shop", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {
+                            "name": "t",
+                            "in": "query",
+                            "required": False,
+                            "description": "Her link's token (shopforest owner-link), swapped for a session cookie",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "Her page; or, with t, a page that moves on to the clean address and sets the session cookie"},
+                        "403": {"description": "The same page for every wrong, old or revoked link and ended session"},
+                        "429": {"description": "Too many requests from this address; Retry-After"},
+                    },
+                }
+            },
         },
         "components": {
             "schemas": {
