@@ -174,7 +174,8 @@ CHART_W, CHART_H, TOP, BOTTOM = 330, 150, 18, 22  # viewBox units; text is 11 of
 
 def chart(days: list[tuple[dt.date, int, Decimal]], currency: str, locale: str) -> dict[str, Any]:
     """Bars of each day's commission, scaled to the best day, with three day labels under them."""
-    best = max((amount for _, _, amount in days), default=ZERO)
+    _ = words(locale).gettext
+    best = max((amount for *_day, amount in days), default=ZERO)
     slot = CHART_W / max(len(days), 1)
     plot = CHART_H - TOP - BOTTOM
     bars = []
@@ -186,15 +187,17 @@ def chart(days: list[tuple[dt.date, int, Decimal]], currency: str, locale: str) 
                 "y": round(TOP + plot - height, 2),
                 "width": round(slot * 0.7, 2),
                 "height": round(height, 2),
-                "label": f"{format_skeleton('MMMd', day, locale=locale)}: {format_money(amount, currency, locale)}, {orders}",
+                "label": _("%(day)s: %(amount)s from %(orders)s orders")
+                % {"day": format_skeleton("MMMd", day, locale=locale), "amount": format_money(amount, currency, locale), "orders": orders},
             }
         )
     marks = sorted({0, len(days) // 2, len(days) - 1}) if days else []
-    labels = [
+    last = len(days) - 1
+    labels = [  # the first day flush left, the last flush right, the middle one under its bar
         {
-            "x": round(i * slot + slot / 2, 2),
+            "x": 0 if i == 0 else CHART_W if i == last else round(i * slot + slot / 2, 2),
             "text": format_skeleton("MMMd", days[i][0], locale=locale),
-            "anchor": "start" if i == 0 else "end" if i == len(days) - 1 else "middle",
+            "anchor": "start" if i == 0 else "end" if i == last else "middle",
         }
         for i in marks
     ]
@@ -203,7 +206,7 @@ def chart(days: list[tuple[dt.date, int, Decimal]], currency: str, locale: str) 
         "height": CHART_H,
         "baseline": TOP + plot,
         "bars": bars,
-        "labels": [{**label, "x": 0 if label["anchor"] == "start" else CHART_W if label["anchor"] == "end" else label["x"]} for label in labels],
+        "labels": labels,
         "label_y": CHART_H - 6,
         "top": format_money(best, currency, locale),
         "top_y": TOP - 6,
@@ -221,8 +224,8 @@ def view(shop: Shop, f: Figures, *, currency: str, now: dt.datetime, tz: dt.tzin
         return format_decimal(n, locale=locale)
 
     channels = {"wechat": _("WeChat chats"), "moments": _("WeChat Moments"), "link": _("Plain link")}
-    month_total = sum((amount for _, _, amount in f.days), ZERO)
-    month_orders = sum(n for _, n, _ in f.days)
+    month_total = sum((amount for _day, _orders, amount in f.days), ZERO)
+    month_orders = sum(n for _day, n, _amount in f.days)
     best = max(f.days, key=lambda d: (d[2], d[0])) if f.days else None
     return {
         "shop": {"id": shop.id, "title": shop.title, "owner": shop.owner},
