@@ -286,3 +286,13 @@ def test_owner_link_names_the_shops_it_knows(storage: Store, project: Path) -> N
     assert revoked.exit_code == 0 and "xiaomei: had no live link" in revoked.output
     url = cli(project, storage, "owner-link", "xiaomei", "--hook-url", "https://hook.example/").stdout.strip()
     assert url.startswith("https://hook.example/owner/xiaomei/?t=")
+
+
+def test_her_own_words_are_text_on_her_page(storage: Store, project: Path) -> None:
+    shop_yaml = project / "content" / "xiaomei" / "shop.yaml"
+    text = shop_yaml.read_text(encoding="utf-8")
+    shop_yaml.write_text(re.sub(r"(?m)^title: .*$", 'title: "小美<script>alert(1)</script>&"', text, count=1), encoding="utf-8")
+    with hook(project, storage) as c:
+        c.get(issue(project, storage))
+        html = c.get("/owner/xiaomei/").text
+    assert "小美&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in html and "<script" not in html
