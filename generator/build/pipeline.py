@@ -136,6 +136,7 @@ def build(
         indexes = select_shops(project, only, shard)
         builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time())
         builder.bytecode = folder.templates if policy.read else None
+        builder.cards, builder.cards_policy = folder.cards, policy
         markdown = KeptFile(folder.markdown, code_tag(), codec=MARSHAL, read=policy.read) if policy.write or policy.read else None
         markup.use_stored(markdown)
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds

@@ -67,7 +67,9 @@ _ZH = {
     "copied": "已复制，去群里粘贴吧",
     "share_native": "分享",
     "poster": "生成分享海报",
-    "poster_hint": "长按或截图保存海报",
+    "poster_hint": "长按图片保存海报，或点按下载",
+    "poster_alt": "分享海报：{title}",
+    "poster_failed": "海报生成失败，请截图分享",
     "scan": "扫码购买",
     "redirecting": "正在打开…",
 }
@@ -133,7 +135,9 @@ _EN = {
     "copied": "Copied — paste it in your group",
     "share_native": "Share",
     "poster": "Make a share poster",
-    "poster_hint": "Take a screenshot to save the poster",
+    "poster_hint": "Press and hold the picture to save it, or tap to download",
+    "poster_alt": "Share poster: {title}",
+    "poster_failed": "The poster could not be made; take a screenshot instead",
     "scan": "Scan to shop",
     "redirecting": "Opening…",
 }
