@@ -314,19 +314,25 @@ class ShopBuilder:
 
     def card(self, source: media.Source) -> bytes:
         """The share card of ``source``: kept in the cache folder by the picture's bytes, so a
-        picture that a thousand shops show is drawn once, and a shop built again draws nothing."""
+        picture that a thousand shops show is drawn once, and a shop built again draws nothing;
+        remembered in the process too (a build from nothing, as verify mode makes, draws each
+        picture once)."""
         picture = media.published_bytes(source)
-        if self.cards is None:
-            return sharecard.make_card(picture)
-        path = self.cards / f"{sharecard.card_key(picture)}.jpg"
-        if self.cards_policy.read:
+        key = sharecard.card_key(picture)
+        data = sharecard.remembered(key)
+        if data is not None:
+            return data
+        path = self.cards / f"{key}.jpg" if self.cards is not None else None
+        if path is not None and self.cards_policy.read:
             try:
-                return path.read_bytes()
+                data = path.read_bytes()
             except FileNotFoundError:
                 pass
-        data = sharecard.make_card(picture)
-        if self.cards_policy.write:
-            atomic_write(path, data)
+        if data is None:
+            data = sharecard.make_card(picture)
+            if path is not None and self.cards_policy.write:
+                atomic_write(path, data)
+        sharecard.remember(key, data)
         return data
 
     def stage(self, shop_id: str, number: int, data: bytes) -> None:

@@ -78,6 +78,32 @@ def card_key(picture: bytes) -> str:
     return h.hexdigest()[:32]
 
 
+_DRAWN: dict[str, bytes] = {}  # card key -> card: a picture a thousand shops show, drawn or read once a process
+_DRAWN_BYTES = 0
+_DRAWN_LIMIT = 32 * 1024 * 1024
+
+
+def remembered(key: str) -> bytes | None:
+    """A card this process already made or read, by :func:`card_key` (a card is a pure function
+    of what its key hashes, so this is never stale)."""
+    return _DRAWN.get(key)
+
+
+def remember(key: str, card: bytes) -> None:
+    global _DRAWN_BYTES
+    if _DRAWN_BYTES + len(card) > _DRAWN_LIMIT:
+        forget()
+    _DRAWN[key] = card
+    _DRAWN_BYTES += len(card)
+
+
+def forget() -> None:
+    """Drop every remembered card (tests that count what a build draws or reads)."""
+    global _DRAWN_BYTES
+    _DRAWN.clear()
+    _DRAWN_BYTES = 0
+
+
 def is_svg(picture: bytes) -> bool:
     head = picture[:512].lstrip()
     return head.startswith((b"<svg", b"<?xml", b"<!--")) or b"<svg" in head
