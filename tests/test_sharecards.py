@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,7 @@ def test_cards_are_drawn_once_kept_between_builds_and_the_same_bytes_without_the
         return real(picture)
 
     monkeypatch.setattr(sharecard, "make_card", counting)
+    monkeypatch.delenv("SHOPFOREST_VERIFY", raising=False)  # a verify render would draw and count too
     sharecard.forget()  # what this process drew before: this test counts draws and cache reads
     build(root, root / "site")
     cards = sorted(p.relative_to(root / "site").as_posix() for p in (root / "site").rglob("*.jpg"))
@@ -230,3 +232,18 @@ def test_a_jpeg_product_photo_gets_its_card_in_the_build(tmp_path: Path, monkeyp
     assert meta["og:image"].endswith("/amy/media/cards/catalog/images/bb-1001.jpg.jpg")
     with Image.open(root / "site" / "amy" / "media" / "cards" / "catalog" / "images" / "bb-1001.jpg.jpg") as card:
         assert (card.format, card.size) == ("JPEG", (1200, 630))
+
+
+def test_kept_cards_are_pruned_to_twice_the_pictures_shown_oldest_first(tmp_path: Path) -> None:
+    root = two_shop_project(tmp_path)
+    cards = CacheFolder(root).cards
+    cards.mkdir(parents=True)
+    for i in range(10):  # cards of pictures long replaced
+        old = cards / f"old{i}.jpg"
+        old.write_bytes(b"x")
+        os.utime(old, ns=(i, i))
+    sharecard.forget()
+    build(root, root / "site")  # BB-1001's picture and one avatar: room for four cards
+    kept = sorted(p.name for p in cards.iterdir())
+    assert len(kept) == 4 and {"old8.jpg", "old9.jpg"} <= set(kept)
+    assert (root / "site" / "amy" / "media" / "cards" / "owner" / "images" / "avatar.svg.jpg").is_file()

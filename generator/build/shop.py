@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -324,10 +325,8 @@ class ShopBuilder:
             return data
         path = self.cards / f"{key}.jpg" if self.cards is not None else None
         if path is not None and self.cards_policy.read:
-            try:
+            with suppress(FileNotFoundError):
                 data = path.read_bytes()
-            except FileNotFoundError:
-                pass
         if data is None:
             data = sharecard.make_card(picture)
             if path is not None and self.cards_policy.write:

@@ -14,7 +14,7 @@ from ..content.model import Collection, Pick, Post, Product, Project, Shop
 from . import headers, links, markup, sharecard
 from .products import Products
 from .theme import Theme
-from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, origin, post_path, product_path
+from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, card_ref, collection_path, origin, post_path, product_path
 
 
 @dataclass(frozen=True)
@@ -216,11 +216,6 @@ def catalog_media(project: Project, product: Product, products: Products) -> tup
             outputs += (card_output(media.Source(str(project.root), card, owner=False)),)
         products.media[product.sku] = outputs
     return outputs
-
-
-def card_ref(product: Product) -> str | None:
-    """The picture a product's share card is made of: its first image in the project."""
-    return next((ref for ref in product.images if not ref.startswith("https://")), None)
 
 
 def catalog_files(product: Product) -> tuple[str, ...]:
