@@ -10,6 +10,7 @@ import os
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -60,9 +61,10 @@ def head(path: Path) -> Head:
 
 
 def local_file(site: Path, url: str) -> Path:
-    """The output file an absolute URL of the demo names (a folder URL means its index.html)."""
+    """The output file an absolute URL of the demo names (a folder URL means its index.html;
+    tag pages' folders are named in UTF-8 and their URLs percent-encoded)."""
     assert url.startswith(BASE), url
-    path = site / url[len(BASE) :].split("?", 1)[0]
+    path = site / unquote(url[len(BASE) :].split("?", 1)[0])
     return path / "index.html" if url.endswith("/") else path
 
 

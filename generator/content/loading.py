@@ -85,4 +85,3 @@ class Loader:
             problem = self.local_path_problem(base, ref)
             if problem:
                 self.add(doc, loc, problem)
-

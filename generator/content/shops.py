@@ -135,6 +135,7 @@ class ShopLoader(Loader):
             channels=tuple(dict.fromkeys(data.channels)),
             campaigns=tuple(dict.fromkeys(data.campaigns)),
             media=tuple(sorted(media)),
+            private_phones=tuple(phone.strip() for phone in data.private.phone),
         )
 
     def posts(self, folder: Path, shop_id: str, products: dict[str, Product], data: ShopIn, picks: dict[str, Pick]) -> tuple[Post, ...]:
@@ -181,5 +182,3 @@ class ShopLoader(Loader):
             out.append(Post(slug, meta.title, meta.date, meta.summary, tuple(meta.tags), fm.body, rel, fm.body_line))
         out.sort(key=lambda p: (p.date, p.slug), reverse=True)
         return tuple(out)
-
-

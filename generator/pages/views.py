@@ -18,9 +18,10 @@ from markupsafe import Markup, escape
 
 from ..content.model import Collection, Pick, Platform, Post, Product, Shop
 from . import headers, markup, sharecard
-from .i18n import html_lang, words
+from .i18n import contact_label, html_lang, words
 from .money import as_text, format_money
 from .products import Products
+from .tags import Tag, tag_links, tag_path
 
 View = dict[str, Any]
 
@@ -113,6 +114,16 @@ class ShopViews:
             "url": self.shop.base_url + collection_path(c.id),
         }
 
+    def tag(self, tag: Tag) -> View:
+        path = tag_path(tag.slug)
+        return {
+            "slug": tag.slug,
+            "title": tag.title,
+            "picks": [self.offer(p) for p in tag.picks],
+            "path": path,
+            "url": self.shop.base_url + path,
+        }
+
     def post_summary(self, post: Post) -> View:
         return {
             "slug": post.slug,
@@ -144,7 +155,7 @@ class ShopViews:
             "bio_text": markup.plain(shop.bio, media_prefix=OWNER_MEDIA),
             "avatar": OWNER_MEDIA + shop.avatar if shop.avatar else None,
             "card": card_view(sharecard.card_path(shop.avatar, owner=True), f"{shop.owner} · {shop.title}") if shop.avatar else None,
-            "contact": [{"kind": k, "value": v} for k, v in shop.contact],
+            "contact": [{"kind": k, "label": contact_label(k, shop.locale), "value": v} for k, v in shop.contact],
             "locale": shop.locale,
             "lang": html_lang(shop.locale),
             "currency": self.currency,
@@ -311,6 +322,7 @@ def product_facts(product: Product, locale: str, currency: str) -> View:
         "description_html": markup.render(product.description, DESCRIPTION_MEDIA),
         "description_text": markup.plain(product.description, media_prefix=DESCRIPTION_MEDIA),
         "tags": list(product.tags),
+        "tag_links": tag_links(product.tags),
         "variants": [
             {
                 "id": v.id,
