@@ -99,6 +99,11 @@ class CacheFolder:
         return self.path / f"templates-{sys.implementation.cache_tag}"
 
     @property
+    def cards(self) -> Path:
+        """Share cards by the hash of their picture and settings (build/shop.py, pages/sharecard.py)."""
+        return self.path / "cards"
+
+    @property
     def spares(self) -> Path:
         """Old inodes of replaced files, written in place by the next build (build/commit.py)."""
         return self.path / "spares"
