@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cache.folder import FORCE, NONE, USE, CacheFolder, CachePolicy, code_tag
+from ..cache.folder import FORCE, MARKDOWN_TAG, NONE, USE, CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import MARSHAL, KeptFile
 from ..content.model import Project, shop_of
 from ..content.project import load_project
@@ -138,7 +138,7 @@ def build(
         builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time())
         builder.bytecode = folder.templates if policy.read else None
         builder.cards, builder.cards_policy = folder.cards, policy
-        markdown = KeptFile(folder.markdown, code_tag(), codec=MARSHAL, read=policy.read) if policy.write or policy.read else None
+        markdown = KeptFile(folder.markdown, code_tag(**MARKDOWN_TAG), codec=MARSHAL, read=policy.read) if policy.write or policy.read else None
         markup.use_stored(markdown)
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)
