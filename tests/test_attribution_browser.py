@@ -3,10 +3,12 @@ group: the short link lands on the product with the right attribution and one be
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -111,18 +113,35 @@ def test_attribution_is_per_shop(phone: Any, static_server: str) -> None:
     assert page.evaluate("Shopforest.attribution()") is None
 
 
-def test_share_section_poster_qr_scans_to_the_short_link(phone: Any, static_server: str) -> None:
+def test_share_poster_is_a_png_picture_whose_qr_scans_to_the_short_link(phone: Any, static_server: str) -> None:
+    """The poster is drawn on a canvas and shown as a PNG <img> (a long press saves it), wrapped
+    in a download link (a tap saves it); its QR code gives the short link back."""
     context, _ = phone
     page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.goto(f"{static_server}/xiaomei/p/BB-1001/")
     short = page.locator("#share-link").input_value()
     assert short == f"http://127.0.0.1:8000/xiaomei/s/?c={link_code('xiaomei', 'BB-1001', 'link', None)}"
     page.get_by_role("button", name="生成分享海报").click()
-    qr = page.locator(".poster-qr svg")
-    qr.wait_for()
-    image = Image.open(io.BytesIO(qr.screenshot()))
-    assert [r.text for r in zxingcpp.read_barcodes(image)] == [short]
-    assert page.locator("#poster figcaption").inner_text().startswith("有机婴儿米粉 250g")
+    img = page.locator("#poster img.poster-image")
+    img.wait_for()
+    src = img.get_attribute("src") or ""
+    assert src.startswith("data:image/png;base64,")
+    png = base64.b64decode(src.split(",", 1)[1])
+    poster = Image.open(io.BytesIO(png))
+    assert poster.format == "PNG" and poster.width == 750 and poster.height > 750
+    assert [r.text for r in zxingcpp.read_barcodes(poster)] == [short]
+    assert img.get_attribute("alt") == "分享海报：有机婴儿米粉 250g"
+    # the product's picture is drawn in its square: the card's own background colour (#fde2e4)
+    pixel = poster.convert("RGB").getpixel((50, 50))
+    assert isinstance(pixel, tuple) and all(abs(a - b) <= 3 for a, b in zip(pixel, (0xFD, 0xE2, 0xE4), strict=True))
+    with page.expect_download() as download:
+        page.locator("#poster a.poster-save").click()
+    assert download.value.suggested_filename == "xiaomei-BB-1001.png"
+    assert Path(download.value.path()).read_bytes() == png
+    assert problems == []  # no CSP violation, no script error
 
 
 def test_short_link_survives_malformed_and_decorated_queries(phone: Any, static_server: str) -> None:

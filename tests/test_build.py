@@ -202,7 +202,7 @@ def test_absolute_urls_come_from_the_base_url(tmp_path: Path) -> None:
     assert canonical == ["https://amy.example/shop/p/BB-1001/"]
     og = {e.attrs["property"]: e.attrs["content"] for e in page.elements if e.tag == "meta" and "property" in e.attrs}
     assert og["og:url"] == "https://amy.example/shop/p/BB-1001/"
-    assert og["og:image"] == "https://amy.example/shop/media/catalog/images/bb-1001.svg"
+    assert og["og:image"] == "https://amy.example/shop/media/cards/catalog/images/bb-1001.svg.jpg"
     assert "<loc>https://amy.example/shop/p/BB-1001/</loc>" in (shop / "sitemap.xml").read_text(encoding="utf-8")
     assert "https://amy.example/shop/posts/hello/" in (shop / "feed.xml").read_text(encoding="utf-8")
 

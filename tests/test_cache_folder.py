@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from generator.build.gcfreeze import frozen
-from generator.cache.folder import CACHE_DIR, CacheFolder, code_tag
+from generator.cache.folder import CACHE_DIR, MARKDOWN_TAG, CacheFolder, code_tag
 from generator.cache.keptfile import MARSHAL, KeptFile
 from generator.cli import main
 from generator.content.project import load_project
@@ -64,7 +64,7 @@ def test_kept_markdown_is_pruned_once_old_texts_pile_up(tmp_path: Path) -> None:
     for i in range(30):
         shop_yaml.write_text(original.replace("note: We love it.", f"note: We **love** it on day {i}."), encoding="utf-8")
         assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
-    entries = KeptFile(CacheFolder(root).markdown, code_tag(), codec=MARSHAL).entries()
+    entries = KeptFile(CacheFolder(root).markdown, code_tag(**MARKDOWN_TAG), codec=MARSHAL).entries()
     project = load_project(root)
     texts = len(project.products) + sum(1 + len(s.picks) + len(s.posts) + len(s.collections) for s in project.shops)
     assert len(entries) <= 2 * texts < 30

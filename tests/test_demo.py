@@ -68,7 +68,7 @@ def test_product_page_carries_open_graph_and_json_ld(demo_site: Path) -> None:
         "url": "http://127.0.0.1:8000/chef-lin/p/HM-4001/",
     }
     og = {e.attrs["property"]: e.attrs["content"] for e in parse(file).elements if e.tag == "meta" and "property" in e.attrs}
-    assert og["og:type"] == "product" and og["og:image"].endswith("/chef-lin/media/catalog/images/hm-4001.svg")
+    assert og["og:type"] == "product" and og["og:image"].endswith("/chef-lin/media/cards/catalog/images/hm-4001.svg.jpg")
 
 
 def test_post_embeds_product_cards(demo_site: Path) -> None:

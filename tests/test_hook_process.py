@@ -281,3 +281,43 @@ def test_an_order_taken_and_delivered_is_one_info_line(project: Path, tmp_path: 
         storage.close()
         server.shutdown()
         server.server_close()
+
+
+def test_several_worker_processes_take_orders_into_one_database(project: Path, tmp_path: Path, db_url: str) -> None:
+    hook_port = free_port()
+    env = env_for(db_url, "")
+    env.pop("SHOPFOREST_FULFILMENT_URL")
+    hook = Proc(
+        ["hook", "serve", "--project", str(project), "--port", str(hook_port), "--workers", "2", "--rate", "1000", "--burst", "1000"],
+        project,
+        env,
+        f"http://127.0.0.1:{hook_port}/health",
+        tmp_path / "hook.log",
+    )
+    hook.start()
+    try:
+        order = {"shop": "xiaomei", "items": [LINE], "customer": CUSTOMER}
+        results: list[int] = []
+
+        def post_some() -> None:
+            with httpx.Client() as client:  # keep-alive: the kernel spreads connections over the workers
+                for _ in range(15):
+                    r = client.post(f"http://127.0.0.1:{hook_port}/orders", json=order, headers={"idempotency-key": str(uuid.uuid4())})
+                    results.append(r.status_code)
+
+        threads = [threading.Thread(target=post_some) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert hook.proc is not None
+        workers = Path(f"/proc/{hook.proc.pid}/task/{hook.proc.pid}/children").read_text().split()
+    finally:
+        hook.kill(signal.SIGTERM)
+    assert results == [201] * 120
+    storage = open_storage(db_url)
+    try:
+        assert storage.count_orders() == 120
+    finally:
+        storage.close()
+    assert len(workers) >= 2, "uvicorn's supervisor runs two worker processes"

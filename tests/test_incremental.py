@@ -146,7 +146,8 @@ def test_a_products_new_image_bytes_and_new_image_paths_reach_the_shop(tmp_path:
     build(root, root / "site")
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>\n'
     (root / "images" / "bb-1001.svg").write_text(svg, encoding="utf-8")
-    assert rewritten(root) == {"amy/media/catalog/images/bb-1001.svg"}  # pages name the file, not its bytes
+    # pages name the file, not its bytes; its share card is drawn again from them
+    assert rewritten(root) == {"amy/media/catalog/images/bb-1001.svg", "amy/media/cards/catalog/images/bb-1001.svg.jpg"}
     assert_same_as_full_build(root, tmp_path / "a")
 
     (root / "images" / "bb-1001-new.svg").write_text(svg, encoding="utf-8")
@@ -154,6 +155,8 @@ def test_a_products_new_image_bytes_and_new_image_paths_reach_the_shop(tmp_path:
     build(root, root / "site")
     media = root / "site" / "amy" / "media" / "catalog" / "images"
     assert (media / "bb-1001-new.svg").is_file() and not (media / "bb-1001.svg").exists()  # the old file goes
+    cards = root / "site" / "amy" / "media" / "cards" / "catalog" / "images"
+    assert (cards / "bb-1001-new.svg.jpg").is_file() and not (cards / "bb-1001.svg.jpg").exists()
     assert_same_as_full_build(root, tmp_path / "b")
 
 

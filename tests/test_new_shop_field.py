@@ -68,3 +68,20 @@ def test_a_new_shop_field_reaches_every_page_without_a_dependency_list(tmp_path:
     assert showing and changed == showing
     assert not any(b"Cook once, eat twice." in page for page in after.values())
     assert pages(site, "xiaomei") == others, "another shop's pages are not touched"
+
+
+def test_rendered_markdown_outlives_a_change_to_code_that_does_not_make_it(tmp_path: Path) -> None:
+    """A cold build after an unrelated code change renders no Markdown again; a change to the
+    module that renders it (or to Markdown's or nh3's version) does."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "generator", src / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    project = copy_project(tmp_path / "project")
+    build(src, project)
+    store = next((project / ".shopforest").glob("markdown-*.marshal"))
+    kept = store.read_bytes()
+    insert_after(src / "generator" / "hook" / "app.py", "from __future__ import annotations\n", "# an unrelated edit\n")
+    build(src, project, "--out", str(tmp_path / "other"))
+    assert store.read_bytes() == kept, "the same tag: every text taken from the store, nothing rendered again"
+    insert_after(src / "generator" / "pages" / "markup.py", "from __future__ import annotations\n", "# an edit of the renderer\n")
+    build(src, project, "--out", str(tmp_path / "third"))
+    assert store.read_bytes() != kept, "another renderer: its output is not trusted"

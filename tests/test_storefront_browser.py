@@ -106,3 +106,19 @@ def test_the_accessibility_check_would_catch_a_missing_alt(phone: Any, static_se
     page.evaluate(axe_source)
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     assert "image-alt" in {v["id"] for v in result["violations"] if v["impact"] == "critical"}
+
+
+def test_the_open_share_poster_is_accessible_and_fits_the_phone(phone: Any, static_server: str, axe_source: str) -> None:
+    page = phone.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{static_server}/xiaomei/p/BB-1001/")
+    page.get_by_role("button", name="生成分享海报").click()
+    page.locator("#poster img.poster-image").wait_for()
+    page.evaluate(axe_source)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    box = page.locator("#poster img.poster-image").bounding_box()
+    assert box is not None and box["width"] <= PHONE["width"]
+    assert errors == []

@@ -15,12 +15,12 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cache.folder import FORCE, NONE, USE, CacheFolder, CachePolicy, code_tag
+from ..cache.folder import FORCE, MARKDOWN_TAG, NONE, USE, CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import MARSHAL, KeptFile
 from ..content.model import Project, shop_of
 from ..content.project import load_project
@@ -30,6 +30,7 @@ from ..content.schema import SHOP_ID_RE
 from ..errors import ContentError, UsageError
 from ..pages import markup
 from ..pages.plan import plan_shop
+from ..pages.views import card_ref
 from . import verify
 from .commit import EntrySpool, commit_all, spares_folder
 from .gcfreeze import frozen
@@ -136,7 +137,8 @@ def build(
         indexes = select_shops(project, only, shard)
         builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time())
         builder.bytecode = folder.templates if policy.read else None
-        markdown = KeptFile(folder.markdown, code_tag(), codec=MARSHAL, read=policy.read) if policy.write or policy.read else None
+        builder.cards, builder.cards_policy = folder.cards, policy
+        markdown = KeptFile(folder.markdown, code_tag(**MARKDOWN_TAG), codec=MARSHAL, read=policy.read) if policy.write or policy.read else None
         markup.use_stored(markdown)
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)
@@ -168,6 +170,7 @@ def build(
     if policy.write:
         if only is None:
             kept.save()
+            prune_cards(folder.cards, 2 * card_pictures(project))
         keep_markdown(markdown, rendered, used, project)
     if verify.enabled():  # last: it renders with nothing kept, which must not reach the stores
         verify.verify_site(project, indexes, out, builder)
@@ -176,6 +179,26 @@ def build(
     if broken:  # the others are built; hers are left as they were, until she fixes them
         raise ContentError(broken)
     return stats
+
+
+def card_pictures(project: Project) -> int:
+    """How many pictures the project's shops can show a card of: each product's and each avatar."""
+    return sum(1 for p in project.products.values() if card_ref(p)) + sum(1 for s in project.shops if s.avatar)
+
+
+def prune_cards(folder: Path, limit: int) -> None:
+    """Past ``limit`` kept cards, the oldest drawn go (a card of a replaced picture is never read
+    again; one still shown is only drawn again if a new shop or output folder needs it)."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return
+    if len(names) <= limit:
+        return
+    aged = sorted(names, key=lambda name: os.stat(folder / name).st_mtime_ns)
+    for name in aged[: len(names) - limit]:
+        with suppress(FileNotFoundError):
+            os.unlink(folder / name)
 
 
 @contextmanager

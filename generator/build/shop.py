@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -22,13 +23,13 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
-from ..cache.folder import USE, CacheFolder, CachePolicy, code_tag
+from ..cache.folder import USE, CacheFolder, CachePolicy, atomic_write, code_tag
 from ..cache.keptfile import MARSHAL, KeptFile
 from ..content import media
 from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
 from ..errors import UsageError
-from ..pages import markup
+from ..pages import markup, sharecard
 from ..pages.plan import Output, catalog_files, plan_shop
 from ..pages.products import Products, product_key
 from ..pages.render import recording_render
@@ -117,6 +118,8 @@ class ShopBuilder:
         self.file_keys: dict[str, str] = {}
         self.bytecode: Path | None = None  # where compiled templates are kept between builds
         self.spares: Path | None = None  # where spares are kept, when this build may use them (writer.py)
+        self.cards: Path | None = None  # where share cards are kept between builds
+        self.cards_policy = USE
 
     def prepare(self, indexes: list[int], jobs: int, policy: CachePolicy = USE) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
@@ -311,6 +314,27 @@ class ShopBuilder:
         result.failed = markup.take_failures()
         return result
 
+    def card(self, source: media.Source) -> bytes:
+        """The share card of ``source``: kept in the cache folder by the picture's bytes, so a
+        picture that a thousand shops show is drawn once, and a shop built again draws nothing;
+        remembered in the process too (a build from nothing, as verify mode makes, draws each
+        picture once)."""
+        picture = media.published_bytes(source)
+        key = sharecard.card_key(picture)
+        data = sharecard.remembered(key)
+        if data is not None:
+            return data
+        path = self.cards / f"{key}.jpg" if self.cards is not None else None
+        if path is not None and self.cards_policy.read:
+            with suppress(FileNotFoundError):
+                data = path.read_bytes()
+        if data is None:
+            data = sharecard.make_card(picture)
+            if path is not None and self.cards_policy.write:
+                atomic_write(path, data)
+        sharecard.remember(key, data)
+        return data
+
     def stage(self, shop_id: str, number: int, data: bytes) -> None:
         """Staged files are numbered, in one folder per shop: no directory work until the commit
         (and not one folder for all: creating thousands of files in one folder measured
@@ -337,6 +361,8 @@ class ShopBuilder:
             return sha(output.data)
         if output.source is not None:  # the code's key too: an SVG is published as svgclean rebuilds it
             return sha(f"{self.code}\0{self.file_key(output.source.path)}".encode())
+        if output.card is not None:
+            return sha(f"{self.code}\0card\0{sharecard.settings_tag()}\0{self.file_key(output.card.path)}".encode())
         view = output.view() if callable(output.view) else output.view
         return sha(f"{output.template}\0".encode() + canonical(view))
 
@@ -345,6 +371,8 @@ class ShopBuilder:
             return (output.data() if callable(output.data) else output.data), {}
         if output.source is not None:
             return media.published_bytes(output.source), {}
+        if output.card is not None:
+            return self.card(output.card), {}
         assert output.template is not None and output.view is not None
         view = output.view() if callable(output.view) else output.view
         text, loaded = recording_render(theme, output.template, view, self.root)

@@ -24,16 +24,22 @@ KEPT_OUTPUT_OF = ("pyyaml", "pydantic", "markdown", "nh3", "jinja2", "babel", "d
 
 
 @cache
-def code_tag() -> str:
+def code_tag(*, of: tuple[str, ...] = (), libraries: tuple[str, ...] = KEPT_OUTPUT_OF) -> str:
     """The generator's code, the interpreter and the versions of the libraries whose output is
     kept: what is kept is only read by the code that wrote it (a version number alone would
-    miss a development edit)."""
+    miss a development edit). ``of`` narrows the code to those modules (paths under generator/)
+    for a store whose entries only they make: rendered Markdown survives a change elsewhere."""
     h = hashlib.sha256(sys.implementation.cache_tag.encode())
-    for name in KEPT_OUTPUT_OF:
+    for name in libraries:
         h.update(f"\0{name}={metadata.version(name)}".encode())
-    for f in sorted(GENERATOR_DIR.rglob("*.py")):
+    files = [GENERATOR_DIR / name for name in of] if of else sorted(GENERATOR_DIR.rglob("*.py"))
+    for f in files:
         h.update(f.relative_to(GENERATOR_DIR).as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:16]
+
+
+# What rendered Markdown is made by: Python-Markdown and nh3, and the two modules that call them.
+MARKDOWN_TAG = {"of": ("pages/markup.py", "content/marktext.py"), "libraries": ("markdown", "nh3")}
 
 
 def atomic_write(path: Path | str, data: bytes) -> None:
@@ -97,6 +103,11 @@ class CacheFolder:
     def templates(self) -> Path:
         """Compiled templates (Jinja's bytecode cache)."""
         return self.path / f"templates-{sys.implementation.cache_tag}"
+
+    @property
+    def cards(self) -> Path:
+        """Share cards by the hash of their picture and settings (build/shop.py, pages/sharecard.py)."""
+        return self.path / "cards"
 
     @property
     def spares(self) -> Path:

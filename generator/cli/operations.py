@@ -124,6 +124,12 @@ def hook() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the log here, rotated at 10 MB with 5 old files kept; default: standard error (for journald or a supervisor).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=None,
+    help="Processes taking orders [default: the number of cores]. Each has its own rate-limit buckets.",
+)
 @fail_on_user_errors
 def hook_serve(
     project: Path,
@@ -137,6 +143,7 @@ def hook_serve(
     trusted_proxies: tuple[str, ...],
     max_connections: int,
     log_file: Path | None,
+    workers: int | None,
 ) -> None:
     """Serve POST /orders, GET /orders/{id}, POST /clicks, GET /health and owners' pages (GET /owner/SHOP/), and forward stored orders."""
     from ..content.project import load_project
@@ -154,8 +161,15 @@ def hook_serve(
     click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)
     start_logging(log_file)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    workers = workers or len(os.sched_getaffinity(0))
+    target: Any = app
+    if workers > 1:  # each worker process makes its own app (hook/worker.py); the forwarder stays here
+        from ..hook import worker
+
+        os.environ[worker.SETTINGS] = worker.settings(project.resolve(), str(storage.path), rate, burst, clicks_per_day)
+        target = "generator.hook.worker:create"
     try:
-        serve(app, host, port, trusted_proxies=trusted_proxies, max_connections=max_connections)
+        serve(target, host, port, trusted_proxies=trusted_proxies, max_connections=max_connections, workers=workers)
     finally:
         if forwarder is not None:
             forwarder.stop()

@@ -11,16 +11,17 @@ from typing import Any
 
 from ..content import marktext, media
 from ..content.model import Collection, Pick, Post, Product, Project, Shop
-from . import headers, links, markup
+from . import headers, links, markup, sharecard
 from .products import Products
 from .tags import Tag, shop_tags, tag_file, tag_path
 from .theme import Theme
-from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, origin, post_path, product_path
+from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, card_ref, collection_path, origin, post_path, product_path
 
 
 @dataclass(frozen=True)
 class Output:
-    """One file of a shop's site. Exactly one of template, data or source says how to make it.
+    """One file of a shop's site. Exactly one of template, data, source or card says how to make it
+    (``card``: the share card of that picture, pages/sharecard.py).
 
     ``view`` and ``data`` may be functions, called only if the output must be made. ``inputs``
     is a short key of everything the view is made from (its inputs, not the view itself), so an
@@ -34,6 +35,7 @@ class Output:
     data: bytes | Callable[[], bytes] | None = None
     source: media.Source | None = None
     inputs: str | None = None
+    card: media.Source | None = None
 
 
 def digest(*parts: Any) -> str:
@@ -81,6 +83,7 @@ def plan_shop(
             offers=offers,
             collections=[views.collection(c) for c in shop.collections],
             posts=views.post_summaries()[:3],
+            jsonld=views.shop_jsonld(),
         )
 
     if shows(p.product.sku for p in shop.picks):
@@ -124,7 +127,8 @@ def plan_shop(
         body = markup.render(post.body, "../../" + OWNER_MEDIA)
         cards = {sku: views.offer(pick) for sku in markup.card_skus(body) if (pick := shop.pick(sku)) is not None}
         path = post_path(post.slug)
-        return views.page(path, "post", post.title, summary["summary"], assets, post={**summary, "body_html": body, "cards": cards})
+        post_view = {**summary, "body_html": body, "cards": cards}
+        return views.page(path, "post", post.title, summary["summary"], assets, post=post_view, jsonld=views.post_jsonld(summary))
 
     def tag_page(tag: Tag) -> View:
         view = views.tag(tag)
@@ -189,7 +193,8 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
 
     if tags:
         lazy_page("tags/", "tags.html", digest(chrome, listed), tags_page)
-    lazy_page("s/", "s.html", chrome, lambda: views.page("s/", "s", shop.title, shop.title, assets))
+    # A crawler reads this one page for every code (it runs no script): it shows the owner's card.
+    lazy_page("s/", "s.html", chrome, lambda: views.page("s/", "s", shop.title, views.site("../", assets)["bio_text"] or shop.title, assets))
     out.append(Output("s/codes.json", data=partial(links.codes_json, shop), inputs=digest(chrome, [p.product.sku for p in shop.picks])))
     lazy_page("cart/", "cart.html", chrome, lambda: views.page("cart/", "cart", t["cart"], t["cart"], assets))
     lazy_page("thanks/", "thanks.html", chrome, lambda: views.page("thanks/", "thanks", t["thanks_title"], t["thanks_title"], assets))
@@ -215,16 +220,24 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
         out.append(Output(path, data=data))
     for ref in shop.media:
         out.append(Output(OWNER_MEDIA + ref, source=media.Source(str(shop.source_dir), ref, owner=True)))
+    if shop.avatar:
+        out.append(card_output(media.Source(str(shop.source_dir), shop.avatar, owner=True)))
     return out
+
+
+def card_output(source: media.Source) -> Output:
+    return Output(sharecard.card_path(source.ref, owner=source.owner), card=source)
 
 
 def catalog_media(project: Project, product: Product, products: Products) -> tuple[Output, ...]:
     """The image files of one product, made once and shared by every shop that picks it."""
     outputs = products.media.get(product.sku)
     if outputs is None:
-        outputs = products.media[product.sku] = tuple(
-            Output(CATALOG_MEDIA + ref, source=media.Source(str(project.root), ref, owner=False)) for ref in catalog_files(product)
-        )
+        outputs = tuple(Output(CATALOG_MEDIA + ref, source=media.Source(str(project.root), ref, owner=False)) for ref in catalog_files(product))
+        card = card_ref(product)
+        if card is not None:
+            outputs += (card_output(media.Source(str(project.root), card, owner=False)),)
+        products.media[product.sku] = outputs
     return outputs
 
 
@@ -241,8 +254,9 @@ def dedupe_media(outputs: list[Output]) -> list[Output]:
     seen: set[tuple[str, media.Source]] = set()
     kept: list[Output] = []
     for o in outputs:
-        if o.source is not None:
-            key = (o.path, o.source)
+        picture = o.source or o.card
+        if picture is not None:
+            key = (o.path, picture)
             if key in seen:
                 continue
             seen.add(key)

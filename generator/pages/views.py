@@ -9,6 +9,7 @@ which is the relative way back to the shop root from the page being rendered (""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..content.model import Collection, Pick, Platform, Post, Product, Shop
-from . import headers, markup
+from . import headers, markup, sharecard
 from .i18n import contact_label, html_lang, words
 from .money import as_text, format_money
 from .products import Products
@@ -45,6 +46,16 @@ def post_path(slug: str) -> str:
 def depth_root(path: str) -> str:
     """The relative way back to the shop root from a page at ``path`` (``p/X/`` → ``../../``)."""
     return "../" * path.count("/")
+
+
+def card_ref(product: Product) -> str | None:
+    """The picture a product's share card is made of: its first image in the project."""
+    return next((ref for ref in product.images if not ref.startswith("https://")), None)
+
+
+def card_view(path: str, alt: str) -> View:
+    """A share card as templates print it in ``og:image`` and schema.org data."""
+    return {"path": path, "width": sharecard.WIDTH, "height": sharecard.HEIGHT, "type": sharecard.MIME, "alt": alt}
 
 
 def image_path(ref: str) -> str | None:
@@ -143,6 +154,7 @@ class ShopViews:
             "bio_html": markup.render(shop.bio, root + OWNER_MEDIA),
             "bio_text": markup.plain(shop.bio, media_prefix=OWNER_MEDIA),
             "avatar": OWNER_MEDIA + shop.avatar if shop.avatar else None,
+            "card": card_view(sharecard.card_path(shop.avatar, owner=True), f"{shop.owner} · {shop.title}") if shop.avatar else None,
             "contact": [{"kind": k, "label": contact_label(k, shop.locale), "value": v} for k, v in shop.contact],
             "locale": shop.locale,
             "lang": html_lang(shop.locale),
@@ -194,7 +206,7 @@ class ShopViews:
             "sku": offer["sku"],
             "description": offer["description_text"],
             "brand": {"@type": "Brand", "name": offer["brand"]} if offer["brand"] else None,
-            "image": [self.shop.base_url + p for p in offer["images"]] + offer["remote_images"],
+            "image": self.images_jsonld(offer["card"], offer["images"] + offer["remote_images"]),
             "offers": {
                 "@type": "Offer",
                 "url": offer["url"],
@@ -202,6 +214,40 @@ class ShopViews:
                 "priceCurrency": self.currency,
                 "availability": availability,
             },
+        }
+        return {k: v for k, v in data.items() if v is not None}
+
+    def images_jsonld(self, card: View | None, images: Sequence[str] = ()) -> list[str]:
+        """Absolute URLs of a page's pictures for schema.org: its share card first (a JPEG any
+        reader can show), then the pictures themselves."""
+        paths = ([card["path"]] if card else []) + list(images)
+        return [p if p.startswith("https://") else self.shop.base_url + p for p in paths]
+
+    def shop_jsonld(self) -> View:
+        """schema.org data of the shop's home page: an online store and its owner's card."""
+        site = self.site("", {})
+        data = {
+            "@context": "https://schema.org",
+            "@type": "OnlineStore",
+            "name": self.shop.title,
+            "description": site["bio_text"] or self.shop.title,
+            "url": self.shop.base_url,
+            "image": self.images_jsonld(site["card"]) or None,
+            "founder": {"@type": "Person", "name": self.shop.owner},
+        }
+        return {k: v for k, v in data.items() if v is not None}
+
+    def post_jsonld(self, summary: View) -> View:
+        """schema.org data of a post: an article by the owner, with her card."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "BlogPosting",
+            "headline": summary["title"],
+            "description": summary["summary"],
+            "datePublished": summary["date"],
+            "url": summary["url"],
+            "author": {"@type": "Person", "name": self.shop.owner},
+            "image": self.images_jsonld(self.site("", {})["card"]) or None,
         }
         return {k: v for k, v in data.items() if v is not None}
 
@@ -256,6 +302,7 @@ def product_facts(product: Product, locale: str, currency: str) -> View:
     images = [p for p in (image_path(ref) for ref in product.images) if p]
     remote = [ref for ref in product.images if ref.startswith("https://")]
     list_price = product.list_price
+    card = card_ref(product)
     return {
         "sku": product.sku,
         "title": product.title,
@@ -271,6 +318,7 @@ def product_facts(product: Product, locale: str, currency: str) -> View:
         "max_quantity": product.max_quantity(),
         "images": images,
         "remote_images": remote,
+        "card": card_view(sharecard.card_path(card, owner=False), product.title) if card else None,
         "description_html": markup.render(product.description, DESCRIPTION_MEDIA),
         "description_text": markup.plain(product.description, media_prefix=DESCRIPTION_MEDIA),
         "tags": list(product.tags),

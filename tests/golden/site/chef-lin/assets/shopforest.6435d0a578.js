@@ -132,37 +132,138 @@
     }
     section.querySelector("[data-action=poster]").addEventListener("click", function () {
       var poster = document.getElementById("poster");
-      function draw() {
-        var box = poster.querySelector(".poster-qr");
-        if (!box.firstChild) {
-          var qr = window.qrcode(0, "M");
-          qr.addData(link);
-          qr.make();
-          var n = qr.getModuleCount();
-          var NS = "http://www.w3.org/2000/svg";
-          var svg = document.createElementNS(NS, "svg");
-          svg.setAttribute("viewBox", "-4 -4 " + (n + 8) + " " + (n + 8));
-          svg.setAttribute("width", "160"); svg.setAttribute("height", "160");
-          var bg = document.createElementNS(NS, "rect");
-          bg.setAttribute("x", "-4"); bg.setAttribute("y", "-4"); bg.setAttribute("width", String(n + 8)); bg.setAttribute("height", String(n + 8));
-          bg.setAttribute("fill", "#fff");
-          svg.appendChild(bg);
-          var d = "";
-          for (var r = 0; r < n; r++) for (var c = 0; c < n; c++) if (qr.isDark(r, c)) d += "M" + c + " " + r + "h1v1h-1z";
-          var path = document.createElementNS(NS, "path");
-          path.setAttribute("d", d); path.setAttribute("fill", "#000");
-          svg.appendChild(path);
-          box.appendChild(svg);
-        }
+      var save = poster.querySelector(".poster-save");
+      function show() {
         poster.hidden = false;
         poster.scrollIntoView({ behavior: "smooth", block: "center" });
       }
-      if (window.qrcode) { draw(); return; }
+      if (save.firstChild) { show(); return; }
+      function draw(picture) {
+        try {
+          var url = drawPoster(section, link, picture);
+        } catch (e) {
+          status.textContent = section.getAttribute("data-msg-poster-failed");
+          return;
+        }
+        var img = document.createElement("img");
+        img.className = "poster-image";
+        img.alt = section.getAttribute("data-poster-alt");
+        img.src = url;
+        save.href = url;
+        save.setAttribute("download", section.getAttribute("data-poster-file"));
+        save.appendChild(img);
+        show();
+      }
+      function withPicture() {
+        var src = section.getAttribute("data-poster-image");
+        if (!src) { draw(null); return; }
+        var picture = new Image();
+        picture.onload = function () { draw(picture); };
+        picture.onerror = function () { draw(null); };
+        picture.src = src;
+      }
+      if (window.qrcode) { withPicture(); return; }
       var s = document.createElement("script");  // same-origin asset, loaded only when asked for
       s.src = section.getAttribute("data-qr-src");
-      s.onload = draw;
+      s.onload = withPicture;
       document.head.appendChild(s);
     });
+  }
+
+  // The share poster, drawn on a canvas and returned as a PNG data: URL. A data: URL rather
+  // than a blob: one because chat apps' in-app browsers save a long-pressed data: image but not
+  // a blob: one. Text is set in the phone's own fonts (CJK included); the picture is the
+  // product's share card, a same-origin JPEG, so the canvas stays readable.
+  var POSTER_FONT = '"PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", system-ui, sans-serif';
+  var W = 750, PAD = 40, INK = "#2b2622", MUTED = "#6b635b", ACCENT = "#b83a4b";
+
+  // Lines of at most `width` pixels, broken between characters (Chinese has no spaces) and at
+  // most `max` of them, the last one cut with an ellipsis.
+  function wrap(ctx, text, width, max) {
+    var lines = [], line = "";
+    var chars = Array.from(text.replace(/\s+/g, " ").trim());
+    for (var i = 0; i < chars.length; i++) {
+      if (ctx.measureText(line + chars[i]).width > width && line) {
+        lines.push(line);
+        line = chars[i] === " " ? "" : chars[i];
+        if (lines.length === max) {
+          var last = lines[max - 1];
+          while (last && ctx.measureText(last + "…").width > width) last = last.slice(0, -1);
+          lines[max - 1] = last + "…";
+          return lines;
+        }
+      } else {
+        line += chars[i];
+      }
+    }
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  function drawPoster(section, link, picture) {
+    var text = function (name) { return section.getAttribute("data-poster-" + name) || ""; };
+    var qr = window.qrcode(0, "M");
+    qr.addData(link);
+    qr.make();
+    var n = qr.getModuleCount();
+    var cell = Math.max(4, Math.floor(220 / (n + 8)));  // whole pixels per module: crisp to a camera
+    var qrSize = cell * (n + 8);
+    var canvas = document.createElement("canvas");
+    var ctx = canvas.getContext("2d");
+    var inner = W - 2 * PAD;
+    ctx.font = "bold 40px " + POSTER_FONT;
+    var title = wrap(ctx, text("title"), inner, 2);
+    ctx.font = "28px " + POSTER_FONT;
+    var note = text("note") ? wrap(ctx, "“" + text("note") + "”", inner, 4) : [];
+    var imageSize = picture ? inner : 0;
+    var height = PAD + (imageSize ? imageSize + 36 : 0) + title.length * 52 + 64 + (note.length ? note.length * 40 + 44 : 0) + 24 + qrSize + PAD;
+    canvas.width = W;
+    canvas.height = height;
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, W, height);
+    var y = PAD;
+    if (picture) {
+      // the card's centre square: the picture itself on its own background
+      var side = Math.min(picture.naturalWidth, picture.naturalHeight);
+      ctx.drawImage(picture, (picture.naturalWidth - side) / 2, (picture.naturalHeight - side) / 2, side, side, PAD, y, imageSize, imageSize);
+      y += imageSize + 36;
+    }
+    ctx.textBaseline = "top";
+    ctx.fillStyle = INK;
+    ctx.font = "bold 40px " + POSTER_FONT;
+    title.forEach(function (l) { ctx.fillText(l, PAD, y); y += 52; });
+    ctx.fillStyle = ACCENT;
+    ctx.font = "bold 48px " + POSTER_FONT;
+    ctx.fillText(text("price"), PAD, y + 4);
+    y += 64;
+    if (note.length) {
+      ctx.fillStyle = MUTED;
+      ctx.font = "28px " + POSTER_FONT;
+      note.forEach(function (l) { ctx.fillText(l, PAD, y); y += 40; });
+      ctx.fillText("— " + text("owner"), PAD, y + 4);
+      y += 44;
+    }
+    y += 24;
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(PAD, y, qrSize, qrSize);
+    ctx.fillStyle = "#000000";
+    for (var r = 0; r < n; r++) {
+      for (var c = 0; c < n; c++) {
+        if (qr.isDark(r, c)) ctx.fillRect(PAD + (c + 4) * cell, y + (r + 4) * cell, cell, cell);
+      }
+    }
+    var x = PAD + qrSize + 24, width = W - PAD - x;
+    ctx.fillStyle = INK;
+    ctx.font = "bold 32px " + POSTER_FONT;
+    var shopLines = wrap(ctx, text("shop"), width, 2);
+    var ty = y + 24;
+    shopLines.forEach(function (l) { ctx.fillText(l, x, ty); ty += 44; });
+    ctx.fillStyle = MUTED;
+    ctx.font = "28px " + POSTER_FONT;
+    ctx.fillText(wrap(ctx, text("owner"), width, 1)[0] || "", x, ty + 8);
+    ctx.fillStyle = ACCENT;
+    ctx.fillText(wrap(ctx, text("scan"), width, 1)[0] || "", x, ty + 56);
+    return canvas.toDataURL("image/png");
   }
 
   window.Shopforest = window.Shopforest || {};
