@@ -9,7 +9,9 @@ import datetime as dt
 import io
 import json
 import logging
+import os
 import re
+import signal
 import tomllib
 import uuid
 from collections.abc import Iterator
@@ -296,3 +298,41 @@ def test_her_own_words_are_text_on_her_page(storage: Store, project: Path) -> No
         c.get(issue(project, storage))
         html = c.get("/owner/xiaomei/").text
     assert "小美&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in html and "<script" not in html
+
+
+def test_the_running_hook_logs_no_token(project: Path, tmp_path: Path) -> None:
+    """`shopforest hook serve` as the operator runs it, with its log file: her link, a wrong one and
+    her page leave two lines that name no secret (the server's access log is off)."""
+    import httpx
+
+    from .test_hook_process import Proc, free_port
+
+    port = free_port()
+    db = str(tmp_path / "orders.db")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPFOREST_")} | {"PYTHONPATH": str(REPO)}
+    log = tmp_path / "hook.log"
+    # one process: worker processes (--workers > 1) do not write to the supervisor's --log-file
+    server = Proc(
+        ["hook", "serve", "--project", str(project), "--db", db, "--port", str(port), "--workers", "1", "--log-file", str(log)],
+        project,
+        env,
+        f"http://127.0.0.1:{port}/health",
+        tmp_path / "out.log",
+    )
+    server.start()
+    try:
+        result = CliRunner().invoke(main, ["owner-link", "xiaomei", "--hook-url", f"http://127.0.0.1:{port}", "--project", str(project), "--db", db])
+        link = result.stdout.strip()
+        with httpx.Client() as her:
+            assert her.get(link).status_code == 200
+            session = her.cookies.get(COOKIE)
+            # httpx keeps a Secure cookie from sending over plain http, as Chromium does not for 127.0.0.1
+            page = her.get(f"http://127.0.0.1:{port}/owner/xiaomei/", headers={"cookie": f"{COOKIE}={session}"})
+            assert session and page.status_code == 200 and "我的收入" in page.text
+            assert her.get(link[:-3] + "xyz").status_code == 403
+    finally:
+        server.kill(signal.SIGTERM)
+    written = log.read_text(encoding="utf-8") + (tmp_path / "out.log").read_text(encoding="utf-8")
+    assert "xiaomei opened her link" in written and "a link was refused" in written
+    for secret in (link.split("=", 1)[1], session, "/owner/"):
+        assert secret not in written
