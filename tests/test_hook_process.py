@@ -288,7 +288,22 @@ def test_several_worker_processes_take_orders_into_one_database(project: Path, t
     env = env_for(db_url, "")
     env.pop("SHOPFOREST_FULFILMENT_URL")
     hook = Proc(
-        ["hook", "serve", "--project", str(project), "--port", str(hook_port), "--workers", "2", "--rate", "1000", "--burst", "1000"],
+        [
+            "hook",
+            "serve",
+            "--project",
+            str(project),
+            "--port",
+            str(hook_port),
+            "--workers",
+            "2",
+            "--rate",
+            "1000",
+            "--burst",
+            "1000",
+            "--log-file",
+            str(tmp_path / "orders.log"),
+        ],
         project,
         env,
         f"http://127.0.0.1:{hook_port}/health",
@@ -321,3 +336,5 @@ def test_several_worker_processes_take_orders_into_one_database(project: Path, t
     finally:
         storage.close()
     assert len(workers) >= 2, "uvicorn's supervisor runs two worker processes"
+    logged = [line for line in (tmp_path / "orders.log").read_text(encoding="utf-8").splitlines() if "shop=xiaomei total=" in line]
+    assert len(logged) == 120, "every worker logs its orders to the one file, a line each"

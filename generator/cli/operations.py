@@ -159,14 +159,15 @@ def hook_serve(
     if forwarder is not None:
         forwarder.start()
     click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)
+    from ..hook.logs import start_logging
+
     start_logging(log_file)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     workers = workers or len(os.sched_getaffinity(0))
     target: Any = app
     if workers > 1:  # each worker process makes its own app (hook/worker.py); the forwarder stays here
         from ..hook import worker
 
-        os.environ[worker.SETTINGS] = worker.settings(project.resolve(), str(storage.path), rate, burst, clicks_per_day)
+        os.environ[worker.SETTINGS] = worker.settings(project.resolve(), str(storage.path), rate, burst, clicks_per_day, log_file)
         target = "generator.hook.worker:create"
     try:
         serve(target, host, port, trusted_proxies=trusted_proxies, max_connections=max_connections, workers=workers)
@@ -188,6 +189,8 @@ def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once
     forwarder = _forwarder(storage, fulfilment_url, None)
     if forwarder is None:
         raise UsageError("set --fulfilment-url or SHOPFOREST_FULFILMENT_URL")
+    from ..hook.logs import start_logging
+
     start_logging(None)
     if once:
         click.echo(f"{forwarder.run_once()} events handled")
@@ -347,15 +350,6 @@ def _money(rows: list[dict[str, Any]], keys: tuple[str, ...], platform: Platform
     if fmt != "table":
         return [row | {"currency": platform.currency} for row in rows]
     return [row | {k: format_money(Decimal(row[k]), platform.currency, platform.locale) for k in keys} for row in rows]
-
-
-def start_logging(log_file: Path | None) -> None:
-    """One line per order at INFO; to a file rotated at 10 MB (5 kept), or to standard error."""
-    handlers: list[logging.Handler] = [logging.StreamHandler()]
-    if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers = [logging.handlers.RotatingFileHandler(log_file, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8")]
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", handlers=handlers)
 
 
 @click.command("fulfilment-dev")

@@ -15,12 +15,14 @@ from starlette.applications import Starlette
 
 from .app import create_app
 from .database import open_storage
+from .logs import start_logging
 
 SETTINGS = "SHOPFOREST_HOOK_WORKER"
 
 
-def settings(project: Path, db: str, rate: float, burst: int, clicks_per_day: int) -> str:
-    return json.dumps({"project": str(project), "db": db, "rate": rate, "burst": burst, "clicks_per_day": clicks_per_day})
+def settings(project: Path, db: str, rate: float, burst: int, clicks_per_day: int, log_file: Path | None) -> str:
+    log = str(log_file.resolve()) if log_file is not None else None
+    return json.dumps({"project": str(project), "db": db, "rate": rate, "burst": burst, "clicks_per_day": clicks_per_day, "log_file": log})
 
 
 def die_with_parent() -> None:
@@ -38,5 +40,6 @@ def die_with_parent() -> None:
 def create() -> Starlette:
     die_with_parent()
     s = json.loads(os.environ[SETTINGS])
+    start_logging(Path(s["log_file"]) if s["log_file"] else None, rotates=False)  # the supervisor rotates
     storage = open_storage(s["db"])
     return create_app(Path(s["project"]), storage, rate=s["rate"], burst=s["burst"], clicks_per_day=s["clicks_per_day"])
