@@ -16,6 +16,8 @@ class BuildStats:
     warnings: int = 0
     seconds: float = 0.0
     broken: int = 0  # shops left as they were because of mistakes in their folders
+    images: int = 0  # pictures made into resized copies (build/images.py); 0 when all were kept
+    image_seconds: float = 0.0
 
     def summary(self) -> str:
         return (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Diagnostics
+from . import raster
 from .loading import CATALOG, Loader, currency_ok, locale_ok
 from .model import Category, Platform, Product, Variant
 from .resolved import KeptHead, KeptProduct, files_unchanged, text_key
@@ -75,10 +76,11 @@ class CatalogLoader(Loader):
             if isinstance(sku, str):
                 first_line[sku] = doc.at((*loc, "sku"))[0]
             prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value)
-            mark = len(self.checked)
+            mark, warned = len(self.checked), len(self.warnings)
             product = self.product(doc, loc, prod, categories) if prod is not None else None
             if product is not None:
                 self.product_files[product.sku] = tuple(self.checked[mark:])
+                self.product_warnings[product.sku] = tuple(self.warnings[warned:])
                 products[product.sku] = product
             elif isinstance(sku, str):
                 self.invalid_skus.add(sku)  # reported already; shops naming it are not blamed again
@@ -102,13 +104,14 @@ class CatalogLoader(Loader):
                 self.kept.put(key, kept)
             if kept.product.sku in products:
                 return None  # a duplicate SKU: reported by the full load
+            self.warnings.extend(kept.warnings)
             products[kept.product.sku] = kept.product
         return head.platform, head.categories, products
 
     def fresh_product(self, text: str, start: int, categories: dict[str, Category]) -> KeptProduct | None:
         """One product of the catalog loaded on its own; None at the first mistake."""
         diags, self.diags = self.diags, Diagnostics()
-        mark = len(self.checked)
+        mark, warned = len(self.checked), len(self.warnings)
         try:
             doc = parse_yaml(text, CATALOG, self.diags, line_offset=start)
             if doc is None or self.diags or not isinstance(doc.data, list) or len(doc.data) != 1:
@@ -117,7 +120,9 @@ class CatalogLoader(Loader):
             product = self.product(doc, (0,), prod, categories) if prod is not None else None
             if product is None or self.diags:
                 return None
-            return KeptProduct(product, tuple(self.checked[mark:]))
+            kept = KeptProduct(product, tuple(self.checked[mark:]), tuple(self.warnings[warned:]))
+            del self.warnings[warned:]  # given again by kept_catalog, with every kept product's
+            return kept
         finally:
             self.diags = diags
 
@@ -131,7 +136,7 @@ class CatalogLoader(Loader):
         self.kept.put(text_key("head", split.rest), KeptHead(platform, categories))
         for (_, text), value in zip(split.items, values, strict=True):
             product = products[value["sku"]]
-            self.kept.put(text_key("product", text), KeptProduct(product, self.product_files[product.sku]))
+            self.kept.put(text_key("product", text), KeptProduct(product, self.product_files[product.sku], self.product_warnings[product.sku]))
 
     def platform_checks(self, doc: Document, p: PlatformIn) -> None:
         if not locale_ok(p.locale):
@@ -160,6 +165,8 @@ class CatalogLoader(Loader):
             problem = self.local_path_problem(self.root, image)
             if problem:
                 self.add(doc, (*loc, "images", j), problem)
+            else:
+                self.small_picture(doc, (*loc, "images", j), self.root, image, raster.PHOTO_SHOWN, "a product photo")
         seen: set[str] = set()
         for j, v in enumerate(prod.variants):
             if v.id in seen:
@@ -184,4 +191,3 @@ class CatalogLoader(Loader):
             variants=variants,
             tags=tuple(prod.tags),
         )
-

@@ -49,6 +49,7 @@ class KeptHead:
 class KeptProduct:
     product: Product
     files: tuple[Stamp, ...]  # the files the checks passed
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

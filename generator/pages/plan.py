@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..content import marktext, media
+from ..content import media
 from ..content.model import Collection, Pick, Post, Product, Project, Shop
 from . import headers, links, markup
-from .products import Products
+from .pictures import Copy, Picture
+from .products import Products, catalog_files
 from .theme import Theme
 from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, origin, post_path, product_path
 
 
 @dataclass(frozen=True)
 class Output:
-    """One file of a shop's site. Exactly one of template, data or source says how to make it.
+    """One file of a shop's site. Exactly one of template, data, source or copy says how to make it.
 
     ``view`` and ``data`` may be functions, called only if the output must be made. ``inputs``
     is a short key of everything the view is made from (its inputs, not the view itself), so an
@@ -32,6 +33,7 @@ class Output:
     view: View | Callable[[], View] | None = None
     data: bytes | Callable[[], bytes] | None = None
     source: media.Source | None = None
+    copy: Copy | None = None  # a kept copy of a raster picture (build/images.py)
     inputs: str | None = None
 
 
@@ -58,6 +60,7 @@ def plan_shop(
         [(c.id, c.title) for c in shop.collections],
         bool(shop.posts),
         sorted(assets.items()),
+        views.owner_pictures(),
     )
 
     def shows(skus: Iterable[str]) -> bool:
@@ -120,7 +123,7 @@ def plan_shop(
 
     def post_page(post: Post) -> View:
         summary = views.post_summary(post)
-        body = markup.render(post.body, "../../" + OWNER_MEDIA)
+        body = views.owner_html(markup.render(post.body, "../../" + OWNER_MEDIA), "../../")
         cards = {sku: views.offer(pick) for sku in markup.card_skus(body) if (pick := shop.pick(sku)) is not None}
         path = post_path(post.slug)
         return views.page(path, "post", post.title, summary["summary"], assets, post={**summary, "body_html": body, "cards": cards})
@@ -191,35 +194,39 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
     for path, data in theme.asset_bytes.items():
         out.append(Output(path, data=data))
     for ref in shop.media:
-        out.append(Output(OWNER_MEDIA + ref, source=media.Source(str(shop.source_dir), ref, owner=True)))
+        if not media.is_raster(ref):
+            out.append(Output(OWNER_MEDIA + ref, source=media.Source(str(shop.source_dir), ref, owner=True)))
+    for picture in views.owner_pictures():
+        out.extend(copy_outputs(OWNER_MEDIA, picture))
     return out
+
+
+def copy_outputs(folder: str, picture: Picture) -> list[Output]:
+    """The files of a raster picture's copies, under the media ``folder``."""
+    return [Output(folder + name, copy=copy) for name, copy in picture.copies()]
 
 
 def catalog_media(project: Project, product: Product, products: Products) -> tuple[Output, ...]:
     """The image files of one product, made once and shared by every shop that picks it."""
     outputs = products.media.get(product.sku)
     if outputs is None:
-        outputs = products.media[product.sku] = tuple(
-            Output(CATALOG_MEDIA + ref, source=media.Source(str(project.root), ref, owner=False)) for ref in catalog_files(product)
-        )
+        made: list[Output] = []
+        for ref in catalog_files(product):
+            source = media.Source(str(project.root), ref, owner=False)
+            picture = products.picture(source)
+            made.extend(copy_outputs(CATALOG_MEDIA, picture) if picture is not None else [Output(CATALOG_MEDIA + ref, source=source)])
+        outputs = products.media[product.sku] = tuple(made)
     return outputs
-
-
-def catalog_files(product: Product) -> tuple[str, ...]:
-    """The project's image files a product shows: its images, and those its description embeds
-    (the renderer keeps only images/ paths; the loader checked that each exists)."""
-    refs = [ref for ref in product.images if not ref.startswith("https://")]
-    refs += [ref for ref in marktext.local_image_refs(product.description) if ref.startswith("images/")]
-    return tuple(dict.fromkeys(refs))
 
 
 def dedupe_media(outputs: list[Output]) -> list[Output]:
     """The same image used by two picks is one file; any other clash is a bug and refused by the writer."""
-    seen: set[tuple[str, media.Source]] = set()
+    seen: set[tuple[str, media.Source | Copy]] = set()
     kept: list[Output] = []
     for o in outputs:
-        if o.source is not None:
-            key = (o.path, o.source)
+        made_of = o.source or o.copy
+        if made_of is not None:
+            key = (o.path, made_of)
             if key in seen:
                 continue
             seen.add(key)

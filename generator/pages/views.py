@@ -15,10 +15,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..content import marktext
+from ..content.media import Source, is_raster
 from ..content.model import Collection, Pick, Platform, Post, Product, Shop
-from . import headers, markup
+from . import headers, markup, pictures
 from .i18n import html_lang, words
 from .money import as_text, format_money
+from .pictures import AVATAR_WIDTHS, PHOTO_WIDTHS, Picture
 from .products import Products
 
 View = dict[str, Any]
@@ -46,12 +49,6 @@ def depth_root(path: str) -> str:
     return "../" * path.count("/")
 
 
-def image_path(ref: str) -> str | None:
-    if ref.startswith("https://"):
-        return None
-    return CATALOG_MEDIA + ref
-
-
 class ShopViews:
     """Builds the views of one shop; product facts are computed once per product and shared."""
 
@@ -64,6 +61,25 @@ class ShopViews:
         self._products = products
         self._site_cache: dict[str, View] = {}
         self._offers: dict[str, View] = {}
+        self._owner_pictures: list[Picture] | None = None
+
+    # the owner's pictures ------------------------------------------------------------
+
+    def owner_picture(self, ref: str, widths: tuple[int, ...] = PHOTO_WIDTHS) -> Picture | None:
+        """The copies of a picture in her folder (None: a drawing, published as it is)."""
+        return self._products.picture(Source(str(self.shop.source_dir), ref, owner=True), widths)
+
+    def owner_pictures(self) -> list[Picture]:
+        """Every raster picture of hers that her pages show: her avatar at an avatar's widths,
+        each picture her texts show at a photo's."""
+        if self._owner_pictures is None:
+            found = (self.owner_picture(ref, widths) for ref, widths in owner_uses(self.shop))
+            self._owner_pictures = [p for p in found if p is not None]
+        return self._owner_pictures
+
+    def owner_html(self, html: str, root: str) -> str:
+        """Her rendered Markdown (for a page at ``root``) with her raster pictures as their copies."""
+        return pictures.expand_html(html, root + OWNER_MEDIA, self.owner_picture)
 
     # pieces -------------------------------------------------------------------
 
@@ -72,7 +88,7 @@ class ShopViews:
         key = (product.sku, self.locale)
         cached = self._products.facts.get(key)
         if cached is None:
-            cached = self._products.facts[key] = product_facts(product, self.locale, self.currency)
+            cached = self._products.facts[key] = product_facts(product, self.locale, self.currency, self._products.catalog_pictures(product))
         return cached
 
     def offer(self, pick: Pick) -> View:
@@ -86,7 +102,7 @@ class ShopViews:
     def _offer(self, pick: Pick) -> View:
         return {
             **self.product_facts(pick.product),
-            "note_html": markup.render(pick.note, "../../" + OWNER_MEDIA) if pick.note else "",
+            "note_html": self.owner_html(markup.render(pick.note, "../../" + OWNER_MEDIA), "../../") if pick.note else "",
             "note_text": markup.plain(pick.note, 90, media_prefix="../../" + OWNER_MEDIA) if pick.note else "",
             "featured": pick.featured,
             "url": self.shop.base_url + product_path(pick.product.sku),
@@ -96,7 +112,7 @@ class ShopViews:
         return {
             "id": c.id,
             "title": c.title,
-            "description_html": markup.render(c.description, "../../" + OWNER_MEDIA),
+            "description_html": self.owner_html(markup.render(c.description, "../../" + OWNER_MEDIA), "../../"),
             "picks": [self.offer(p) for p in c.picks],
             "path": collection_path(c.id),
             "url": self.shop.base_url + collection_path(c.id),
@@ -125,13 +141,17 @@ class ShopViews:
 
     def _site(self, root: str) -> View:
         shop = self.shop
+        avatar = self.owner_picture(shop.avatar, AVATAR_WIDTHS) if shop.avatar else None
+        avatar_view = pictures.view(avatar, OWNER_MEDIA, OWNER_MEDIA + shop.avatar, 192) if shop.avatar else None
         return {
             "id": shop.id,
             "title": shop.title,
             "owner": shop.owner,
-            "bio_html": markup.render(shop.bio, root + OWNER_MEDIA),
+            "bio_html": self.owner_html(markup.render(shop.bio, root + OWNER_MEDIA), root),
             "bio_text": markup.plain(shop.bio, media_prefix=OWNER_MEDIA),
-            "avatar": OWNER_MEDIA + shop.avatar if shop.avatar else None,
+            "avatar": avatar_view["src"] if avatar_view else None,
+            "avatar_picture": avatar_view,
+            "icon": OWNER_MEDIA + avatar.name(avatar.best(64), avatar.fallback) if avatar else avatar_view["src"] if avatar_view else None,
             "contact": [{"kind": k, "value": v} for k, v in shop.contact],
             "locale": shop.locale,
             "lang": html_lang(shop.locale),
@@ -239,10 +259,26 @@ def item_pieces(product: Product) -> list[tuple[str, str]]:
     return pieces
 
 
-def product_facts(product: Product, locale: str, currency: str) -> View:
+def owner_uses(shop: Shop) -> list[tuple[str, tuple[int, ...]]]:
+    """Each raster picture of the owner's that her pages show, with the widths its copies are
+    made at: her avatar at an avatar's, each picture her texts show at a photo's."""
+    texts = [shop.bio, *(p.note for p in shop.picks), *(c.description for c in shop.collections), *(p.body for p in shop.posts)]
+    shown = {ref for text in texts for ref in marktext.local_image_refs(text) if ref in shop.media and is_raster(ref)}
+    uses: list[tuple[str, tuple[int, ...]]] = [(ref, PHOTO_WIDTHS) for ref in sorted(shown)]
+    if shop.avatar and is_raster(shop.avatar):
+        uses.append((shop.avatar, AVATAR_WIDTHS))
+    return uses
+
+
+def product_facts(product: Product, locale: str, currency: str, shown: dict[str, Picture] | None = None) -> View:
     """The catalog's facts about one product as shops in ``locale`` show them (pure: the same
-    product, locale and currency give the same view, so it may be kept between builds)."""
-    images = [p for p in (image_path(ref) for ref in product.images) if p]
+    product, locale, currency and copies of its pictures ``shown`` give the same view, so it
+    may be kept between builds)."""
+    shown = shown or {}
+    local = [ref for ref in product.images if not ref.startswith("https://")]
+    photos = [pictures.view(shown.get(ref), CATALOG_MEDIA, CATALOG_MEDIA + ref) for ref in local]
+    # one file each, for what shows a single picture (a cart line, structured data): the widest copy
+    images = [CATALOG_MEDIA + (p.name(p.widths[-1], p.fallback) if (p := shown.get(ref)) else ref) for ref in local]
     remote = [ref for ref in product.images if ref.startswith("https://")]
     list_price = product.list_price
     return {
@@ -259,8 +295,9 @@ def product_facts(product: Product, locale: str, currency: str) -> View:
         "max_per_order": product.max_per_order,
         "max_quantity": product.max_quantity(),
         "images": images,
+        "pictures": photos,
         "remote_images": remote,
-        "description_html": markup.render(product.description, DESCRIPTION_MEDIA),
+        "description_html": pictures.expand_html(markup.render(product.description, DESCRIPTION_MEDIA), DESCRIPTION_MEDIA, shown.get),
         "description_text": markup.plain(product.description, media_prefix=DESCRIPTION_MEDIA),
         "tags": list(product.tags),
         "variants": [
