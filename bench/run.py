@@ -3,6 +3,7 @@
     python bench/run.py                 # small and medium
     python bench/run.py --large         # and large (5,000 shops)
     python bench/run.py --cases small   # CI's smoke run
+    python bench/run.py --cases small --photos   # a JPEG photo per product and per owner
 
 Every build runs as its own process (``python -m generator.cli build``); wall and CPU seconds
 come from the operating system (os.wait4), peak memory is the largest sum of the resident
@@ -35,6 +36,7 @@ SIZES = {
     "large": dict(shops=5000, picks=50, products=20000),
 }
 SUMMARY = re.compile(r"(\d+) shops?, (\d+) written, (\d+) unchanged, (\d+) removed, (\d+) skipped")
+PICTURES = re.compile(r"(\d+) pictures? resized in ([\d.]+)s")
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Row:
     unchanged: int
     skipped: int
     peak_mb: float
+    pictures: int = 0  # pictures made into resized copies by this build
+    picture_seconds: float = 0.0
 
     @property
     def pages_per_second(self) -> float:
@@ -148,7 +152,21 @@ def run_build(project: Path, size: str, scenario: str, jobs: int | None) -> Row:
     match = SUMMARY.search(out)
     written, unchanged, skipped = (int(match.group(2)), int(match.group(3)), int(match.group(5))) if match else (0, 0, 0)
     peak_mb = max(peak, usage.ru_maxrss) / 1024  # ru_maxrss: the largest single process
-    return Row(size, scenario, wall, usage.ru_utime + usage.ru_stime, written, unchanged, skipped, peak_mb)
+    pictures = PICTURES.search(out)
+    made, seconds = (int(pictures.group(1)), float(pictures.group(2))) if pictures else (0, 0.0)
+    return Row(size, scenario, wall, usage.ru_utime + usage.ru_stime, written, unchanged, skipped, peak_mb, made, seconds)
+
+
+def with_pictures(rows: list[Row]) -> list[Row]:
+    """With photos, each row says how many pictures it resized, and a build that resized any
+    is followed by a row of that work alone (its wall seconds; the rest of the row is empty)."""
+    out: list[Row] = []
+    for row in rows:
+        row.scenario += f", photos ({row.pictures} resized)"
+        out.append(row)
+        if row.pictures:
+            out.append(Row(row.size, f"  of which resizing {row.pictures} pictures", row.picture_seconds, 0.0, 0, 0, 0, 0.0))
+    return out
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -158,11 +176,11 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def scenarios(size: str, jobs: int | None, keep: Path | None) -> list[Row]:
+def scenarios(size: str, jobs: int | None, keep: Path | None, photos: bool = False) -> list[Row]:
     params = SIZES[size]
     with tempfile.TemporaryDirectory(dir=keep) as tmp:
         project = Path(tmp) / size
-        workload.write(project, seed=1, **params)
+        workload.write(project, seed=1, photos=photos, **params)
         rows = [run_build(project, size, "full build", jobs), run_build(project, size, "no change", jobs)]
         # the most popular product (in most shops) changes price
         catalog = project / "catalog.yaml"
@@ -179,7 +197,7 @@ def scenarios(size: str, jobs: int | None, keep: Path | None) -> list[Row]:
         rows.append(run_build(project, size, "one shop.yaml edited", jobs))
         edit(project / "themes" / "default" / "templates" / "product.html", "{% block main %}", "{% block main %}<!-- edited -->")
         rows.append(run_build(project, size, "template edited", jobs))
-    return rows
+    return with_pictures(rows) if photos else rows
 
 
 def machine() -> str:
@@ -202,6 +220,7 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="also run the large size")
     parser.add_argument("--jobs", type=int, default=None, help="pass --jobs to every build (default: the build's own default)")
     parser.add_argument("--results", type=Path, default=None, help="append a dated section to this Markdown file")
+    parser.add_argument("--photos", action="store_true", help="a JPEG photo (about 1 MB) per product and per owner instead of shared SVGs")
     args = parser.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     if args.large and "large" not in cases:
@@ -209,7 +228,7 @@ def main() -> None:
     print(HEADER, flush=True)
     rows: list[Row] = []
     for size in cases:
-        for row in scenarios(size, args.jobs, None):
+        for row in scenarios(size, args.jobs, None, args.photos):
             rows.append(row)
             print(row.markdown(), flush=True)
     if args.results is not None:

@@ -4,7 +4,8 @@
 
 Zipf-like popularity (a popular product sits in most shops), Markdown descriptions of 80-200
 words, notes on about a third of picks, one to three posts per shop with a product card, a
-handful of small SVG images shared by many products. Same arguments, same bytes.
+handful of small SVG images shared by many products (with ``--photos``, a phone-like JPEG of
+about 1 MB per product and per owner instead). Same arguments, same bytes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -113,8 +116,38 @@ def _cumulative(products: int) -> list[float]:
     return _CUMULATIVE[products]
 
 
-def write(out: Path, shops: int, picks: int, products: int, seed: int) -> None:
+PHOTO_SIZE = (1536, 2048)  # a phone photo as messaging apps pass it on: about 1 MB as a JPEG
+PHOTO_BASES = 8
+
+
+def photo_writer(seed: int) -> Callable[[Path, int], None]:
+    """Writes a phone-like JPEG (tests/photos.py: sideways by EXIF, GPS) whose bytes are its
+    own for each number: a few photos are drawn, and each file marks one of them with a patch
+    of its own, which costs a JPEG encoding rather than a new drawing."""
+    sys.path.insert(0, str(REPO))
+    from PIL import Image
+
+    from tests import photos
+
+    bases = [photos.photo(*PHOTO_SIZE, seed=seed * 100 + i, grain=10).transpose(Image.Transpose.ROTATE_90) for i in range(PHOTO_BASES)]
+    exif = Image.Exif()
+    exif[photos.ORIENTATION] = 6
+    exif[photos.GPS_IFD] = photos.GPS
+
+    def write(path: Path, number: int) -> None:
+        picture = bases[number % PHOTO_BASES].copy()
+        shade = ((number * 37) % 256, (number * 91) % 256, (number * 53) % 256)
+        picture.paste(shade, (64 + (number * 13) % 512, 64 + (number * 29) % 512, 320 + (number * 13) % 512, 320 + (number * 29) % 512))
+        picture.save(path, "JPEG", quality=90, exif=exif.tobytes())
+
+    return write
+
+
+def write(out: Path, shops: int, picks: int, products: int, seed: int, photos: bool = False) -> None:
+    """The project; with ``photos``, every product shows a JPEG photo of its own (about 1 MB)
+    and every owner a photo avatar, instead of the shared SVG drawings."""
     rng = random.Random(seed)
+    photo = photo_writer(seed) if photos else None
     if out.exists():
         shutil.rmtree(out)
     (out / "images").mkdir(parents=True)
@@ -154,7 +187,11 @@ def write(out: Path, shops: int, picks: int, products: int, seed: int) -> None:
             status = "sold_out"
         elif roll < 0.015:
             status = "recalled"
-        lines += [f"    status: {status}", f"    images: [images/p{i % IMAGES}.svg]", "    description: |", indent(description(rng), 6)]
+        image = f"images/p{i % IMAGES}.svg"
+        if photo is not None:
+            image = f"images/p-{i:06d}.jpg"
+            photo(out / image, i)
+        lines += [f"    status: {status}", f"    images: [{image}]", "    description: |", indent(description(rng), 6)]
         if rng.random() < 0.2:
             lines += ["    variants:", '      - {id: s, title: "S"}', f'      - {{id: l, title: "L", price: "{price // 100 + 10}.00"}}']
     (out / "catalog.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -163,7 +200,12 @@ def write(out: Path, shops: int, picks: int, products: int, seed: int) -> None:
         folder = out / "content" / f"shop-{s:05d}"
         (folder / "posts").mkdir(parents=True)
         chosen = zipf_pick(rng, products, min(picks, products))
-        shop = [f"title: 小店 {s}", f"owner: 店主{s}", "bio: |", indent(sentence(rng, 30), 2), "picks:"]
+        shop = [f"title: 小店 {s}", f"owner: 店主{s}", "bio: |", indent(sentence(rng, 30), 2)]
+        if photo is not None:
+            (folder / "images").mkdir()
+            photo(folder / "images" / "avatar.jpg", products + s)
+            shop.append("avatar: images/avatar.jpg")
+        shop.append("picks:")
         for index in chosen:
             if rng.random() < 1 / 3:
                 shop += [f"  - sku: P-{index:06d}", "    note: |", indent(sentence(rng, rng.randint(15, 40)), 6)]
@@ -185,9 +227,10 @@ def main() -> None:
     parser.add_argument("--picks", type=int, required=True)
     parser.add_argument("--products", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--photos", action="store_true", help="a JPEG photo per product and per owner")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    write(args.out, args.shops, args.picks, args.products, args.seed)
+    write(args.out, args.shops, args.picks, args.products, args.seed, args.photos)
 
 
 if __name__ == "__main__":

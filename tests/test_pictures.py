@@ -226,3 +226,21 @@ def test_a_picture_too_small_for_its_place_is_a_warning(tmp_path: Path) -> None:
     assert code == 0
     assert re.search(r"catalog\.yaml:\d+:\d+: warning: 'images/bb-1001\.jpg' is 300×400 pixels; a product photo is shown up to 600", output), output
     assert raster.PHOTO_SHOWN == 600
+
+
+def test_the_catalog_s_pictures_can_come_from_one_shared_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPFOREST_VERIFY", "1")
+    root = project(tmp_path)
+    edit_yaml(root / "catalog.yaml", lambda d: d["platform"].update(media_url="https://media.example.com/shop-pictures/"))
+    build(root, root / "site")
+    assert copies(root / "site" / "amy" / "media" / "catalog" / "images", "bb-1001") == []
+    shared = copies(root / "site" / "_media" / "images", "bb-1001")
+    assert len(shared) == 4 * 3  # 320, 480, 640 and its own 900 pixels, in AVIF, WebP and JPEG
+    page = (root / "site" / "amy" / "p" / "BB-1001" / "index.html").read_text()
+    assert f'srcset="https://media.example.com/shop-pictures/images/{shared[0].name.split(".")[0]}.' in page
+    assert "img-src 'self' https://media.example.com data: blob:" in page
+    assert "img-src 'self' https://media.example.com data: blob:" in (root / "site" / "amy" / "_headers").read_text()
+    for url in re.findall(r"https://media\.example\.com/shop-pictures/([^ \"]+)", page):
+        assert (root / "site" / "_media" / url).is_file(), url
+    stats = build(root, root / "site")
+    assert (stats.written, stats.images) == (0, 0)

@@ -42,12 +42,14 @@ from ..cache.keptfile import MARSHAL, KeptFile
 from ..content.media import Source
 from ..pages.pictures import FORMATS, Picture, widths_for
 from .gcfreeze import frozen
+from .writer import link_new, remove_files, safe_join
 
 IMAGE_VERSION = "1"  # what a copy is made of and how: change it when the code below changes its bytes
-QUALITY = {"avif": 60, "webp": 75, "jpg": 80}
+QUALITY = {"avif": 50, "webp": 75, "jpg": 80}
 AVIF_SPEED = 8  # libavif's 0 (slowest, smallest) to 10; 8 costs about what WebP does (docs/building.md)
 PARALLEL_IMAGES = 2  # pictures to make copies of before it is worth starting processes
 
+SHARED_MEDIA = "_media"  # in the output folder: the catalog's copies for the platform's media_url (not a shop id)
 DECODES = 0  # pictures decoded by this process to make copies (the tests count them)
 
 
@@ -150,6 +152,26 @@ class ImageWork:
             self.make_all([(source, wanted)], 1)
             picture = self.pictures[(source.path, wanted)]
         return picture
+
+    def publish_shared(self, folder: Path, pictures: Iterable[Picture], prune: bool) -> int:
+        """Every copy of ``pictures`` linked into ``folder`` once (a file there is already the
+        copy its name says); with ``prune``, the files no picture has any more removed."""
+        wanted = {name: copy for picture in pictures for name, copy in picture.copies()}
+        added = 0
+        for name, copy in sorted(wanted.items()):
+            dest = safe_join(folder, name)
+            if dest.exists():
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            staged = dest.with_name(f".tmp-{dest.name}")
+            staged.unlink(missing_ok=True)
+            link_new(self.copy_path(*copy), str(staged))
+            os.replace(staged, dest)
+            added += 1
+        if prune and folder.is_dir():
+            present = (p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+            remove_files(folder, sorted(rel for rel in present if rel not in wanted))
+        return added
 
     def make_all(self, wanted: Iterable[tuple[Source, tuple[int, ...]]], jobs: int) -> None:
         """Make the copies of every picture not yet made (across processes when there are several)."""

@@ -166,6 +166,8 @@ def build(
         stats.broken = len(left_as_before)
         with commit_lock or nullcontext():  # every shop built: now, and only now, touch the output folder
             commit_all(results, staging, out, stats, spares, keep=({project.shops[i].id for i in indexes} | left_as_before) if full else None)
+            if project.platform.media_url:
+                stats.written += builder.publish_shared(prune=full)
         if policy.write:
             record_state(folder.state(out), builder.state, spool, ({r.shop_id for r in results} | left_as_before) if full else None)
     if policy.write:

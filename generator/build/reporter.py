@@ -24,6 +24,7 @@ class BuildStats:
             f"{self.shops} shop{'s' if self.shops != 1 else ''}, {self.written} written, "
             f"{self.unchanged} unchanged, {self.removed} removed, {self.skipped} skipped, {self.warnings} warning"
             f"{'s' if self.warnings != 1 else ''} in {self.seconds:.2f}s"
+            + (f"; {self.images} picture{'s' if self.images != 1 else ''} resized in {self.image_seconds:.2f}s" if self.images else "")
             + (f"; {self.broken} shop{'s' if self.broken != 1 else ''} with mistakes left as before" if self.broken else "")
         )
 

@@ -36,7 +36,7 @@ from ..pages.render import recording_render
 from ..pages.theme import Theme, compile_all, load_theme
 from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, owner_uses, product_facts
 from .gcfreeze import frozen
-from .images import ImageWork
+from .images import SHARED_MEDIA, ImageWork
 from .state import BuildState, FileEntry, ShopEntry, ShopRow
 from .writer import (
     SpareRoom,
@@ -64,10 +64,10 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def facts_key(product_key: str, locale: str, currency: str) -> str:
+def facts_key(product_key: str, locale: str, currency: str, media_url: str = "") -> str:
     """Where the catalog's facts about a product, as shops in one locale and currency show them
-    (formatted prices, rendered description, images), are kept between builds."""
-    return hashlib.sha256(f"{product_key}\0{locale}\0{currency}".encode()).hexdigest()[:32]
+    (formatted prices, rendered description, images from ``media_url``), are kept between builds."""
+    return hashlib.sha256(f"{product_key}\0{locale}\0{currency}\0{media_url}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,7 @@ class ShopBuilder:
         self.images = images or ImageWork(None, CachePolicy(read=False, write=False))
         self.products = Products(root=str(project.root), make_picture=self.images.picture)
         self.product_files: dict[str, tuple[str, ...]] = {}
+        self.catalog_sources: list[media.Source] = []  # the catalog's raster pictures the shops show
         self.bytecode: Path | None = None  # where compiled templates are kept between builds
         self.spares: Path | None = None  # where spares are kept, when this build may use them (writer.py)
 
@@ -129,14 +130,14 @@ class ShopBuilder:
         find out, in parallel."""
         for name in sorted({self.project.shops[i].theme for i in indexes}):
             compile_all(self.theme(name))  # once here, not once per worker
-        currency = self.project.platform.currency
+        currency, media_url = self.project.platform.currency, self.project.platform.media_url
         wanted: dict[tuple[str, str], tuple[str, Product]] = {}  # (sku, locale or ITEMS) -> (key in the store, product)
         for i in indexes:
             shop = self.project.shops[i]
             for pick in shop.picks:
                 if (pick.product.sku, shop.locale) not in wanted:
                     product_key = self.product_key(pick.product)
-                    wanted[(pick.product.sku, shop.locale)] = (facts_key(product_key, shop.locale, currency), pick.product)
+                    wanted[(pick.product.sku, shop.locale)] = (facts_key(product_key, shop.locale, currency, media_url), pick.product)
                     wanted[(pick.product.sku, ITEMS)] = (facts_key(product_key, ITEMS, ""), pick.product)
         self.make_pictures(indexes, jobs)
         if not wanted:
@@ -144,12 +145,12 @@ class ShopBuilder:
         store = KeptFile(CacheFolder(self.root).facts, self.code, codec=MARSHAL, read=policy.read)
         known = store.entries()
         missing = {
-            key: (product, locale, currency, self.products.catalog_pictures(product))
+            key: (product, locale, currency, self.products.catalog_pictures(product), media_url)
             for (_, locale), (key, product) in wanted.items()
             if key not in known and locale != ITEMS
         }
         if missing:
-            self.render_descriptions([product for product, _, _, _ in missing.values()], jobs)
+            self.render_descriptions([product for product, *_ in missing.values()], jobs)
             check_rendered(self.project, markup.take_failures())  # the platform's texts: before facts are made of them and kept
         if jobs > 1 and len(missing) >= PARALLEL_FACTS:
             with frozen(collect=True), multiprocessing.get_context("fork").Pool(jobs) as pool:
@@ -169,6 +170,12 @@ class ShopBuilder:
         if policy.write:  # a --shop build keeps the other shops' facts: the limit is the platform's (old prices pile up)
             store.save(limit=2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1))
 
+    def publish_shared(self, prune: bool) -> int:
+        """With the platform's ``media_url``: the catalog's pictures' copies, once, in the output
+        folder's ``_media/`` (to be uploaded there); how many files were added."""
+        pictures = [self.images.picture(source, PHOTO_WIDTHS) for source in self.catalog_sources]
+        return self.images.publish_shared(self.out / SHARED_MEDIA, pictures, prune)
+
     def make_pictures(self, indexes: list[int], jobs: int) -> None:
         """The copies of every raster picture the shops show, made here, once, before workers
         fork (a catalog photo a thousand shops show is made into copies once): each kept one is
@@ -184,6 +191,7 @@ class ShopBuilder:
                     for ref in self.catalog_files(pick.product):
                         if media.is_raster(ref):
                             wanted[(os.path.join(root, ref), PHOTO_WIDTHS)] = (media.Source(root, ref, owner=False), PHOTO_WIDTHS)
+                            self.catalog_sources.append(media.Source(root, ref, owner=False))
             for ref, widths in owner_uses(shop):
                 source = media.Source(str(shop.source_dir), ref, owner=True)
                 wanted[(source.path, widths)] = (source, widths)

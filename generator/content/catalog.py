@@ -56,7 +56,8 @@ class CatalogLoader(Loader):
             p = PlatformIn(name="?")  # keep checking the shops against the defaults
         else:
             self.platform_checks(doc, p)
-        platform = Platform(p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days)
+        media_url = p.media_url + ("" if p.media_url is None or p.media_url.endswith("/") else "/") if p.media_url else ""
+        platform = Platform(p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days, media_url)
         categories: dict[str, Category] = {}
         for i, value in enumerate(self.items(doc, data, "categories")):
             c = validate(CategoryIn, doc, self.diags, prefix=("categories", i), value=value)
@@ -145,8 +146,14 @@ class CatalogLoader(Loader):
             self.add(doc, ("platform", "currency"), f"unknown currency '{p.currency}'")
         if "{shop}" not in p.shop_url:
             self.add(doc, ("platform", "shop_url"), "shop_url must contain {shop}")
-        examples = {"shop_url": "https://shops.example.com/{shop}/", "checkout_url": "https://pay.shops.example.com"}
+        examples = {
+            "shop_url": "https://shops.example.com/{shop}/",
+            "checkout_url": "https://pay.shops.example.com",
+            "media_url": "https://media.shops.example.com/",
+        }
         for key, example in examples.items():
+            if getattr(p, key) is None:
+                continue
             problem = url_problem(getattr(p, key).replace("{shop}", "shop"))
             if problem:
                 self.add(doc, ("platform", key), f"{key} {problem}: write an absolute URL like {example}")

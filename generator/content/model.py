@@ -19,6 +19,7 @@ class Platform:
     shop_url: str
     attribution_days: int
     refund_days: int
+    media_url: str = ""  # where every shop's pages take the catalog's pictures from; "" for each shop's own copy
 
 
 @dataclass(frozen=True)

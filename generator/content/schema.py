@@ -130,6 +130,7 @@ class PlatformIn(Strict):
     shop_url: str = "http://127.0.0.1:8000/{shop}/"
     attribution_days: int = Field(default=30, ge=1, le=365)
     refund_days: int = Field(default=14, ge=0, le=365)
+    media_url: str | None = None
 
 
 class CategoryIn(Strict):

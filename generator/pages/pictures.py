@@ -90,9 +90,19 @@ def view(picture: Picture | None, prefix: str, src: str, shown: int = 640) -> Vi
     }
 
 
+def under(path: str, root: str) -> str:
+    """``path`` as a page at ``root`` reaches it: after ``root``, unless it is a URL already
+    (the catalog's pictures served from the platform's ``media_url``)."""
+    return path if "://" in path else root + path
+
+
+def absolute(path: str, base_url: str) -> str:
+    return path if "://" in path else base_url + path
+
+
 def srcset(candidates: list[list[Any]], root: str) -> str:
     """A ``srcset`` attribute's value from ``[path, width]`` pairs, each path after ``root``."""
-    return ", ".join(f"{root}{path} {width}w" for path, width in candidates)
+    return ", ".join(f"{under(path, root)} {width}w" for path, width in candidates)
 
 
 # An image as the sanitiser leaves it: attributes double-quoted, in the order they were written.
@@ -101,10 +111,11 @@ _SRC_RE = re.compile(r'\ssrc="([^"]*)"')
 PROSE_SIZES = "(min-width: 48rem) 40rem, calc(100vw - 2rem)"
 
 
-def expand_html(html: str, prefix: str, lookup: Callable[[str], Picture | None]) -> str:
+def expand_html(html: str, prefix: str, lookup: Callable[[str], Picture | None], copies: str = "") -> str:
     """Sanitised HTML with each ``<img>`` of a raster picture under ``prefix`` (its media
-    folder, as the page reaches it) made a ``<picture>`` of its copies; the owner's or the
-    catalog's own width and height attributes give way to the copy's."""
+    folder, as the page reaches it) made a ``<picture>`` of its copies (under ``copies``, if
+    not ``prefix``); the owner's or the catalog's own width and height attributes give way to
+    the copy's."""
     if "<img" not in html:
         return html
 
@@ -115,7 +126,7 @@ def expand_html(html: str, prefix: str, lookup: Callable[[str], Picture | None])
         if picture is None:
             return match.group(0)
         rest = re.sub(r'\s(?:src|width|height|loading|decoding|srcset|sizes)="[^"]*"', "", match.group(1)).rstrip(" /")
-        v = view(picture, prefix, "")
+        v = view(picture, copies or prefix, "")
         sources = "".join(
             f'<source type="{s["type"]}" srcset="{html_lib.escape(srcset(s["srcset"], ""))}" sizes="{PROSE_SIZES}">' for s in v["sources"]
         )

@@ -146,7 +146,8 @@ def plan_shop(
 
 def headers_output(project: Project, outputs: list[Output]) -> Output:
     """The shop's ``_headers`` file: the response headers for all its other outputs."""
-    rules = headers.shop_rules((o.path for o in outputs), origin(project.platform.checkout_url))
+    media = project.platform.media_url
+    rules = headers.shop_rules((o.path for o in outputs), origin(project.platform.checkout_url), origin(media) if media else "")
     return Output(headers.FILE, data=headers.render(rules))
 
 
@@ -214,7 +215,10 @@ def catalog_media(project: Project, product: Product, products: Products) -> tup
         for ref in catalog_files(product):
             source = media.Source(str(project.root), ref, owner=False)
             picture = products.picture(source)
-            made.extend(copy_outputs(CATALOG_MEDIA, picture) if picture is not None else [Output(CATALOG_MEDIA + ref, source=source)])
+            if picture is None:
+                made.append(Output(CATALOG_MEDIA + ref, source=source))
+            elif not project.platform.media_url:  # else served from there, for every shop (build/shared.py)
+                made.extend(copy_outputs(CATALOG_MEDIA, picture))
         outputs = products.media[product.sku] = tuple(made)
     return outputs
 

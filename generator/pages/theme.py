@@ -136,6 +136,8 @@ def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
     )
     env.filters["embed_products"] = embed_products
     env.filters["srcset"] = pictures.srcset
+    env.filters["under"] = pictures.under
+    env.filters["absolute"] = pictures.absolute
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # tojson still escapes < > & '
     theme = Theme(name, dirs, env)
     # A file hidden by a more specific theme's file of the same name says so in its entry: an

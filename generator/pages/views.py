@@ -88,7 +88,9 @@ class ShopViews:
         key = (product.sku, self.locale)
         cached = self._products.facts.get(key)
         if cached is None:
-            cached = self._products.facts[key] = product_facts(product, self.locale, self.currency, self._products.catalog_pictures(product))
+            cached = self._products.facts[key] = product_facts(
+                product, self.locale, self.currency, self._products.catalog_pictures(product), self.platform.media_url
+            )
         return cached
 
     def offer(self, pick: Pick) -> View:
@@ -161,12 +163,15 @@ class ShopViews:
             "checkout_origin": origin(self.platform.checkout_url),
             # printed in a double-quoted attribute: the policy's own quotes are apostrophes and
             # its one variable part is escaped, so it goes into the page as written
-            "csp": Markup(headers.page_policy(escape(origin(self.platform.checkout_url)))),
+            "csp": Markup(headers.page_policy(escape(origin(self.platform.checkout_url)), escape(self.media_origin()))),
             "attribution_days": self.platform.attribution_days,
             "platform": self.platform.name,
             "collections": [{"id": c.id, "title": c.title, "path": collection_path(c.id)} for c in shop.collections],
             "has_posts": bool(shop.posts),
         }
+
+    def media_origin(self) -> str:
+        return origin(self.platform.media_url) if self.platform.media_url else ""
 
     def page(self, path: str, kind: str, title: str, description: str, assets: dict[str, str], **extra: Any) -> View:
         """The full view of one page: ``site``, ``page``, ``t``, ``root``, ``assets`` plus page data."""
@@ -203,7 +208,7 @@ class ShopViews:
             "sku": offer["sku"],
             "description": offer["description_text"],
             "brand": {"@type": "Brand", "name": offer["brand"]} if offer["brand"] else None,
-            "image": [self.shop.base_url + p for p in offer["images"]] + offer["remote_images"],
+            "image": [pictures.absolute(p, self.shop.base_url) for p in offer["images"]] + offer["remote_images"],
             "offers": {
                 "@type": "Offer",
                 "url": offer["url"],
@@ -270,15 +275,16 @@ def owner_uses(shop: Shop) -> list[tuple[str, tuple[int, ...]]]:
     return uses
 
 
-def product_facts(product: Product, locale: str, currency: str, shown: dict[str, Picture] | None = None) -> View:
+def product_facts(product: Product, locale: str, currency: str, shown: dict[str, Picture] | None = None, media_url: str = "") -> View:
     """The catalog's facts about one product as shops in ``locale`` show them (pure: the same
     product, locale, currency and copies of its pictures ``shown`` give the same view, so it
-    may be kept between builds)."""
+    may be kept between builds). With ``media_url``, the copies' paths are URLs under it."""
     shown = shown or {}
+    copies = media_url or CATALOG_MEDIA
     local = [ref for ref in product.images if not ref.startswith("https://")]
-    photos = [pictures.view(shown.get(ref), CATALOG_MEDIA, CATALOG_MEDIA + ref) for ref in local]
+    photos = [pictures.view(shown.get(ref), copies, CATALOG_MEDIA + ref) for ref in local]
     # one file each, for what shows a single picture (a cart line, structured data): the widest copy
-    images = [CATALOG_MEDIA + (p.name(p.widths[-1], p.fallback) if (p := shown.get(ref)) else ref) for ref in local]
+    images = [copies + p.name(p.widths[-1], p.fallback) if (p := shown.get(ref)) else CATALOG_MEDIA + ref for ref in local]
     remote = [ref for ref in product.images if ref.startswith("https://")]
     list_price = product.list_price
     return {
@@ -297,7 +303,7 @@ def product_facts(product: Product, locale: str, currency: str, shown: dict[str,
         "images": images,
         "pictures": photos,
         "remote_images": remote,
-        "description_html": pictures.expand_html(markup.render(product.description, DESCRIPTION_MEDIA), DESCRIPTION_MEDIA, shown.get),
+        "description_html": pictures.expand_html(markup.render(product.description, DESCRIPTION_MEDIA), DESCRIPTION_MEDIA, shown.get, media_url),
         "description_text": markup.plain(product.description, media_prefix=DESCRIPTION_MEDIA),
         "tags": list(product.tags),
         "variants": [
