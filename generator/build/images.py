@@ -66,28 +66,30 @@ def settings_tag() -> str:
 
 
 class ImageWork:
-    """Pictures' hashes by stamp and their copies, kept in the cache folder between builds; with
-    ``folder`` None (``--no-cache``, ``check``), in a temporary folder removed by :meth:`close`."""
+    """Pictures' hashes by stamp and their copies, kept in the cache folder between builds. A
+    run that keeps nothing (``--no-cache``; ``check``, which reads what builds kept) makes its
+    new copies in a temporary folder, removed by :meth:`close`."""
 
     def __init__(self, folder: CacheFolder | None, policy: CachePolicy, *, stamps: bool = True) -> None:
-        self.temporary = folder is None or not (policy.read or policy.write)
-        self.path = Path(tempfile.mkdtemp(prefix="shopforest-images-")) if self.temporary or folder is None else folder.images
+        kept = folder is not None and (policy.read or policy.write)
+        self.path = folder.images if folder is not None and kept else None  # the kept copies
+        self.write = kept and policy.write
+        self.scratch = None if self.write else Path(tempfile.mkdtemp(prefix="shopforest-images-"))
+        self.fresh: set[str] = set()  # digests whose copies this run made into scratch
         tag = hashlib.sha256(f"{settings_tag()}\0{sys.implementation.cache_tag}".encode()).hexdigest()[:16]
-        index = None if self.temporary or folder is None else folder.images_index
-        self.store = KeptFile(index, tag, codec=MARSHAL, read=policy.read)
+        self.store = KeptFile(folder.images_index if folder is not None and kept else None, tag, codec=MARSHAL, read=policy.read)
         self.stamps = stamps and policy.read
-        self.write = policy.write and not self.temporary
         self.shas: dict[str, str] = {}
         self.pictures: dict[tuple[str, tuple[int, ...]], Picture] = {}
         self.made = 0  # pictures this build made copies of
         self.seconds = 0.0  # and the time it took
-        self._remove = weakref.finalize(self, shutil.rmtree, self.path, True) if self.temporary else weakref.finalize(self, int)
+        self._remove = weakref.finalize(self, shutil.rmtree, self.scratch, True) if self.scratch else weakref.finalize(self, int)
 
     def hashing_all(self) -> ImageWork:
         """The same kept copies, with every picture's bytes hashed again (verify mode)."""
         other = ImageWork.__new__(ImageWork)
         other.__dict__.update(self.__dict__)
-        other.stamps, other.write, other.temporary = False, False, False
+        other.stamps, other.write = False, False
         other._remove = weakref.finalize(other, int)  # the folder stays this object's
         other.shas, other.pictures = {}, {}
         return other
@@ -123,7 +125,9 @@ class ImageWork:
         return hashlib.sha256(f"{self.sha(source.path)}\0{settings_tag()}\0{wanted}".encode()).hexdigest()[:12]
 
     def folder(self, digest: str) -> Path:
-        return self.path / digest[:2]
+        base = self.scratch if self.scratch is not None and (digest in self.fresh or self.path is None) else self.path
+        assert base is not None
+        return base / digest[:2]
 
     def copy_path(self, digest: str, width: int, fmt: str) -> str:
         """Where the kept copy of a picture at ``width`` in ``fmt`` is."""
@@ -182,6 +186,8 @@ class ImageWork:
         if not todo:
             return
         started = time.perf_counter()
+        if not self.write:
+            self.fresh.update(todo)
         args = [(source.path, digest, widths, str(self.folder(digest)), formats()) for digest, (source, widths) in todo.items()]
         if jobs > 1 and len(args) >= PARALLEL_IMAGES:
             with frozen(collect=True), multiprocessing.get_context("fork").Pool(min(jobs, len(args))) as pool:

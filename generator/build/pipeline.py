@@ -236,7 +236,7 @@ def check(root: Path, *, only: str | None = None, reporter: Reporter | None = No
     markup.take_failures()  # none left from an earlier run in this process that stopped halfway
     files = 0
     with ExitStack() as stack:
-        stack.callback(builder.images.close)  # (a check keeps nothing: its copies are made in a temporary folder)
+        stack.callback(builder.images.close)  # (a check keeps nothing: it reads the copies builds kept, makes new ones in a temporary folder)
         files = check_shops(project, only, builder)
     check_rendered(project, markup.take_failures())
     return CheckResult(project, files)

@@ -115,7 +115,8 @@ class ShopBuilder:
         self.code = code_tag()
         self.themes: dict[str, Theme] = {}
         self.theme_keys: dict[str, str] = {}
-        self.images = images or ImageWork(None, CachePolicy(read=False, write=False))
+        # (without one: the copies builds kept are used, new ones made in a temporary folder)
+        self.images = images or ImageWork(CacheFolder(project.root), CachePolicy(read=True, write=False))
         self.products = Products(root=str(project.root), make_picture=self.images.picture)
         self.product_files: dict[str, tuple[str, ...]] = {}
         self.catalog_sources: list[media.Source] = []  # the catalog's raster pictures the shops show
