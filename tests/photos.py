@@ -72,6 +72,7 @@ DEMO = (
     ("images/bb-1012.jpg", (1200, 1600), 12),
     ("images/fd-2012.jpg", (1200, 1600), 22),
     ("images/bt-3012.jpg", (1200, 1600), 32),
+    ("images/bb-1012-sand.jpg", (600, 800), 13),
     ("content/xiaomei/images/avatar.jpg", (600, 800), 7),
     ("content/xiaomei/images/first-food.jpg", (1200, 900), 42),
 )

@@ -244,3 +244,20 @@ def test_the_catalog_s_pictures_can_come_from_one_shared_url(tmp_path: Path, mon
         assert (root / "site" / "_media" / url).is_file(), url
     stats = build(root, root / "site")
     assert (stats.written, stats.images) == (0, 0)
+
+
+def test_a_variant_s_picture_is_a_thumbnail_beside_it(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "images" / "bb-1001-blue.jpg").write_bytes(phone_jpeg(600, 800, seed=6))
+
+    def change(data: Any) -> None:
+        data["products"][0]["variants"] = [{"id": "blue", "title": "Blue", "image": "images/bb-1001-blue.jpg"}, {"id": "plain", "title": "Plain"}]
+
+    edit_yaml(root / "catalog.yaml", change)
+    build(root, root / "site")
+    media = root / "site" / "amy" / "media" / "catalog" / "images"
+    assert sorted({int(p.name.split(".")[2]) for p in copies(media, "bb-1001-blue")}) == [64, 128, 192]
+    page = (root / "site" / "amy" / "p" / "BB-1001" / "index.html").read_text()
+    variants = page[page.index('<ul class="variants">') :]
+    assert 'class="variant-picture" src="../../media/catalog/images/bb-1001-blue.' in variants
+    assert 'sizes="48px"' in variants

@@ -29,9 +29,9 @@ from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
 from ..errors import UsageError
 from ..pages import markup
-from ..pages.pictures import PHOTO_WIDTHS, Copy
+from ..pages.pictures import Copy
 from ..pages.plan import Output, plan_shop
-from ..pages.products import Products, catalog_files, product_key
+from ..pages.products import Products, catalog_files, catalog_uses, product_key
 from ..pages.render import recording_render
 from ..pages.theme import Theme, compile_all, load_theme
 from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, owner_uses, product_facts
@@ -119,7 +119,7 @@ class ShopBuilder:
         self.images = images or ImageWork(CacheFolder(project.root), CachePolicy(read=True, write=False))
         self.products = Products(root=str(project.root), make_picture=self.images.picture)
         self.product_files: dict[str, tuple[str, ...]] = {}
-        self.catalog_sources: list[media.Source] = []  # the catalog's raster pictures the shops show
+        self.catalog_sources: list[tuple[media.Source, tuple[int, ...]]] = []  # the catalog's raster pictures the shops show
         self.bytecode: Path | None = None  # where compiled templates are kept between builds
         self.spares: Path | None = None  # where spares are kept, when this build may use them (writer.py)
 
@@ -174,7 +174,7 @@ class ShopBuilder:
     def publish_shared(self, prune: bool) -> int:
         """With the platform's ``media_url``: the catalog's pictures' copies, once, in the output
         folder's ``_media/`` (to be uploaded there); how many files were added."""
-        pictures = [self.images.picture(source, PHOTO_WIDTHS) for source in self.catalog_sources]
+        pictures = [self.images.picture(source, widths) for source, widths in self.catalog_sources]
         return self.images.publish_shared(self.out / SHARED_MEDIA, pictures, prune)
 
     def make_pictures(self, indexes: list[int], jobs: int) -> None:
@@ -189,10 +189,10 @@ class ShopBuilder:
             for pick in shop.picks:
                 if pick.product.sku not in products:
                     products.add(pick.product.sku)
-                    for ref in self.catalog_files(pick.product):
-                        if media.is_raster(ref):
-                            wanted[(os.path.join(root, ref), PHOTO_WIDTHS)] = (media.Source(root, ref, owner=False), PHOTO_WIDTHS)
-                            self.catalog_sources.append(media.Source(root, ref, owner=False))
+                    for ref, widths in catalog_uses(pick.product):
+                        source = media.Source(root, ref, owner=False)
+                        wanted[(source.path, widths)] = (source, widths)
+                        self.catalog_sources.append((source, widths))
             for ref, widths in owner_uses(shop):
                 source = media.Source(str(shop.source_dir), ref, owner=True)
                 wanted[(source.path, widths)] = (source, widths)

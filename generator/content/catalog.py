@@ -179,9 +179,13 @@ class CatalogLoader(Loader):
             if v.id in seen:
                 self.add(doc, (*loc, "variants", j, "id"), f"duplicate variant '{v.id}' in {prod.sku}")
             seen.add(v.id)
+            if v.image is not None:
+                problem = self.local_path_problem(self.root, v.image)
+                if problem:
+                    self.add(doc, (*loc, "variants", j, "image"), problem)
         self.markdown_limits(doc, (*loc, "description"), prod.description, "this description")
         self.markdown_images(doc, (*loc, "description"), prod.description, self.root)
-        variants = tuple(Variant(v.id, v.title, v.price if v.price is not None else prod.price, v.stock) for v in prod.variants)
+        variants = tuple(Variant(v.id, v.title, v.price if v.price is not None else prod.price, v.stock, v.image) for v in prod.variants)
         return Product(
             sku=prod.sku,
             title=prod.title,

@@ -35,6 +35,7 @@ class Variant:
     title: str
     price: Decimal
     stock: int | None
+    image: str | None = None  # a picture of this variant, a project path under images/
 
     @property
     def sold_out(self) -> bool:

@@ -144,6 +144,7 @@ class VariantIn(Strict):
     title: str
     price: Money | None = None
     stock: int | None = Field(default=None, ge=0)
+    image: str | None = None
 
 
 class ProductIn(Strict):

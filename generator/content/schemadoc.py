@@ -41,6 +41,7 @@ NOTES: dict[str, str] = {
     "VariantIn.id": "`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`; cart ids are `sku:variant`",
     "VariantIn.price": "overrides the product price",
     "VariantIn.stock": "0 means this variant is sold out",
+    "VariantIn.image": "optional: a picture of this variant (`images/…`), shown beside it on the product page",
     "ShopIn.bio": f"Markdown, at most {marktext.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "ShopIn.avatar": "path inside the shop folder, e.g. `images/avatar.svg`",
     "ShopIn.theme": "a folder under `themes/`",

@@ -26,6 +26,7 @@ from typing import Any
 # columns on a wide screen); an avatar is at most 96 CSS pixels.
 PHOTO_WIDTHS = (320, 480, 640, 960, 1280)
 AVATAR_WIDTHS = (64, 128, 192)
+THUMB_WIDTHS = AVATAR_WIDTHS  # a variant's picture beside its name: a thumbnail, as small as an avatar
 FORMATS = ("avif", "webp")  # in the order browsers should prefer them, before the fallback
 MIME = {"avif": "image/avif", "webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
 

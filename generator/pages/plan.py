@@ -213,11 +213,10 @@ def catalog_media(project: Project, product: Product, products: Products) -> tup
     if outputs is None:
         made: list[Output] = []
         for ref in catalog_files(product):
-            source = media.Source(str(project.root), ref, owner=False)
-            picture = products.picture(source)
-            if picture is None:
-                made.append(Output(CATALOG_MEDIA + ref, source=source))
-            elif not project.platform.media_url:  # else served from there, for every shop (build/shared.py)
+            if not media.is_raster(ref):
+                made.append(Output(CATALOG_MEDIA + ref, source=media.Source(str(project.root), ref, owner=False)))
+        if not project.platform.media_url:  # else served from there, for every shop (ShopBuilder.publish_shared)
+            for picture in products.catalog_pictures(product).values():
                 made.extend(copy_outputs(CATALOG_MEDIA, picture))
         outputs = products.media[product.sku] = tuple(made)
     return outputs

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..content import marktext
 from ..content.media import Source, is_raster
 from ..content.model import Product
-from .pictures import PHOTO_WIDTHS, Picture
+from .pictures import PHOTO_WIDTHS, THUMB_WIDTHS, Picture
 
 if TYPE_CHECKING:
     from .plan import Output
@@ -49,12 +49,13 @@ class Products:
         return self.make_picture(source, widths)
 
     def catalog_pictures(self, product: Product) -> dict[str, Picture]:
-        """The copies of each raster picture of the project that ``product`` shows, by its path."""
+        """The copies of each raster picture of the project that ``product`` shows, by its path
+        (a variant's picture, at a thumbnail's widths, by ``thumb:`` and its path)."""
         found: dict[str, Picture] = {}
-        for ref in catalog_files(product):
-            picture = self.picture(Source(self.root, ref, owner=False))
+        for ref, widths in catalog_uses(product):
+            picture = self.picture(Source(self.root, ref, owner=False), widths)
             if picture is not None:
-                found[ref] = picture
+                found[ref if widths == PHOTO_WIDTHS else "thumb:" + ref] = picture
         return found
 
     def key(self, product: Product) -> str:
@@ -66,8 +67,19 @@ class Products:
 
 
 def catalog_files(product: Product) -> tuple[str, ...]:
-    """The project's image files a product shows: its images, and those its description embeds
-    (the renderer keeps only images/ paths; the loader checked that each exists)."""
+    """The project's image files a product shows: its images, those its description embeds
+    (the renderer keeps only images/ paths; the loader checked that each exists), its variants'."""
     refs = [ref for ref in product.images if not ref.startswith("https://")]
     refs += [ref for ref in marktext.local_image_refs(product.description) if ref.startswith("images/")]
+    refs += [v.image for v in product.variants if v.image]
     return tuple(dict.fromkeys(refs))
+
+
+def catalog_uses(product: Product) -> list[tuple[str, tuple[int, ...]]]:
+    """Each raster picture a product shows with the widths of its copies: a photo's, and a
+    thumbnail's for a variant's picture."""
+    photos = [ref for ref in product.images if not ref.startswith("https://")]
+    photos += [ref for ref in marktext.local_image_refs(product.description) if ref.startswith("images/")]
+    uses: list[tuple[str, tuple[int, ...]]] = [(ref, PHOTO_WIDTHS) for ref in dict.fromkeys(photos) if is_raster(ref)]
+    uses += [(ref, THUMB_WIDTHS) for ref in dict.fromkeys(v.image for v in product.variants if v.image) if is_raster(ref)]
+    return uses

@@ -314,6 +314,7 @@ def product_facts(product: Product, locale: str, currency: str, shown: dict[str,
                 "price_display": format_money(v.price, currency, locale),
                 "sold_out": v.sold_out or product.sold_out,
                 "max_quantity": product.max_quantity(v.stock),
+                "picture": pictures.view(shown.get("thumb:" + v.image), copies, CATALOG_MEDIA + v.image, 96) if v.image else None,
             }
             for v in product.variants
         ],
