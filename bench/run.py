@@ -3,7 +3,8 @@
     python bench/run.py                 # small and medium
     python bench/run.py --large         # and large (5,000 shops)
     python bench/run.py --cases small   # CI's smoke run
-    python bench/run.py --cases small --photos   # a JPEG photo per product and per owner
+    python bench/run.py --layouts hand  # one catalog layout instead of all three (bench/layouts.py)
+    python bench/run.py --cases small --layouts safe_dump --photos   # a JPEG photo per product and per owner
 
 Every build runs as its own process (``python -m generator.cli build``); wall and CPU seconds
 come from the operating system (os.wait4), peak memory is the largest sum of the resident
@@ -16,6 +17,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import random
 import re
 import subprocess
 import sys
@@ -27,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import layouts
 import workload
 
 REPO = Path(__file__).resolve().parent.parent
@@ -176,28 +179,57 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def scenarios(size: str, jobs: int | None, keep: Path | None, photos: bool = False) -> list[Row]:
+SCENARIOS = (
+    "full build",
+    "no change",
+    "one price changed",
+    "one note edited",
+    "one shop.yaml edited",
+    "footer edited",
+    "template edited",
+    "one shop added",
+)
+
+
+def scenarios(size: str, jobs: int | None, keep: Path | None, layout: str = "safe_dump", photos: bool = False) -> list[Row]:
+    """Every scenario, in order, on one project whose catalog is written in ``layout``."""
     params = SIZES[size]
+    label = f"{size} ({layout})"
     with tempfile.TemporaryDirectory(dir=keep) as tmp:
         project = Path(tmp) / size
-        workload.write(project, seed=1, photos=photos, **params)
-        rows = [run_build(project, size, "full build", jobs), run_build(project, size, "no change", jobs)]
-        # the most popular product (in most shops) changes price
-        catalog = project / "catalog.yaml"
-        text, n = re.subn(
-            r'(sku: P-000000\n(?:    .*\n)*?    price: ")([\d.]+)"',
-            lambda m: f'{m.group(1)}{Decimal(m.group(2)) + 1}"',
-            catalog.read_text(encoding="utf-8"),
-            count=1,
-        )
-        assert n == 1
-        catalog.write_text(text, encoding="utf-8")
-        rows.append(run_build(project, size, "one price changed", jobs))
+        workload.write(project, params["shops"], params["picks"], params["products"], seed=1, layout=layout, photos=photos)
+        rows = [run_build(project, label, "full build", jobs), run_build(project, label, "no change", jobs)]
+        # the platform exports its catalog again with the most popular product's price changed
+        data = workload.catalog(params["products"], 1, photos=photos)
+        data["products"][0]["price"] = str(Decimal(data["products"][0]["price"]) + 1)
+        workload.write_catalog(project, data, layout)
+        rows.append(run_build(project, label, "one price changed", jobs))
+        edit(project / "content" / "shop-00000" / "shop.yaml", "    note: |\n      ", "    note: |\n      （改）")
+        rows.append(run_build(project, label, "one note edited", jobs))
         edit(project / "content" / "shop-00000" / "shop.yaml", "title: 小店 0", "title: 小店 0 (edited)")
-        rows.append(run_build(project, size, "one shop.yaml edited", jobs))
-        edit(project / "themes" / "default" / "templates" / "product.html", "{% block main %}", "{% block main %}<!-- edited -->")
-        rows.append(run_build(project, size, "template edited", jobs))
+        rows.append(run_build(project, label, "one shop.yaml edited", jobs))
+        templates = project / "themes" / "default" / "templates"
+        edit(templates / "base.html", '<footer class="footer">', '<footer class="footer"><!-- edited -->')
+        rows.append(run_build(project, label, "footer edited", jobs))
+        edit(templates / "product.html", "{% block main %}", "{% block main %}<!-- edited -->")
+        rows.append(run_build(project, label, "template edited", jobs))
+        workload.shop(project, params["shops"], params["picks"], params["products"], random.Random("added"), "realistic")
+        rows.append(run_build(project, label, "one shop added", jobs))
     return with_pictures(rows) if photos else rows
+
+
+def spread(rows: list[Row]) -> list[str]:
+    """Per incremental scenario, the slowest layout's wall over the fastest's."""
+    out = []
+    for size in dict.fromkeys(r.size.split(" ")[0] for r in rows):
+        for scenario in SCENARIOS[1:]:
+            walls = [r.wall for r in rows if r.size.split(" ")[0] == size and r.scenario == scenario]
+            if len(walls) > 1:
+                out.append(f"| {size} | {scenario} | {min(walls):.2f} | {max(walls):.2f} | {max(walls) / min(walls):.2f} |")
+    return out
+
+
+SPREAD_HEADER = "| size | scenario | fastest layout, wall s | slowest layout, wall s | slowest / fastest |\n|---|---|---|---|---|"
 
 
 def machine() -> str:
@@ -220,6 +252,7 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="also run the large size")
     parser.add_argument("--jobs", type=int, default=None, help="pass --jobs to every build (default: the build's own default)")
     parser.add_argument("--results", type=Path, default=None, help="append a dated section to this Markdown file")
+    parser.add_argument("--layouts", default=",".join(layouts.LAYOUTS), help="comma-separated catalog layouts: " + ", ".join(layouts.LAYOUTS))
     parser.add_argument("--photos", action="store_true", help="a JPEG photo (about 1 MB) per product and per owner instead of shared SVGs")
     args = parser.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
@@ -228,11 +261,17 @@ def main() -> None:
     print(HEADER, flush=True)
     rows: list[Row] = []
     for size in cases:
-        for row in scenarios(size, args.jobs, None, args.photos):
-            rows.append(row)
-            print(row.markdown(), flush=True)
+        for layout in (x.strip() for x in args.layouts.split(",") if x.strip()):
+            for row in scenarios(size, args.jobs, None, layout, args.photos):
+                rows.append(row)
+                print(row.markdown(), flush=True)
+    across = spread(rows)
+    if across:
+        print("\n" + SPREAD_HEADER, *across, sep="\n", flush=True)
     if args.results is not None:
         section = [f"\n## {dt.date.today().isoformat()} — {machine()}\n", HEADER, *(r.markdown() for r in rows), ""]
+        if across:
+            section += ["Across catalog layouts:\n", SPREAD_HEADER, *across, ""]
         with args.results.open("a", encoding="utf-8") as fh:
             fh.write("\n".join(section))
 

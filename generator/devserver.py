@@ -208,7 +208,12 @@ def create_app(site: DevSite, hook: Any | None = None, receiver: Any | None = No
 def checkout_loop(root: Path, origin: str) -> tuple[Any, Any, Any]:
     """The checkout hook (mounted at /hook) with a local SQLite database, and the development
     fulfilment receiver (at /__fulfilment) fed by the forwarder, so one command shows the loop:
-    place an order in a shop, see it arrive in var/fulfilment-dev.jsonl."""
+    place an order in a shop, see it arrive in var/fulfilment-dev.jsonl.
+
+    Its orders are test orders (every shop rebased to this server), so they are kept apart from
+    the hook's own database (``SHOPFOREST_DB``, var/orders.db) in .shopforest/serve-orders.db:
+    ``shopforest orders list --db .shopforest/serve-orders.db`` reads them. Payment links are
+    signed with ``SHOPFOREST_PAYMENT_SECRET``, or a key made for this run."""
     import base64
     import os
     import secrets
@@ -219,10 +224,11 @@ def checkout_loop(root: Path, origin: str) -> tuple[Any, Any, Any]:
     from .hook.storage import SqliteStorage
 
     secret = os.environ.get("SHOPFOREST_WEBHOOK_SECRET") or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    pay_secret = os.environ.get("SHOPFOREST_PAYMENT_SECRET") or secrets.token_hex(32)
     storage = SqliteStorage(CacheFolder(root).serve_orders)
     receiver = create_receiver(secret, root / "var" / "fulfilment-dev.jsonl")
     forwarder = Forwarder(storage, f"{origin}/__fulfilment/orders", secret, RetryPolicy(base=1.0))
-    return create_hook(root, storage), receiver, forwarder
+    return create_hook(root, storage, payment_secret=pay_secret), receiver, forwarder
 
 
 def run(root: Path, host: str, port: int, *, jobs: int, log: Callable[[str], None] = print) -> None:
@@ -244,6 +250,9 @@ def run(root: Path, host: str, port: int, *, jobs: int, log: Callable[[str], Non
     config = uvicorn.Config(create_app(site, hook, receiver), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
     forwarder.start()
     log(f"checkout hook at {origin}/hook/; orders arrive in var/fulfilment-dev.jsonl")
+    orders_db = CacheFolder(root).serve_orders
+    shown = orders_db.relative_to(root) if orders_db.is_relative_to(root) else orders_db
+    log(f"orders kept in {shown}: shopforest orders list --db {shown}")
     try:
         Server(config).run()
     except KeyboardInterrupt:

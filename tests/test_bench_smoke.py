@@ -25,12 +25,14 @@ def test_workload_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_small_benchmark_produces_every_row() -> None:
-    rows = run.scenarios("small", jobs=1, keep=None)
-    assert [r.scenario for r in rows] == ["full build", "no change", "one price changed", "one shop.yaml edited", "template edited"]
-    full, unchanged, price, shop, template = rows
+    rows = run.scenarios("small", jobs=1, keep=None, layout="hand")
+    assert [r.scenario for r in rows] == list(run.SCENARIOS)
+    full, unchanged, price, note, shop, footer, template, added = rows
     assert full.written > 300 and full.skipped == 0
     assert unchanged.written == 0 and unchanged.skipped == full.written
     assert 0 < price.written < full.written
-    assert 0 < shop.written < full.written
-    assert template.written > 0
+    assert 0 < note.written < shop.written < full.written
+    assert template.written < footer.written < full.written  # every page; not feeds, products.json, assets
+    assert 0 < template.written < full.written
+    assert 0 < added.written < full.written
     assert all(r.wall > 0 and r.cpu > 0 and r.peak_mb > 0 for r in rows)

@@ -16,8 +16,7 @@ from generator.build.pipeline import build
 from generator.cache.folder import NONE, USE, CacheFolder, code_tag
 from generator.cache.keptfile import MARSHAL, KeptFile
 from generator.content.project import load_project
-from generator.content.sources import ParseCache, parse_split, parse_yaml
-from generator.errors import ContentError, Diagnostics
+from generator.errors import ContentError
 
 from .test_incremental import assert_same_as_full_build, edit, files, rewritten, two_shop_project
 
@@ -42,32 +41,6 @@ def errors_with_and_without_caches(root: Path) -> str:
         load_project(root, policy=NONE)
     assert str(caught.value) == str(fresh.value)
     return str(caught.value)
-
-
-def test_catalog_parsed_product_by_product_is_the_same_document_as_parsed_whole(tmp_path: Path) -> None:
-    text = (REPO / "catalog.yaml").read_text(encoding="utf-8")
-    whole = parse_yaml(text, "catalog.yaml", Diagnostics())
-    split = parse_split(text, "catalog.yaml", "products", ParseCache(None, ""))
-    assert whole is not None and split is not None
-    assert split.data == whole.data
-    assert split.values == whole.values  # every value's line:col, so errors point at the same place
-    assert split.keys == whole.keys
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        ("products:\n", "products:\n# a comment at column 0\n"),  # not the simple shape
-        ("products:\n", "products:\n- sku: ZZ-1\n  title: t\n"),  # items not indented
-        ("  - sku: BB-1001\n", "  - &first\n    sku: BB-1001\n"),  # an anchor: whole parse
-    ],
-)
-def test_catalog_in_another_shape_is_parsed_whole(change: tuple[str, str]) -> None:
-    text = (REPO / "catalog.yaml").read_text(encoding="utf-8").replace(*change, 1)
-    assert text != (REPO / "catalog.yaml").read_text(encoding="utf-8")
-    split = parse_split(text, "catalog.yaml", "products", ParseCache(None, ""))
-    whole = parse_yaml(text, "catalog.yaml", Diagnostics())
-    assert split is None or (whole is not None and split.data == whole.data)
 
 
 def test_a_mistake_in_one_product_is_reported_as_in_the_whole_file(tmp_path: Path) -> None:

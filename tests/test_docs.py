@@ -18,7 +18,7 @@ def test_hook_openapi_document_is_current() -> None:
     from generator.hook.openapi import openapi
 
     current = json.loads((REPO / "docs" / "hook-openapi.json").read_text(encoding="utf-8"))
-    assert current == openapi(), "regenerate docs/hook-openapi.json from generator.hook.openapi.openapi()"
+    assert current == openapi(), "regenerate with: python -m generator.hook.openapi > docs/hook-openapi.json"
 
 
 def test_hosting_guide_shows_the_headers_the_build_writes() -> None:

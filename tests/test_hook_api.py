@@ -170,6 +170,35 @@ def test_replay_returns_the_same_order_and_a_changed_body_is_refused(client: Tes
     assert storage.count_orders() == 1
 
 
+def test_a_key_answers_the_same_for_a_day_then_is_free_again(client: TestClient, storage: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    k, other = key(), key()
+    first = post(client, ORDER, idem=k)
+    assert post(client, ORDER, idem=other).status_code == 201
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 23 * 3600)
+    assert post(client, ORDER, idem=k).json() == first.json(), "a retry within the day is the same order"
+    monkeypatch.setattr(time, "time", lambda: real() + 25 * 3600)
+    later = post(client, ORDER, idem=k)
+    assert later.status_code == 201 and "idempotent-replayed" not in later.headers
+    assert later.json()["order_id"] != first.json()["order_id"] and storage.count_orders() == 3
+    assert storage._count("idempotency") == 1, "expired keys are purged: only the one just taken over is left"  # type: ignore[attr-defined]
+
+
+def test_a_database_from_before_keys_expired_is_brought_up_to_date(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE idempotency (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, response TEXT NOT NULL)")
+        old.execute("INSERT INTO idempotency VALUES ('k1', 'h1', 'SF1', '{\"order_id\": \"SF1\"}')")
+    storage = open_storage(str(path))
+    try:
+        assert storage.replay("k1", "h1") == {"order_id": "SF1"}, "a key kept before the upgrade still answers for a day"
+        assert storage.replay("k1", "h1", time.time() + 25 * 3600) is None
+    finally:
+        storage.close()
+
+
 def test_a_thousand_tampered_orders_are_never_accepted_at_a_wrong_price(client: TestClient, storage: Store) -> None:
     rng = random.Random(20261125)
     catalog = {
@@ -304,7 +333,7 @@ def test_health_and_openapi_describe_what_the_hook_does(client: TestClient) -> N
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["shops"] == 3
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/orders", "/clicks", "/fulfilment/events", "/health"}
+    assert set(spec["paths"]) == {"/orders", "/orders/{order_id}", "/clicks", "/fulfilment/events", "/health"}
     assert set(spec["components"]["schemas"]["Error"]["properties"]["error"]["enum"]) == set(CODES)
     documented = {int(s) for s in spec["paths"]["/orders"]["post"]["responses"]}
     assert {status for code, (status, _) in CODES.items() if code not in FULFILMENT_ONLY} <= documented

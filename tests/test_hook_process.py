@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import logging
 import os
 import signal
 import socket
@@ -255,3 +256,28 @@ def test_two_hooks_and_two_forwarders_on_postgresql_deliver_each_order_once(proj
     assert len(orders) == len(set(orders))  # never twice, though two forwarders shared the outbox
     assert set(acknowledged) <= set(orders)
     assert len(acknowledged) >= 100
+
+
+def test_an_order_taken_and_delivered_is_one_info_line(project: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from starlette.testclient import TestClient
+
+    from generator.hook.app import create_app
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Recorder.calls, Recorder.answers = [], []
+    storage = open_storage(str(tmp_path / "orders.db"))
+    try:
+        with caplog.at_level(logging.INFO, logger="shopforest"), TestClient(create_app(project, storage)) as client:
+            for _ in range(3):
+                r = client.post(
+                    "/orders", json={"shop": "xiaomei", "items": [LINE], "customer": CUSTOMER}, headers={"idempotency-key": str(uuid.uuid4())}
+                )
+                assert r.status_code == 201
+            assert Forwarder(storage, f"http://127.0.0.1:{server.server_address[1]}/", SECRET, RetryPolicy(base=0.1)).run_once() == 3
+        lines = [r for r in caplog.records if r.name.startswith("shopforest") and r.levelno >= logging.INFO]
+        assert len(lines) == 3 and len(Recorder.calls) == 3
+    finally:
+        storage.close()
+        server.shutdown()
+        server.server_close()

@@ -130,7 +130,9 @@ def test_refused_events(client: TestClient) -> None:
 def test_owners_own_purchase_earns_nothing(client: TestClient, storage: Store, project: Path) -> None:
     shop_yaml = project / "content" / "xiaomei" / "shop.yaml"
     shop_yaml.write_text(
-        shop_yaml.read_text(encoding="utf-8").replace("contact: {wechat: xiaomei_mom}", 'contact: {wechat: xiaomei_mom, phone: "139-1111-2222"}'),
+        shop_yaml.read_text(encoding="utf-8").replace(
+            "contact: {wechat: xiaomei_mom}", 'contact: {wechat: xiaomei_mom}\nprivate: {phone: "139-1111-2222"}'
+        ),
         encoding="utf-8",
     )
     time.sleep(1.1)  # the hook picks up the edit

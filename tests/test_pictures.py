@@ -258,6 +258,6 @@ def test_a_variant_s_picture_is_a_thumbnail_beside_it(tmp_path: Path) -> None:
     media = root / "site" / "amy" / "media" / "catalog" / "images"
     assert sorted({int(p.name.split(".")[2]) for p in copies(media, "bb-1001-blue")}) == [64, 128, 192]
     page = (root / "site" / "amy" / "p" / "BB-1001" / "index.html").read_text()
-    variants = page[page.index('<ul class="variants">') :]
+    variants = page[page.index('<ul class="variant-pictures"') :]
     assert 'class="variant-picture" src="../../media/catalog/images/bb-1001-blue.' in variants
     assert 'sizes="48px"' in variants

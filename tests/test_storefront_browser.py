@@ -17,7 +17,19 @@ PHONE = {"width": 390, "height": 844}
 BUDGET = 60 * 1024  # compressed HTML + CSS + JS + fonts of one page, images excluded
 
 PAGES = {
-    "xiaomei": ["", "p/BB-1001/", "p/BB-1008/", "c/first-food/", "posts/", "posts/2026-09-first-food/", "cart/", "thanks/", "404.html"],
+    "xiaomei": [
+        "",
+        "p/BB-1001/",
+        "p/BB-1008/",
+        "c/first-food/",
+        "tags/",
+        "tags/6m%2B/",
+        "posts/",
+        "posts/2026-09-first-food/",
+        "cart/",
+        "thanks/",
+        "404.html",
+    ],
     "chef-lin": ["", "p/HM-4001/", "c/pantry/", "posts/", "posts/2026-10-braised-pork/", "cart/", "thanks/", "404.html"],
     "glow-with-amy": ["", "p/BT-3002/", "c/sensitive-skin/", "posts/", "posts/2026-11-retinal-101/", "cart/", "thanks/", "404.html"],
 }

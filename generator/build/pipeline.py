@@ -158,7 +158,7 @@ def build(
             rendered.update(fresh)
             used |= read
             results.append(result)
-            reporter.shop_done(result.shop_id)
+            reporter.shop_done(result.shop_id, result.written + result.unchanged + result.skipped)
         broken = [*project.broken, *rendered_errors(project, failed)]
         left_as_before = project.broken_shops | {shop_of(d.path) or "" for d in broken}
         if failed and strict:

@@ -256,7 +256,8 @@ class ShopBuilder:
             self.theme_key(theme),
             shop.chrome(),
             written,
-            [(p.product.sku, self.catalog_files(p.product)) for p in shop.picks],  # which products it shows, their image paths
+            # which products it shows, their image paths and tags (a tag is a page)
+            [(p.product.sku, self.catalog_files(p.product), p.product.tags) for p in shop.picks],
             media,
             None if shop.posts else self.now.date(),  # the feed's <updated> of a shop without posts
         )

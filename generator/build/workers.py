@@ -40,7 +40,7 @@ def shop_results(builder: ShopBuilder, indexes: list[int], jobs: int) -> Iterato
     # flat however many shops there are. Forking only between batches, from this thread while
     # no pool threads run, is the safe way to fork (maxtasksperchild would fork from a thread).
     # A site of up to ONE_ROUND shops a worker is built in one round: a second round for a few
-    # hundred shops costs more (forking, warming caches: 0.13 s on the medium size) than the
+    # hundred shops costs more (forking again, warming every cache again) than the
     # memory it gives back.
     per_worker = SHOPS_PER_WORKER if len(indexes) > jobs * ONE_ROUND else -(-len(indexes) // jobs)
     size = jobs * per_worker

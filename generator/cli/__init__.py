@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import operations, site
+from . import operations, owner, site
 
 
 @click.group()
@@ -20,6 +20,8 @@ for command in (
     site.serve,
     site.new,
     site.links,
+    owner.catalog,
+    owner.schema,
     operations.hook,
     operations.orders,
     operations.report,

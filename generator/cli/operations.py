@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import logging.handlers
 import os
 import time
 from pathlib import Path
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..cache.folder import CacheFolder
 from ..errors import UsageError
-from ..hook import CLICKS_PER_DAY
+from ..hook import CLICKS_PER_DAY, MAX_CONNECTIONS
 
 if TYPE_CHECKING:
     from ..hook.forwarder import Forwarder
@@ -32,15 +34,27 @@ def _db_url(project: Path, db: str | None) -> str:
     return str(project / url)
 
 
-def _storage(project: Path, db: str | None) -> Store:
-    """Open the order storage for this command; it is closed when the command ends."""
-    from ..hook.database import open_storage
+def _storage(project: Path, db: str | None, *, create: bool = False, say: bool = False) -> Store:
+    """Open the order storage for this command; it is closed when the command ends.
+
+    Only the hook, which takes orders, creates a SQLite database. Every other command says which
+    one it reads, and refuses one that does not exist: an empty database made by a typo or the
+    wrong folder would look like a day without orders. ``say`` names it on stderr."""
+    from ..hook.database import is_postgresql, open_storage
 
     url = _db_url(project, db)
+    shown = url.split("@", 1)[-1] if "://" in url else url  # never print a password
+    if not create and not is_postgresql(url) and not Path(url.removeprefix("sqlite:///")).is_file():
+        hint = ""
+        dev = CacheFolder(project).serve_orders
+        if dev.is_file() and dev.resolve() != Path(url).resolve():
+            hint = f"; the orders `shopforest serve` took are in {dev} (--db {dev})"
+        raise UsageError(f"no order database at {shown} (set --db or SHOPFOREST_DB; `shopforest hook serve` creates it with its first order){hint}")
+    if say:
+        click.echo(f"orders from {shown}", err=True)
     try:
         storage = open_storage(url)
     except Exception as exc:  # sqlite3, psycopg and OS errors alike: the database cannot be opened
-        shown = url.split("@", 1)[-1] if "://" in url else url  # never print a password
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"cannot open the order database {shown}: {reason}") from None
     click.get_current_context().call_on_close(storage.close)
@@ -89,23 +103,57 @@ def hook() -> None:
     show_default=True,
     help="Share-link clicks stored per client address per UTC day (raise behind a proxy).",
 )
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A reverse proxy whose X-Forwarded-For is believed (repeat for several; an IP or a network such as 10.0.0.0/8). None by default.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    help="Open connections and requests; past it, 503.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the log here, rotated at 10 MB with 5 old files kept; default: standard error (for journald or a supervisor).",
+)
 @fail_on_user_errors
-def hook_serve(project: Path, host: str, port: int, db: str | None, fulfilment_url: str | None, rate: float, burst: int, clicks_per_day: int) -> None:
-    """Serve POST /orders, POST /clicks and GET /health, and forward stored orders."""
-    import uvicorn
-
+def hook_serve(
+    project: Path,
+    host: str,
+    port: int,
+    db: str | None,
+    fulfilment_url: str | None,
+    rate: float,
+    burst: int,
+    clicks_per_day: int,
+    trusted_proxies: tuple[str, ...],
+    max_connections: int,
+    log_file: Path | None,
+) -> None:
+    """Serve POST /orders, GET /orders/{id}, POST /clicks and GET /health, and forward stored orders."""
+    from ..content.project import load_project
     from ..hook.app import create_app
+    from ..hook.server import serve
 
-    storage = _storage(project, db)
+    storage = _storage(project, db, create=True)
     forwarder = _forwarder(storage, fulfilment_url, None)
     app = create_app(project, storage, rate=rate, burst=burst, clicks_per_day=clicks_per_day)
+    if not os.environ.get("SHOPFOREST_PAYMENT_SECRET") and load_project(project, only="\0none").platform.payment.method == "link":
+        unsigned = "customers are told the platform will contact them"
+        click.echo(f"warning: platform.payment.method is link but SHOPFOREST_PAYMENT_SECRET is not set: {unsigned}", err=True)
     if forwarder is not None:
         forwarder.start()
     click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    start_logging(log_file)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        serve(app, host, port, trusted_proxies=trusted_proxies, max_connections=max_connections)
     finally:
         if forwarder is not None:
             forwarder.stop()
@@ -124,7 +172,7 @@ def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once
     forwarder = _forwarder(storage, fulfilment_url, None)
     if forwarder is None:
         raise UsageError("set --fulfilment-url or SHOPFOREST_FULFILMENT_URL")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    start_logging(None)
     if once:
         click.echo(f"{forwarder.run_once()} events handled")
         return
@@ -145,7 +193,7 @@ def orders() -> None:
 def orders_list(project: Path, db: str | None, limit: int) -> None:
     """Newest orders first, with their delivery state (pending, delivered, dead)."""
 
-    storage = _storage(project, db)
+    storage = _storage(project, db, say=True)
     for o in storage.orders(limit):
         click.echo(
             f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({o['attempts']} attempts)"
@@ -160,7 +208,7 @@ def orders_list(project: Path, db: str | None, limit: int) -> None:
 def orders_show(project: Path, db: str | None, order_id: str) -> None:
     """One order as JSON, with its events."""
 
-    storage = _storage(project, db)
+    storage = _storage(project, db, say=True)
     order = storage.order(order_id)
     if order is None:
         raise UsageError(f"no order {order_id}")
@@ -176,7 +224,7 @@ def orders_show(project: Path, db: str | None, order_id: str) -> None:
 def orders_retry(project: Path, db: str | None, order_id: str) -> None:
     """Queue an order's events for delivery again (after a dead letter, or to resend)."""
 
-    storage = _storage(project, db)
+    storage = _storage(project, db, say=True)
     if storage.order(order_id) is None:
         raise UsageError(f"no order {order_id}")
     click.echo(f"{storage.requeue(order_id, time.time())} events queued")
@@ -225,6 +273,15 @@ def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> N
 
     storage = _storage(project, db)
     print_rows([r.row() for r in link_report(storage, shop=shop)], fmt)
+
+
+def start_logging(log_file: Path | None) -> None:
+    """One line per order at INFO; to a file rotated at 10 MB (5 kept), or to standard error."""
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers = [logging.handlers.RotatingFileHandler(log_file, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8")]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", handlers=handlers)
 
 
 @click.command("fulfilment-dev")

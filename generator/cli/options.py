@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import sys
+import time
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,15 +28,24 @@ class CliReporter(Reporter):
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
         self.bar: Any = None
+        self.pages = 0
+        self.started = 0.0
 
     def start(self, shops: int) -> None:
         if shops >= 20 and sys.stderr.isatty() and not self.quiet:
-            self.bar = click.progressbar(length=shops, label="rendering", file=sys.stderr)
+            self.started = time.perf_counter()
+            # shops done of all, pages/s and time left, as Hugo's build shows them
+            self.bar = click.progressbar(length=shops, label="building shops", file=sys.stderr, show_pos=True, item_show_func=self._rate)
             self.bar.__enter__()
 
-    def shop_done(self, shop_id: str) -> None:
+    def _rate(self, _: object) -> str:
+        seconds = time.perf_counter() - self.started
+        return f"{self.pages / seconds:,.0f} pages/s" if seconds > 0 and self.pages else ""
+
+    def shop_done(self, shop_id: str, pages: int = 0) -> None:
+        self.pages += pages
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.update(1, shop_id)
 
     def warning(self, message: str) -> None:
         click.echo(message, err=True)
@@ -110,7 +121,16 @@ def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         if not rows:
             click.echo("no data")
             return
-        widths = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in rows[0]}
-        click.echo("  ".join(k.ljust(w) for k, w in widths.items()))
+        widths = {k: max(width(k), *(width(str(r[k])) for r in rows)) for k in rows[0]}
+        click.echo("  ".join(pad(k, w) for k, w in widths.items()))
         for r in rows:
-            click.echo("  ".join(str(r[k]).ljust(w) for k, w in widths.items()))
+            click.echo("  ".join(pad(str(r[k]), w) for k, w in widths.items()))
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * (columns - width(text))

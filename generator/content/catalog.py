@@ -6,16 +6,25 @@ load works out again only the products whose text changed.
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import Diagnostics
 from . import raster
 from .loading import CATALOG, Loader, currency_ok, locale_ok
-from .model import Category, Platform, Product, Variant
+from .model import Category, Payment, Platform, Product, Variant
 from .resolved import KeptHead, KeptProduct, files_unchanged, text_key
-from .schema import CategoryIn, PlatformIn, ProductIn, url_problem
-from .sources import MAX_CATALOG_BYTES, Document, SplitText, load_yaml_text, parse_yaml, read_text, split_text
+from .schema import PAYMENT_FIELDS, CategoryIn, PlatformIn, ProductIn, url_problem
+from .sources import MAX_CATALOG_BYTES, Document, load_yaml_text, read_text
 from .validate import validate
+from .yamlsplit import Item, ListSplit, NotSimple, item_keys
+
+# More products new than this and reading the whole catalog at C speed is quicker than composing
+# each alone: the first build after the code changed, or a catalog rewritten by a tool.
+MAX_FRESH_PRODUCTS = 200
 
 
 class CatalogLoader(Loader):
@@ -27,18 +36,17 @@ class CatalogLoader(Loader):
         text = read_text(path, CATALOG, self.diags, MAX_CATALOG_BYTES)
         if text is None:
             return None
-        split = split_text(text, "products") if self.kept is not None else None
-        if split is not None:
-            known = self.kept_catalog(split)
+        if self.kept is not None:
+            known = self.kept_catalog(text)
             if known is not None:
                 return known
         errors = len(self.diags)
-        doc = load_yaml_text(text, CATALOG, self.diags, self.cache, split="products")
+        doc = load_yaml_text(text, CATALOG, self.diags, self.cache, big=True)
         if doc is None:
             return None
         catalog = self.catalog_doc(doc)
-        if split is not None and len(self.diags) == errors:
-            self.keep_catalog(split, doc, catalog)
+        if self.kept is not None and len(self.diags) == errors:
+            self.keep_catalog(text, doc, catalog)
         return catalog
 
     def catalog_doc(self, doc: Document) -> tuple[Platform, dict[str, Category], dict[str, Product]]:
@@ -56,8 +64,9 @@ class CatalogLoader(Loader):
             p = PlatformIn(name="?")  # keep checking the shops against the defaults
         else:
             self.platform_checks(doc, p)
-        media_url = p.media_url + ("" if p.media_url is None or p.media_url.endswith("/") else "/") if p.media_url else ""
-        platform = Platform(p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days, media_url)
+        media_url = (p.media_url if p.media_url.endswith("/") else p.media_url + "/") if p.media_url else ""
+        platform = Platform(p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days)
+        platform = dataclasses.replace(platform, payment=Payment(p.payment.method, p.payment.link, p.payment.link_hours), media_url=media_url)
         categories: dict[str, Category] = {}
         for i, value in enumerate(self.items(doc, data, "categories")):
             c = validate(CategoryIn, doc, self.diags, prefix=("categories", i), value=value)
@@ -76,7 +85,7 @@ class CatalogLoader(Loader):
                 continue
             if isinstance(sku, str):
                 first_line[sku] = doc.at((*loc, "sku"))[0]
-            prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value)
+            prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value, context={"currency": platform.currency})
             mark, warned = len(self.checked), len(self.warnings)
             product = self.product(doc, loc, prod, categories) if prod is not None else None
             if product is not None:
@@ -87,57 +96,79 @@ class CatalogLoader(Loader):
                 self.invalid_skus.add(sku)  # reported already; shops naming it are not blamed again
         return platform, categories, products
 
-    def kept_catalog(self, split: SplitText) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
+    def kept_catalog(self, text: str) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
         """The catalog from what earlier builds kept, working out only products whose text is
         new; None when anything is not as simple (the full load then checks and reports)."""
         assert self.kept is not None
-        head: KeptHead | None = self.kept.get(text_key("head", split.rest))
+        split = ListSplit(text, "products")
+        found: list[tuple[str, KeptProduct | Item]] = []
+        fresh = 0
+        try:
+            for item in split.items():
+                kept: KeptProduct | None = self.kept.get(text_key("product", item.key))
+                if kept is None or not files_unchanged(kept.files):
+                    fresh += 1
+                    if fresh > MAX_FRESH_PRODUCTS:
+                        return None
+                    found.append((item.key, item))
+                else:
+                    found.append((item.key, kept))
+        except NotSimple:
+            return None
+        head: KeptHead | None = self.kept.get(text_key("head", split.head))
         if head is None:
             return None
         products: dict[str, Product] = {}
-        for start, text in split.items:
-            key = text_key("product", text)
-            kept: KeptProduct | None = self.kept.get(key)
-            if kept is None or head.categories.get(kept.product.category.id) != kept.product.category or not files_unchanged(kept.files):
-                kept = self.fresh_product(text, start, head.categories)
-                if kept is None:
+        for key, entry in found:
+            if isinstance(entry, Item):
+                made = self.fresh_product(entry, head.categories, head.platform.currency)
+                if made is None:
                     return None
-                self.kept.put(key, kept)
-            if kept.product.sku in products:
+                self.kept.put(text_key("product", key), made)
+                entry = made
+            elif head.categories.get(entry.product.category.id) != entry.product.category or entry.currency != head.platform.currency:
+                return None  # a category's rate or the currency changed: every product in it is checked again
+            if entry.product.sku in products:
                 return None  # a duplicate SKU: reported by the full load
-            self.warnings.extend(kept.warnings)
-            products[kept.product.sku] = kept.product
+            self.warnings.extend(entry.warnings)
+            products[entry.product.sku] = entry.product
         return head.platform, head.categories, products
 
-    def fresh_product(self, text: str, start: int, categories: dict[str, Category]) -> KeptProduct | None:
+    def fresh_product(self, item: Item, categories: dict[str, Category], currency: str) -> KeptProduct | None:
         """One product of the catalog loaded on its own; None at the first mistake."""
         diags, self.diags = self.diags, Diagnostics()
         mark, warned = len(self.checked), len(self.warnings)
         try:
-            doc = parse_yaml(text, CATALOG, self.diags, line_offset=start)
-            if doc is None or self.diags or not isinstance(doc.data, list) or len(doc.data) != 1:
+            doc = item.document(CATALOG, self.diags)
+            if doc is None or self.diags:
                 return None
-            prod = validate(ProductIn, doc, self.diags, prefix=(0,), value=doc.data[0])
-            product = self.product(doc, (0,), prod, categories) if prod is not None else None
+            prod = validate(ProductIn, doc, self.diags, context={"currency": currency})
+            product = self.product(doc, (), prod, categories) if prod is not None else None
             if product is None or self.diags:
                 return None
-            kept = KeptProduct(product, tuple(self.checked[mark:]), tuple(self.warnings[warned:]))
+            kept = KeptProduct(product, tuple(self.checked[mark:]), currency, tuple(self.warnings[warned:]))
             del self.warnings[warned:]  # given again by kept_catalog, with every kept product's
             return kept
         finally:
             self.diags = diags
 
-    def keep_catalog(self, split: SplitText, doc: Document, catalog: tuple[Platform, dict[str, Category], dict[str, Product]]) -> None:
+    def keep_catalog(self, text: str, doc: Document, catalog: tuple[Platform, dict[str, Category], dict[str, Product]]) -> None:
         """Keep a catalog that loaded without a mistake, product by product."""
         assert self.kept is not None
         platform, categories, products = catalog
-        values = doc.data.get("products") or []
-        if len(values) != len(split.items) or len(products) != len(values):
+        try:
+            head, keys = item_keys(text, "products")
+        except NotSimple:
             return
-        self.kept.put(text_key("head", split.rest), KeptHead(platform, categories))
-        for (_, text), value in zip(split.items, values, strict=True):
+        values = doc.data.get("products") or []
+        if len(values) != len(keys) or len(products) != len(values):
+            return
+        self.kept.put(text_key("head", head), KeptHead(platform, categories))
+        for key, value in zip(keys, values, strict=True):
             product = products[value["sku"]]
-            self.kept.put(text_key("product", text), KeptProduct(product, self.product_files[product.sku], self.product_warnings[product.sku]))
+            self.kept.put(
+                text_key("product", key), KeptProduct(product, self.product_files[product.sku], platform.currency, self.product_warnings[product.sku])
+            )
 
     def platform_checks(self, doc: Document, p: PlatformIn) -> None:
         if not locale_ok(p.locale):
@@ -157,6 +188,12 @@ class CatalogLoader(Loader):
             problem = url_problem(getattr(p, key).replace("{shop}", "shop"))
             if problem:
                 self.add(doc, ("platform", key), f"{key} {problem}: write an absolute URL like {example}")
+        if p.payment.method == "link" and not p.payment.link:
+            self.add(doc, ("platform", "payment", "method"), "method link needs payment.link, the URL template of the payment page")
+        if p.payment.link:
+            problem = payment_link_problem(p.payment.link)
+            if problem:
+                self.add(doc, ("platform", "payment", "link"), f"link {problem}")
 
     def product(self, doc: Document, loc: tuple[Any, ...], prod: ProductIn, categories: dict[str, Category]) -> Product | None:
         category = categories.get(prod.category)
@@ -202,3 +239,24 @@ class CatalogLoader(Loader):
             variants=variants,
             tags=tuple(prod.tags),
         )
+
+
+def payment_link_problem(template: str) -> str | None:
+    """What makes a payment link template unusable, or None. The hook fills its ``{…}`` fields,
+    each URL-encoded; the payment page checks ``{signature}`` (docs/checkout.md)."""
+    names = re.findall(r"\{([^{}]*)\}", template)
+    unknown = sorted({n for n in names if n not in PAYMENT_FIELDS})
+    if unknown:
+        return f"has unknown fields {', '.join('{' + n + '}' for n in unknown)}; known: {', '.join('{' + n + '}' for n in PAYMENT_FIELDS)}"
+    for needed in ("order_id", "signature"):
+        if needed not in names:
+            return f"must contain {{{needed}}}"
+    filled = re.sub(r"\{[^{}]*\}", "x", template)
+    if re.search(r"[{}\s\\]", filled) or any(unicodedata.category(c).startswith("C") for c in filled):
+        return "must not contain spaces, control characters, backslashes or unpaired braces"
+    parts = urlsplit(filled)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")):
+        return "must be an https:// URL (http:// only for 127.0.0.1 or localhost)"
+    if not parts.hostname or "@" in parts.netloc:
+        return "must name a host, without a user name or password"
+    return None

@@ -11,6 +11,15 @@ from ..errors import Diagnostic
 
 
 @dataclass(frozen=True)
+class Payment:
+    """How the platform takes payment for an order (docs/checkout.md, "After the order")."""
+
+    method: str = "contact"  # link | cod | contact
+    link: str | None = None  # URL template of a payment link (link only)
+    link_hours: int = 24  # how long a payment link is valid after the order
+
+
+@dataclass(frozen=True)
 class Platform:
     name: str
     currency: str
@@ -19,6 +28,7 @@ class Platform:
     shop_url: str
     attribution_days: int
     refund_days: int
+    payment: Payment = Payment()
     media_url: str = ""  # where every shop's pages take the catalog's pictures from; "" for each shop's own copy
 
 
@@ -135,10 +145,14 @@ class Shop:
     campaigns: tuple[str, ...] = ()  # her campaigns; none means links without one
     media: tuple[str, ...] = ()  # the images in her folder that her texts show (avatar, Markdown images)
     digest: str = ""  # a hash of the files she wrote (shop.yaml, posts); "" when not loaded from files
+    # shop.yaml's private: section: how the checkout hook recognises her own orders; no page,
+    # file under site/, share-link list or report shows it
+    private_phones: tuple[str, ...] = ()
 
     # What is not shown on every page: each page's inputs name what it shows of these itself,
-    # and the source folder and digest say where and how the rest was read, not what it is.
-    NOT_ON_EVERY_PAGE = frozenset({"picks", "collections", "posts", "source_dir", "digest"})
+    # the source folder and digest say where and how the rest was read, not what it is, and
+    # what is private is shown on no page at all.
+    NOT_ON_EVERY_PAGE = frozenset({"picks", "collections", "posts", "source_dir", "digest", "private_phones"})
 
     def chrome(self) -> tuple[tuple[str, object], ...]:
         """Every field any page may show, by name: a field added to the model is in it without

@@ -33,7 +33,7 @@ def rendered_errors(project: Project, failed: Mapping[str, str]) -> list[Diagnos
             found.add(value)
 
     if any(product.description in failed for product in project.products.values()):
-        doc = load_yaml_file(project.root / CATALOG, CATALOG, diags, split="products")
+        doc = load_yaml_file(project.root / CATALOG, CATALOG, diags, big=True)
         values = doc.data.get("products") if doc is not None and isinstance(doc.data, dict) else None
         for i, value in enumerate(values if isinstance(values, list) else []):
             if isinstance(value, dict) and doc is not None:

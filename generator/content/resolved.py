@@ -1,7 +1,7 @@
 """Products and shops as an earlier build loaded and checked them, kept to be used again.
 
-Loading a project of 5,000 products and 1,000 shops reads, parses and validates every file
-(0.8 s); a build after one price change needs almost all of that again unchanged. Each
+Loading a project reads, parses and validates every file; a build after one price change
+needs almost all of that again unchanged. Each
 product and shop that loaded without a mistake is kept in the cache folder (``resolved-*.pickle``)
 under a hash of its own text, with everything else its checks read:
 
@@ -49,6 +49,7 @@ class KeptHead:
 class KeptProduct:
     product: Product
     files: tuple[Stamp, ...]  # the files the checks passed
+    currency: str  # its prices were checked for this currency's decimals
     warnings: tuple[str, ...] = ()
 
 

@@ -1,6 +1,7 @@
 """The strict schema of catalog.yaml, shop.yaml and post front matter.
 
-Unknown keys are rejected; money is ``Decimal`` with at most two places, never negative;
+Unknown keys are rejected; money is ``Decimal`` written as plain digits with at most the
+currency's decimal places, never negative;
 ids are checked against their patterns before they can ever become a path.
 """
 
@@ -10,10 +11,12 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from babel.numbers import get_currency_precision
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -68,14 +71,58 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-def parse_money(value: Any) -> Decimal:
-    amount = _decimal(value, "money")
-    if amount < 0:
-        raise PydanticCustomError("money_negative", "money must not be negative, got {value}", {"value": str(value)})
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
-        raise PydanticCustomError("money_places", "money must have at most 2 decimal places, got {value}", {"value": str(value)})
-    return amount.quantize(Decimal("0.01"))
+MONEY_RE = re.compile(r"[0-9]+(?:\.([0-9]+))?")
+
+
+@lru_cache(maxsize=64)
+def minor_digits(currency: str) -> int:
+    """How many decimal places ``currency`` has (CNY 2, JPY 0, KWD 3), as Babel knows it."""
+    return int(get_currency_precision(currency))
+
+
+def money_example(digits: int) -> str:
+    return "1250" if digits == 0 else "12." + "50".ljust(digits, "0")
+
+
+def parse_money(value: Any, currency: str = "CNY", places: int | None = None) -> Decimal:
+    """Money as it is written: digits, and at most as many decimals as ``currency`` has (or
+    ``places``: JSON money is always written with two, ``"89.00"`` even in yen).
+
+    Every other spelling a number can have in YAML or text (``1e2``, ``1_000``, ``.5``,
+    ``0x10``, ``+5``) is refused rather than read as some amount: a price is what the platform
+    means to charge, so it is never guessed."""
+    digits = minor_digits(currency) if places is None else places
+    example = money_example(digits)
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        raise PydanticCustomError("decimal_type", f'money must be a number written as text like "{example}"')
+    text = getattr(value, "text", None) or (value.strip() if isinstance(value, str) else str(value))
+    if text.startswith("-") and MONEY_RE.fullmatch(text[1:]):
+        raise PydanticCustomError("money_negative", "money must not be negative, got {value}", {"value": text})
+    match = MONEY_RE.fullmatch(text)
+    if match is None:
+        how = "digits only" if digits == 0 else f"digits with at most {digits} decimals"
+        raise PydanticCustomError(
+            "money_spelling",
+            "'{value}' is not plain money: write {how}, in quotes, like \"{example}\"",
+            {"value": text, "how": how, "example": example},
+        )
+    decimals = len(match.group(1) or "")
+    if decimals > digits:
+        allowed = "no decimal places" if digits == 0 else f"at most {digits} decimal places"
+        raise PydanticCustomError(
+            "money_places",
+            'money in {currency} has {allowed}, got {value}: write it like "{example}"',
+            {"currency": currency, "allowed": allowed, "value": text, "example": example},
+        )
+    return Decimal(text).quantize(Decimal(1).scaleb(-max(digits, 2)))
+
+
+def money_in_context(value: Any, info: ValidationInfo) -> Decimal:
+    """``parse_money`` in the currency the validation context names (the platform's), with at
+    most the ``places`` it names, if any."""
+    context = info.context if isinstance(info.context, dict) else {}
+    places = context.get("places")
+    return parse_money(value, str(context.get("currency", "CNY")), places if isinstance(places, int) else None)
 
 
 def parse_rate(value: Any) -> Decimal:
@@ -108,13 +155,21 @@ def parse_date(value: Any) -> dt.date:
     raise PydanticCustomError("date_format", "invalid date '{value}': write it as YYYY-MM-DD", {"value": str(value)})
 
 
-Money = Annotated[Decimal, BeforeValidator(parse_money)]
-Rate = Annotated[Decimal, BeforeValidator(parse_rate)]
-Sku = Annotated[str, _pattern(SKU_RE, "SKU", "use letters, digits, '.', '_' or '-', at most 64, starting with a letter or digit")]
-VariantId = Annotated[str, _pattern(VARIANT_RE, "variant id", "use letters, digits, '.', '_' or '-', at most 32")]
-Slug = Annotated[str, _pattern(SLUG_RE, "id", "use lowercase letters, digits and '-', at most 39, starting with a letter or digit")]
-Date = Annotated[dt.date, BeforeValidator(parse_date)]
-LinkTag = Annotated[str, _pattern(TAG_RE, "channel or campaign", "use 1-32 lowercase letters, digits, '_' or '-'")]
+def _json(regex: re.Pattern[str]) -> WithJsonSchema:
+    """The JSON Schema of an id: text matching its pattern (editors flag a mistyped one)."""
+    return WithJsonSchema({"type": "string", "pattern": regex.pattern})
+
+
+# In JSON Schema (for editors, `shopforest schema`), a decimal is text of plain digits or a
+# number: the places a currency allows, and the spellings YAML reads as numbers, are `check`'s.
+_DECIMAL_TEXT = {"type": "string", "pattern": MONEY_RE.pattern.join("^$")}
+Money = Annotated[Decimal, BeforeValidator(money_in_context), WithJsonSchema({"anyOf": [_DECIMAL_TEXT, {"type": "number", "minimum": 0}]})]
+Rate = Annotated[Decimal, BeforeValidator(parse_rate), WithJsonSchema({"anyOf": [_DECIMAL_TEXT, {"type": "number", "minimum": 0, "maximum": 1}]})]
+Sku = Annotated[str, _pattern(SKU_RE, "SKU", "use letters, digits, '.', '_' or '-', at most 64, starting with a letter or digit"), _json(SKU_RE)]
+VariantId = Annotated[str, _pattern(VARIANT_RE, "variant id", "use letters, digits, '.', '_' or '-', at most 32"), _json(VARIANT_RE)]
+Slug = Annotated[str, _pattern(SLUG_RE, "id", "use lowercase letters, digits and '-', at most 39, starting with a letter or digit"), _json(SLUG_RE)]
+Date = Annotated[dt.date, BeforeValidator(parse_date), WithJsonSchema({"type": "string", "format": "date"})]
+LinkTag = Annotated[str, _pattern(TAG_RE, "channel or campaign", "use 1-32 lowercase letters, digits, '_' or '-'"), _json(TAG_RE)]
 Status = Literal["active", "sold_out", "discontinued", "recalled"]
 
 
@@ -122,14 +177,24 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+PAYMENT_FIELDS = ("order_id", "amount", "amount_minor", "currency", "expires", "signature")
+
+
+class PaymentIn(Strict):
+    method: Literal["link", "cod", "contact"] = "contact"
+    link: str | None = None
+    link_hours: int = Field(default=24, ge=1, le=720)
+
+
 class PlatformIn(Strict):
     name: str
-    currency: Annotated[str, _pattern(CURRENCY_RE, "currency", "use an ISO 4217 code such as CNY")] = "CNY"
+    currency: Annotated[str, _pattern(CURRENCY_RE, "currency", "use an ISO 4217 code such as CNY"), _json(CURRENCY_RE)] = "CNY"
     locale: str = "zh_CN"
     checkout_url: str = "http://127.0.0.1:8787"
     shop_url: str = "http://127.0.0.1:8000/{shop}/"
     attribution_days: int = Field(default=30, ge=1, le=365)
     refund_days: int = Field(default=14, ge=0, le=365)
+    payment: PaymentIn = PaymentIn()
     media_url: str | None = None
 
 
@@ -187,6 +252,48 @@ class CollectionIn(Strict):
     skus: list[Sku] = []
 
 
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{3,30}$")  # as the checkout takes a customer's
+
+
+def _phone_text(value: Any) -> Any:
+    """A number as she wrote it: unquoted digits are a number to YAML (``+86…``, ``138…``), and
+    a phone or QQ number is text that happens to be digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return getattr(value, "text", None) or str(value)
+    return value
+
+
+def _check_phone(value: Any) -> Any:
+    value = _phone_text(value)
+    if isinstance(value, str) and not PHONE_RE.fullmatch(value.strip()):
+        raise PydanticCustomError(
+            "phone_pattern", '\'{value}\' is not a phone number: write it like "138 0000 0000" or "+86 138 0000 0000"', {"value": value}
+        )
+    return value
+
+
+Phone = Annotated[str, BeforeValidator(_check_phone)]
+
+
+def one_or_many(value: Any) -> Any:
+    return value if isinstance(value, list) else [value]
+
+
+_PHONE_SCHEMA: dict[str, Any] = {"type": ["string", "integer"]}
+Phones = Annotated[
+    list[Phone],
+    BeforeValidator(one_or_many),
+    WithJsonSchema({"anyOf": [_PHONE_SCHEMA, {"type": "array", "items": _PHONE_SCHEMA}]}),
+]
+
+
+Handle = Annotated[str, BeforeValidator(_phone_text), WithJsonSchema({"type": ["string", "integer"]})]
+
+
+class PrivateIn(Strict):
+    phone: Phones = []
+
+
 class ShopIn(Strict):
     title: str
     owner: str
@@ -195,7 +302,8 @@ class ShopIn(Strict):
     theme: str = "default"
     locale: str | None = None
     base_url: str | None = None
-    contact: dict[str, str] = {}
+    contact: dict[str, Handle] = {}
+    private: PrivateIn = PrivateIn()
     picks: list[Annotated[PickIn, BeforeValidator(_pick_short_form)]] = []
     collections: list[CollectionIn] = []
     channels: list[LinkTag] = ["wechat", "moments", "link"]

@@ -26,6 +26,11 @@ NOTES: dict[str, str] = {
         "optional: the one URL every shop takes the catalog's pictures from (a CDN or the platform's host);"
         " the build writes them once into `<out>/_media/` to upload there, not into each shop (docs/building.md)"
     ),
+    "PlatformIn.payment": "how customers pay for orders (below)",
+    "PaymentIn.method": "`link`: a signed payment link the hook makes; `cod`: cash on delivery; `contact`: the platform contacts the customer",
+    "PaymentIn.link": "URL template of the payment page (https); fields `{order_id}` and `{signature}` required, `{amount}`, "
+    "`{amount_minor}`, `{currency}`, `{expires}` optional (docs/checkout.md)",
+    "PaymentIn.link_hours": "how long a payment link is valid after the order (1–720)",
     "CategoryIn.id": "lowercase id, `^[a-z0-9][a-z0-9-]{0,38}$`",
     "CategoryIn.commission": 'owner\'s share of a line total, 0–1, e.g. `"0.10"`',
     "ProductIn.sku": "`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`, unique; the product page is `/p/<sku>/`",
@@ -48,10 +53,13 @@ NOTES: dict[str, str] = {
     "ShopIn.locale": "Babel locale; else the platform's",
     "ShopIn.base_url": "absolute http(s) URL the shop is published at (no space or control character, user name, "
     "`//` in the path, query or fragment); else `platform.shop_url`",
-    "ShopIn.contact": "name → handle, shown in the footer",
+    "ShopIn.contact": "what she chooses to publish, name → handle (`wechat`, `phone`, `email`, `weibo`, `xiaohongshu`, `douyin`, …),"
+    " shown in every page's footer under its name in the shop's language (微信：… / WeChat: …)",
+    "ShopIn.private": "never shown, never published: what the checkout uses to recognise her (below)",
     "ShopIn.picks": "`- SKU` or a mapping (below), in display order",
     "ShopIn.channels": "where she shares links (docs/share-links.md); each gets its own link code",
     "ShopIn.campaigns": "her campaigns; none means links without one",
+    "PrivateIn.phone": "her phone number, or a list of them (text or digits); her own orders from it earn no commission",
     "PickIn.note": f"the owner's own words, Markdown, at most {marktext.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "PickIn.featured": "shown first on the home page",
     "CollectionIn.id": "`^[a-z0-9][a-z0-9-]{0,38}$`; the page is `/c/<id>/`",
@@ -64,10 +72,17 @@ NOTES: dict[str, str] = {
 
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("catalog.yaml → `platform`", schema.PlatformIn, ""),
+    ("catalog.yaml → `platform.payment`", schema.PaymentIn, "The secret that signs payment links is `SHOPFOREST_PAYMENT_SECRET`, never in the file."),
     ("catalog.yaml → `categories[]`", schema.CategoryIn, ""),
     ("catalog.yaml → `products[]`", schema.ProductIn, ""),
     ("catalog.yaml → `products[].variants[]`", schema.VariantIn, ""),
     ("content/&lt;shop&gt;/shop.yaml", schema.ShopIn, "The folder name is the shop id: `^[a-z0-9][a-z0-9-]{1,38}$`."),
+    (
+        "shop.yaml → `private`",
+        schema.PrivateIn,
+        "What the platform needs to know about the owner and nobody else may see: no page, no file under `site/`, "
+        "no `shopforest links` output and no report shows it.",
+    ),
     ("shop.yaml → `picks[]` (long form)", schema.PickIn, ""),
     ("shop.yaml → `collections[]`", schema.CollectionIn, ""),
     (
@@ -84,12 +99,15 @@ def describe(annotation: Any) -> str:
     if origin is Annotated:
         for meta in annotation.__metadata__:
             func = getattr(meta, "func", None)
-            if func is schema.parse_money:
+            if func is schema.money_in_context:
                 return "money"
             if func is schema.parse_rate:
                 return "rate"
             if func is schema.parse_date:
                 return "date"
+            if func is schema.one_or_many:
+                item = describe(get_args(args[0])[0])
+                return f"{item} or list of {item}"
         return describe(args[0])
     if origin is Literal:
         return " \\| ".join(f"`{a}`" for a in args)
@@ -114,7 +132,7 @@ def default(info: FieldInfo) -> str:
     if info.is_required():
         return "**required**"
     value: Any = info.default
-    if value is None or value == [] or value == {} or value == "":
+    if value is None or isinstance(value, BaseModel) or value == [] or value == {} or value == "":
         return "—"
     return f"`{value}`"
 
@@ -176,8 +194,16 @@ def render() -> str:
         "",
         "Every file is YAML read safely: no tags, no merge keys, duplicate keys are errors, and",
         "unknown keys are errors. Money is read as a decimal from its text (never a float): write",
-        '`price: "89.00"` or `price: 89.00`; at most two decimal places, never negative. Every',
-        "mistake is reported as `path:line:col: message`, all at once.",
+        '`price: "89.00"` or `price: 89.00`: plain digits with at most the currency\'s decimal places',
+        "(two for CNY, none for JPY, as Babel knows them), never negative. Other spellings YAML reads",
+        "as numbers (`1e2`, `1_000`, `.5`, `0x10`, `+5`) are refused, not guessed. Every mistake is",
+        "reported as `path:line:col: message`, all at once.",
+        "",
+        "`shopforest schema` writes the same shapes as JSON Schema (`schemas/shop.schema.json`,",
+        "`post.schema.json`, `catalog.schema.json`) for editors that complete keys and flag mistakes",
+        "as you type (VS Code's YAML extension, JetBrains, yaml-language-server). A shop.yaml made by",
+        "`shopforest new` names its schema on its first line:",
+        "`# yaml-language-server: $schema=../../schemas/shop.schema.json`.",
         "",
     ]
     for title, model, intro in SECTIONS:

@@ -137,6 +137,7 @@ class ShopLoader(Loader):
             channels=tuple(dict.fromkeys(data.channels)),
             campaigns=tuple(dict.fromkeys(data.campaigns)),
             media=tuple(sorted(media)),
+            private_phones=tuple(phone.strip() for phone in data.private.phone),
         )
 
     def posts(self, folder: Path, shop_id: str, products: dict[str, Product], data: ShopIn, picks: dict[str, Pick]) -> tuple[Post, ...]:

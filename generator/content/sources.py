@@ -12,7 +12,6 @@ present) and build plain Python values ourselves, so that
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -40,6 +39,33 @@ MAX_CATALOG_NODES = 50_000_000
 MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+class SpelledInt(int):
+    """A whole number YAML reads from a spelling other than plain digits (``1_000``, ``0x10``,
+    ``+5``). It is a number wherever one is wanted, and keeps its text so that money, which
+    must be written as it is meant, can refuse it."""
+
+    text: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_spelled, (self.text, int(self)))
+
+
+class SpelledDecimal(Decimal):
+    """A fraction YAML reads from a spelling other than plain digits (``.5``, ``1.5e+3``, ``1_0.5``)."""
+
+    text: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_spelled, (self.text, Decimal(self)))
+
+
+def _spelled(text: str, value: int | Decimal) -> int | Decimal:
+    spelled: SpelledInt | SpelledDecimal = SpelledInt(value) if isinstance(value, int) else SpelledDecimal(value)
+    spelled.text = text
+    return spelled
 
 
 @dataclass
@@ -123,9 +149,10 @@ class _Builder:
             return text.lower() in ("yes", "true", "on", "y")
         if tag == _TAG + "int":
             try:
-                return int(text.replace("_", ""), 0)
+                number = int(text.replace("_", ""), 0)
             except ValueError:
                 return text
+            return number if _PLAIN_NUMBER.fullmatch(text) else _spelled(text, number)
         if tag == _TAG + "float":
             try:
                 value = Decimal(text.replace("_", ""))
@@ -135,7 +162,7 @@ class _Builder:
             if not value.is_finite():
                 self.fail(node, f"'{text}' is not a finite number")
                 return None
-            return value
+            return value if _PLAIN_NUMBER.fullmatch(text) else _spelled(text, value)
         if tag == _TAG + "timestamp":
             return text  # the schema parses dates
         self.fail(node, f"unsupported YAML tag {tag}")
@@ -165,6 +192,12 @@ def parse_yaml(text: str, path: str, diags: Diagnostics, *, line_offset: int = 0
     if node is None:
         doc.data = {}
         return doc
+    return build_document(node, path, diags, line_offset=line_offset, max_nodes=max_nodes)
+
+
+def build_document(node: yaml.Node, path: str, diags: Diagnostics, *, line_offset: int = 0, max_nodes: int = MAX_NODES) -> Document | None:
+    """The values of a composed node, with the position of each; mistakes go to ``diags``."""
+    doc = Document(path=path, data=None, line_offset=line_offset)
     builder = _Builder(doc, diags, max_nodes)
     try:
         doc.data = builder.build(node, (), 0)
@@ -212,107 +245,20 @@ class ParseCache:
         self.kept.save()
 
 
-def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache | None = None, *, split: str | None = None) -> Document | None:
-    """Parse one YAML file. With a cache and ``split`` (a top-level key holding a long block
-    list), each item of that list is cached on its own, so editing one product of a large
-    catalog parses one product again, not the whole file."""
-    big = split is not None  # the platform's catalog: trusted to be large
+def load_yaml_file(path: Path, shown: str, diags: Diagnostics, cache: ParseCache | None = None, *, big: bool = False) -> Document | None:
+    """Parse one YAML file; ``big`` for the platform's catalog, trusted to be large."""
     text = read_text(path, shown, diags, MAX_CATALOG_BYTES if big else MAX_FILE_BYTES)
     if text is None:
         return None
-    return load_yaml_text(text, shown, diags, cache, split=split)
+    return load_yaml_text(text, shown, diags, cache, big=big)
 
 
-def load_yaml_text(text: str, shown: str, diags: Diagnostics, cache: ParseCache | None = None, *, split: str | None = None) -> Document | None:
+def load_yaml_text(text: str, shown: str, diags: Diagnostics, cache: ParseCache | None = None, *, big: bool = False) -> Document | None:
     """``load_yaml_file`` once the file is read."""
-    big = split is not None
-    if cache is not None and split is not None:
-        doc = parse_split(text, shown, split, cache)
-        if doc is not None:
-            return doc
     max_nodes = MAX_CATALOG_NODES if big else MAX_NODES
     if cache is not None:
         return cache.parse(text, shown, diags, max_nodes=max_nodes)
     return parse_yaml(text, shown, diags, max_nodes=max_nodes)
-
-
-@dataclass(frozen=True)
-class SplitText:
-    """A YAML file's text cut around the block list under one top-level key: ``rest`` is the
-    file with the list's lines blank (so every line number stays where it was), ``items`` the
-    text of each item of the list with the 0-based line it starts at."""
-
-    rest: str
-    items: tuple[tuple[int, str], ...]
-
-
-def split_text(text: str, key: str) -> SplitText | None:
-    """``text`` cut around the list under top-level ``key`` when the file is in the simple
-    shape a generated catalog has (items indented by two spaces, lines ending in ``\\n``, no
-    tabs, one document); None otherwise. Searches for newlines, not line by line: a catalog
-    has 100,000 lines."""
-    if any(c in text for c in _ODD_CHARACTERS) or "\n---" in text or "\n..." in text or text.startswith(("%", "---")):
-        return None
-    head = re.search(rf"^{re.escape(key)}: *\n", text, re.M)
-    if head is None:
-        return None
-    begin = head.end()
-    other = _UNINDENTED_RE.search(text, begin - 1)  # the first line after it not indented by two spaces
-    end = len(text) if other is None else other.start() + 1
-    if other is not None and not _TOP_KEY_RE.match(text, end):
-        return None  # not the next top-level key
-    region = text[begin:end]
-    starts = [0] if region.startswith("  - ") else []
-    starts += [m.start() + 1 for m in _ITEM_RE.finditer(region)]
-    if not starts or (starts[0] and _NOT_COMMENT_RE.search(region, 0, starts[0])):
-        return None  # something before the first item
-    bounds = [*starts, len(region)]
-    items = []
-    line, previous = text.count("\n", 0, begin), 0
-    for a, b in itertools.pairwise(bounds):
-        line += region.count("\n", previous, a)
-        previous = a
-        items.append((line, region[a:b]))
-    lines = region.count("\n") + (0 if region.endswith("\n") or not region else 1)
-    return SplitText(text[:begin] + "\n" * lines + text[end:], tuple(items))
-
-
-_ODD_CHARACTERS = ("\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")  # tabs, other line ends
-_UNINDENTED_RE = re.compile(r"\n(?!  ) *\S")
-_TOP_KEY_RE = re.compile(r"[^\s#-][^:#\n]*:")
-_ITEM_RE = re.compile(r"\n  - ")
-_NOT_COMMENT_RE = re.compile(r"^ *[^\s#]", re.M)  # a line with something that is not a comment
-
-
-def parse_split(text: str, shown: str, key: str, cache: ParseCache) -> Document | None:
-    """The document ``text`` parsed as its parts (see split_text): the list under top-level
-    ``key``, one cached document per item, and everything else as one document. None when the
-    file is not in that simple shape or any part has a mistake: the caller then parses the
-    whole file, and reports mistakes exactly as for any other file."""
-    split = split_text(text, key)
-    if split is None:
-        return None
-    quiet = Diagnostics()
-    rest = cache.parse(split.rest, shown, quiet)
-    if rest is None or quiet or not isinstance(rest.data, dict) or rest.data.get(key) is not None:
-        return None
-    doc = Document(shown, dict(rest.data), dict(rest.values), dict(rest.keys))
-    items: list[Any] = []
-    for index, (start, item_text) in enumerate(split.items):
-        part = cache.parse(item_text, shown, quiet)
-        if part is None or quiet or not isinstance(part.data, list) or len(part.data) != 1:
-            return None
-        items.append(part.data[0])
-        prefix: Loc = (key, index)
-        for table, target in ((part.values, doc.values), (part.keys, doc.keys)):
-            for loc, (line, col) in table.items():
-                if loc:  # () is the one-item list itself
-                    target[prefix + loc[1:]] = (line + start, col)
-    if len(doc.values) > MAX_CATALOG_NODES:
-        return None
-    doc.data[key] = items
-    doc.values[(key,)] = (split.items[0][0] + 1, 3)
-    return doc
 
 
 @dataclass

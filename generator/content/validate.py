@@ -66,11 +66,14 @@ def message_for(error: dict[str, Any]) -> tuple[str, bool]:
 _MISSING = object()
 
 
-def validate(model: type[M], doc: Document, diags: Diagnostics, *, prefix: Loc = (), value: Any = _MISSING) -> M | None:
+def validate(
+    model: type[M], doc: Document, diags: Diagnostics, *, prefix: Loc = (), value: Any = _MISSING, context: dict[str, Any] | None = None
+) -> M | None:
     """Validate ``doc.data`` (or ``value``, found at ``prefix`` in it) against ``model``;
-    every error becomes a diagnostic at its source position."""
+    every error becomes a diagnostic at its source position. ``context`` is what validators
+    read beyond the value (the platform's currency, for money)."""
     try:
-        return model.model_validate(doc.data if value is _MISSING else value)
+        return model.model_validate(doc.data if value is _MISSING else value, context=context)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             message, on_key = message_for(dict(error))

@@ -1,7 +1,8 @@
 """The checkout hook as an ASGI application (Starlette). ``create_app`` builds it for any ASGI
 server; ``shopforest hook serve`` runs it with uvicorn.
 
-Endpoints (docs/checkout.md, /openapi.json): ``POST /orders``, ``POST /clicks``, ``GET /health``.
+Endpoints (docs/checkout.md, /openapi.json): ``POST /orders``, ``GET /orders/{order_id}`` (with the
+order's secret), ``POST /clicks``, ``GET /health``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
 import math
@@ -18,6 +20,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -35,18 +38,22 @@ from ..content.resolved import relink_existing
 from ..errors import ContentError
 from ..pages.links import shop_codes
 from ..pages.money import as_text
-from . import CLICKS_PER_DAY, ledger, webhooks
+from . import CLICKS_PER_DAY, ledger, payment, webhooks
 from .errors import OrderError, error
 from .limits import ClickBudget, RateLimiter, until_tomorrow
+from .messages import localize
 from .openapi import openapi
 from .pricing import PricedOrder, price_order
 from .store import DuplicateEvent, KeyReused, Store, UnknownOrder
 
 log = logging.getLogger("shopforest.hook")
 
+Handler = Callable[[Request], Awaitable[Response]]
+
 MAX_BODY = 64 * 1024
 MAX_CLICK_BODY = 4 * 1024
 MAX_DEPTH = 8
+BODY_TIMEOUT = 10.0  # seconds for a whole body: an order is a few KB
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -154,18 +161,29 @@ def depth(value: Any, limit: int) -> int:
     return deepest
 
 
-async def read_json(request: Request, limit: int, *, allow_text: bool = False) -> Any:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json" and not (allow_text and kind == "text/plain"):
-        raise error("unsupported_media_type", f"send Content-Type: application/json, not {kind or 'nothing'}")
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read as it streams in, refused once past ``limit`` bytes (before reading it all)
+    or when it takes longer than BODY_TIMEOUT to arrive (a client trickling bytes holds a worker)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise error("payload_too_large", f"the body is {declared} bytes; the limit is {limit}")
     body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise error("payload_too_large", f"the body is larger than {limit} bytes")
+    try:
+        with anyio.fail_after(BODY_TIMEOUT):
+            async for chunk in request.stream():
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise error("payload_too_large", f"the body is larger than {limit} bytes")
+    except TimeoutError:
+        raise error("request_timeout", f"the body did not arrive within {BODY_TIMEOUT:g} s") from None
+    return bytes(body)
+
+
+async def read_json(request: Request, limit: int, *, allow_text: bool = False) -> Any:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json" and not (allow_text and kind == "text/plain"):
+        raise error("unsupported_media_type", f"send Content-Type: application/json, not {kind or 'nothing'}")
+    body = await read_body(request, limit)
     try:
         value = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constants)
     except RecursionError:
@@ -189,6 +207,16 @@ def new_order_id(now: dt.datetime) -> str:
     return f"SF{now:%y%m%d}-{secrets.token_hex(4).upper()}"
 
 
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def locale_of(project: Project, body: Any) -> str:
+    """The language of the shop an order request names (the platform's if it names none)."""
+    shop = project.shop(body["shop"]) if isinstance(body, dict) and isinstance(body.get("shop"), str) else None
+    return shop.locale if shop else project.platform.locale
+
+
 def order_record(priced: PricedOrder, order_id: str, now: dt.datetime, key: str) -> dict[str, Any]:
     """The whole order, as stored and as the ``data`` of the ``order.created`` event."""
     return {
@@ -209,8 +237,9 @@ EVENT_TYPES = ("order.paid", "order.shipped", "order.refunded", "order.cancelled
 
 
 def owner_phones(project: Project, shop_id: str) -> tuple[str, ...]:
+    """Her numbers: those in shop.yaml's ``private:``, and one she chose to publish as a contact."""
     shop = project.shop(shop_id)
-    return tuple(v for k, v in shop.contact if k == "phone") if shop else ()
+    return (*shop.private_phones, *(v for k, v in shop.contact if k.lower() == "phone")) if shop else ()
 
 
 def create_app(
@@ -222,18 +251,22 @@ def create_app(
     catalog: Catalog | None = None,
     fulfilment_secret: str | None = None,
     clicks_per_day: int = CLICKS_PER_DAY,
+    payment_secret: str | None = None,
 ) -> Starlette:
     catalog = catalog or Catalog(root)
     secret = fulfilment_secret or os.environ.get("SHOPFOREST_FULFILMENT_SECRET") or os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
-    limiter = RateLimiter(rate, burst)
+    pay_secret = payment_secret or os.environ.get("SHOPFOREST_PAYMENT_SECRET")
+    limiter = RateLimiter(rate, burst)  # what customers' browsers send: orders, clicks, order look-ups
+    meta_limiter = RateLimiter(5.0, 30)  # /health and /openapi.json: monitors and developers
+    events_limiter = RateLimiter(50.0, 500)  # fulfilment's signed events, in bursts after an outage
     budget = ClickBudget(clicks_per_day)
 
     def cors(request: Request, response: Response) -> Response:
         origin = request.headers.get("origin")
         if origin and origin in catalog.origins:
             response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Idempotency-Key"
             response.headers["Access-Control-Max-Age"] = "600"
         response.headers["Vary"] = "Origin"
         return response
@@ -244,20 +277,25 @@ def create_app(
     def client_of(request: Request) -> str:
         return request.client.host if request.client else "unknown"
 
-    def limited(request: Request) -> Response | None:
-        """The 429 answer when the client's bucket is empty; /orders and /clicks share it."""
-        wait = limiter.take(client_of(request), time.monotonic())
-        if not wait:
-            return None
-        seconds = max(1, math.ceil(wait))
-        return fail(request, error("rate_limited", f"too many requests; try again in {seconds} s"), {"Retry-After": str(seconds)})
+    def guarded(handler: Handler, bucket: RateLimiter) -> Handler:
+        """``handler`` behind the client's token bucket: every endpoint has one, so no request
+        costs the hook work (a signature check, a count) without counting against its sender."""
+
+        async def guard(request: Request) -> Response:
+            if request.method == "OPTIONS":  # a preflight: answered from memory, never limited
+                return await handler(request)
+            wait = bucket.take(client_of(request), time.monotonic())
+            if not wait:
+                return await handler(request)
+            seconds = max(1, math.ceil(wait))
+            return fail(request, error("rate_limited", f"too many requests; try again in {seconds} s"), {"Retry-After": str(seconds)})
+
+        return guard
 
     async def orders(request: Request) -> Response:
         if request.method == "OPTIONS":
             return cors(request, Response(status_code=204))
-        refusal = limited(request)
-        if refusal is not None:
-            return refusal
+        locale = catalog.current().platform.locale
         try:
             key = request.headers.get("idempotency-key")
             if not key:
@@ -266,6 +304,7 @@ def create_app(
                 raise error("invalid_idempotency_key")
             key = key.strip().lower()
             body = await read_json(request, MAX_BODY)
+            locale = locale_of(catalog.current(), body)
             digest = request_hash(body)
             try:
                 replay = await anyio.to_thread.run_sync(storage.replay, key, digest)
@@ -274,21 +313,36 @@ def create_app(
             if replay is not None:
                 return cors(request, JSONResponse(replay, status_code=201, headers={"Idempotent-Replayed": "true"}))
             now = dt.datetime.now(tz=dt.UTC)
-            priced = price_order(catalog.current(), body, now)
+            project = catalog.current()
+            priced = price_order(project, body, now)
             order_id = new_order_id(now)
             order = order_record(priced, order_id, now, key)
+            # What the customer does next, fixed with the order: the link's amount and expiry
+            # are signed, so they are the ones she was shown.
+            order["payment"] = payment.next_step(project.platform.payment, pay_secret, order_id, priced.total, priced.currency, now)
+            # The customer's key to her order (as Stripe's client_secret): only its hash is kept
+            # with the order; the idempotency row keeps the 201 answer whole, so a replay gives
+            # her the same secret.
+            order_secret = "os_" + secrets.token_urlsafe(24)
+            order["secret_hash"] = secret_hash(order_secret)
             event_id = f"evt_{uuid.uuid4().hex}"
             event = {"type": "order.created", "timestamp": order["created_at"], "data": order}
-            project = catalog.current()
+            answer = {
+                "order_id": order_id,
+                "total": order["total"],
+                "currency": order["currency"],
+                "order_secret": order_secret,
+                "payment": order["payment"],
+            }
             entries = ledger.accruals(order, owner_phones(project, order["shop"]), ledger.region(project.platform.locale))
             try:
                 response, created = await anyio.to_thread.run_sync(
-                    partial(storage.create_order, key, digest, order, event_id, event, time.time(), entries)
+                    partial(storage.create_order, key, digest, order, event_id, event, time.time(), entries, answer)
                 )
             except KeyReused:
                 raise error("idempotency_key_reused") from None
         except OrderError as exc:
-            return fail(request, exc)
+            return fail(request, localize(exc, locale))
         if created:
             phone = hashlib.sha256(priced.customer.phone.encode()).hexdigest()[:10]
             log.info(
@@ -303,12 +357,42 @@ def create_app(
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return cors(request, JSONResponse(response, status_code=201, headers=headers))
 
+    async def order_status(request: Request) -> Response:
+        """One order as its customer sees it: number, lines, total, status and how to pay.
+        Asked with the order's secret (``Authorization: Bearer os_…``); an unknown order and a
+        wrong secret get the same 404, so the answer tells nothing about other orders."""
+        if request.method == "OPTIONS":
+            return cors(request, Response(status_code=204))
+        order_id = request.path_params["order_id"]
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        order = await anyio.to_thread.run_sync(storage.order, order_id) if re.fullmatch(r"SF[0-9A-Z-]{1,38}", order_id) else None
+        expected = str((order or {}).get("secret_hash", ""))
+        if order is None or scheme.lower() != "bearer" or not expected or not hmac.compare_digest(expected, secret_hash(given.strip())):
+            return fail(request, error("unknown_order", "no order with this number and secret"))
+        kinds = [kind for kind, _ in await anyio.to_thread.run_sync(storage.order_events, order_id)]
+        state = payment.status(kinds)
+        pay = dict(order.get("payment") or {"method": "contact"})
+        if pay.get("method") == "link":
+            expired = dt.datetime.fromisoformat(str(pay["expires_at"]).replace("Z", "+00:00")) <= dt.datetime.now(tz=dt.UTC)
+            if state != "placed" or expired:
+                pay.pop("url", None)  # paid, shipped or ended orders, and expired links, are not paid again
+            pay["expired"] = expired
+        lines = [{k: line[k] for k in ("sku", "variant", "title", "qty", "unit_price", "line_total")} for line in order["lines"]]
+        body = {
+            "order_id": order["order_id"],
+            "shop": order["shop"],
+            "created_at": order["created_at"],
+            "currency": order["currency"],
+            "total": order["total"],
+            "lines": lines,
+            "status": state,
+            "payment": pay,
+        }
+        return cors(request, JSONResponse(body, headers={"Cache-Control": "no-store"}))
+
     async def clicks(request: Request) -> Response:
         if request.method == "OPTIONS":
             return cors(request, Response(status_code=204))
-        refusal = limited(request)
-        if refusal is not None:
-            return refusal
         try:
             body = await read_json(request, MAX_CLICK_BODY, allow_text=True)
             if not isinstance(body, dict) or not isinstance(body.get("shop"), str) or not isinstance(body.get("lid"), str):
@@ -335,10 +419,8 @@ def create_app(
 
     async def fulfilment_events(request: Request) -> Response:
         """Signed status events from fulfilment (Standard Webhooks), applied exactly once."""
-        body = await request.body()
         try:
-            if len(body) > MAX_BODY:
-                raise error("payload_too_large")
+            body = await read_body(request, MAX_BODY)
             if not secret:
                 raise error("bad_signature", "no fulfilment secret is configured on this hook")
             msg_id = request.headers.get("webhook-id", "")
@@ -372,19 +454,20 @@ def create_app(
         return JSONResponse({"status": "applied", "entries": len(added)})
 
     async def health(request: Request) -> Response:
-        count = await anyio.to_thread.run_sync(storage.count_orders)
+        # From memory only: a monitor polling it must not cost a query of the orders table.
         project = catalog.current()
-        return JSONResponse({"status": "ok", "orders": count, "shops": len(project.shops), "products": len(project.products)})
+        return JSONResponse({"status": "ok", "shops": len(project.shops), "products": len(project.products)})
 
     async def spec(request: Request) -> Response:
         return JSONResponse(openapi())
 
     return Starlette(
         routes=[
-            Route("/orders", orders, methods=["POST", "OPTIONS"]),
-            Route("/clicks", clicks, methods=["POST", "OPTIONS"]),
-            Route("/fulfilment/events", fulfilment_events, methods=["POST"]),
-            Route("/health", health, methods=["GET"]),
-            Route("/openapi.json", spec, methods=["GET"]),
+            Route("/orders", guarded(orders, limiter), methods=["POST", "OPTIONS"]),
+            Route("/orders/{order_id}", guarded(order_status, limiter), methods=["GET", "OPTIONS"]),
+            Route("/clicks", guarded(clicks, limiter), methods=["POST", "OPTIONS"]),
+            Route("/fulfilment/events", guarded(fulfilment_events, events_limiter), methods=["POST"]),
+            Route("/health", guarded(health, meta_limiter), methods=["GET"]),
+            Route("/openapi.json", guarded(spec, meta_limiter), methods=["GET"]),
         ]
     )

@@ -26,6 +26,7 @@ CODES: dict[str, tuple[int, str]] = {
     "missing_idempotency_key": (400, "the Idempotency-Key header is required"),
     "invalid_idempotency_key": (400, "the Idempotency-Key header must be a UUID version 4"),
     "unknown_shop": (404, "no such shop"),
+    "request_timeout": (408, "the body did not arrive in time"),
     "payload_too_large": (413, "the body is larger than 64 KiB"),
     "unsupported_media_type": (415, "send Content-Type: application/json"),
     "invalid_request": (422, "the body does not have the shape of an order"),
@@ -47,7 +48,7 @@ CODES: dict[str, tuple[int, str]] = {
     "bad_signature": (401, "the fulfilment event is not signed with the shared secret"),
     "stale_timestamp": (401, "the fulfilment event's timestamp is more than five minutes off"),
     "duplicate_event": (409, "this webhook-id was already applied"),
-    "unknown_order": (404, "the event names an order this hook never took"),
+    "unknown_order": (404, "no such order: a fulfilment event names one this hook never took, or an order was asked for with a wrong secret"),
     "unknown_event_type": (422, "the event type is not one the hook knows"),
 }
 

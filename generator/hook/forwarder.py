@@ -5,22 +5,44 @@ Retry-After from the receiver, treat 410 Gone as "this endpoint is disabled", an
 ``max_age`` (about three days) by dead-lettering the event, where ``shopforest orders`` shows it.
 An event keeps its ``webhook-id`` across retries, so a receiver that de-duplicates on it sees
 each order exactly once.
+
+Throughput: a batch of due events, oldest first, is delivered by up to ``concurrency`` threads,
+one shop's events in order by one thread (a shop's later event waits behind a failed one), and
+the batch's outcomes are written in one transaction. Leases are short and renewed while the batch
+runs, so after a crash another forwarder takes the events over within seconds.
+
+A circuit breaker guards the endpoint (closed → open → half-open, as Polly's and Resilience4j's
+users know it): after ``BREAK_AFTER`` endpoint failures in a row (no connection, a timeout, 429,
+5xx) nothing is sent until a cool-down has passed; then one event probes the endpoint. When it
+is delivered the breaker closes and every event waiting for a retry is made due at once, so a
+backlog goes out in the order it came instead of at each event's own backoff. One log line per
+change of state, not per attempt.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
 
 from . import webhooks
-from .store import Event, Store
+from .store import Event, Outcome, Store
 
 log = logging.getLogger("shopforest.forwarder")
+
+LEASE = 5.0  # seconds an event is leased to one forwarder; renewed while its batch runs
+BATCH = 200
+CONCURRENCY = 8
+BREAK_AFTER = 5  # endpoint failures in a row that open the breaker
+COOL_DOWN = (1.0, 30.0)  # the first and the longest wait before a probe
 
 
 @dataclass(frozen=True)
@@ -33,54 +55,183 @@ class RetryPolicy:
         return rng.uniform(0, min(self.cap, self.base * 2**attempts)) + 0.05
 
 
+class Breaker:
+    """The endpoint's circuit breaker; safe to share between the delivering threads."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.state = "closed"
+        self.failures = 0
+        self.cool_down = COOL_DOWN[0]
+        self.open_until = 0.0
+        self._probing = False
+        self._lock = threading.Lock()
+
+    def allows(self, now: float) -> bool:
+        """May a batch be claimed (closed), or one probe (half-open)?"""
+        with self._lock:
+            if self.state == "open" and now >= self.open_until:
+                self._move("half-open")
+            return self.state == "closed" or (self.state == "half-open" and not self._probing)
+
+    def probe(self) -> bool:
+        """True (and the probe is taken) when half-open: the caller sends one event only."""
+        with self._lock:
+            if self.state != "half-open":
+                return False
+            self._probing = True
+            return True
+
+    def release_probe(self) -> None:
+        with self._lock:
+            self._probing = False
+
+    def succeeded(self) -> bool:
+        """Record a delivery; True when this closed the breaker."""
+        with self._lock:
+            self.failures, self._probing = 0, False
+            if self.state == "closed":
+                return False
+            self.cool_down = COOL_DOWN[0]
+            self._move("closed")
+            return True
+
+    def failed(self, now: float, reason: str) -> None:
+        with self._lock:
+            self.failures += 1
+            self._probing = False
+            if self.state == "half-open" or (self.state == "closed" and self.failures >= BREAK_AFTER):
+                if self.state == "half-open":
+                    self.cool_down = min(COOL_DOWN[1], self.cool_down * 2)
+                self.open_until = now + self.cool_down
+                self._move("open", f"{reason}; next probe in {self.cool_down:.0f} s")
+
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    def _move(self, state: str, why: str = "") -> None:
+        self.state = state
+        level = logging.WARNING if state == "open" else logging.INFO
+        log.log(level, "fulfilment endpoint %s: circuit %s%s", self.url, state, f" ({why})" if why else "")
+
+
 class Forwarder:
-    def __init__(self, storage: Store, url: str, secret: str, policy: RetryPolicy | None = None, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        storage: Store,
+        url: str,
+        secret: str,
+        policy: RetryPolicy | None = None,
+        *,
+        timeout: float = 10.0,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
         webhooks.secret_key(secret)  # fail early on a bad secret
         self.storage = storage
         self.url = url
         self.secret = secret
         self.policy = policy or RetryPolicy()
-        self.client = httpx.Client(timeout=timeout)
+        self.concurrency = concurrency
+        self.client = httpx.Client(timeout=timeout, limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency))
+        self.breaker = Breaker(url)
         self.rng = random.Random()
+        self._rng_lock = threading.Lock()
         self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="shopforest-deliver")
 
     def deliver(self, event: Event, now: float) -> str:
+        """Deliver one event now and record the outcome (for tools and tests; batches use run_once)."""
+        outcome = self._attempt(event, now)
+        self.storage.settle([outcome])
+        return outcome.kind
+
+    def _attempt(self, event: Event, now: float) -> Outcome:
         body = event.payload.encode()
         headers = {"content-type": "application/json", **webhooks.headers(self.secret, event.id, body)}
         try:
             response = self.client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            return self._later(event, now, f"{type(exc).__name__}: {exc}", None)
+            reason = f"{type(exc).__name__}: {exc}"
+            self.breaker.failed(time.time(), reason)
+            return self._later(event, now, reason, None)
         if 200 <= response.status_code < 300:
-            self.storage.delivered(event.id, time.time())
-            log.info("delivered %s (order %s)", event.id, event.order_id)
-            return "delivered"
+            self.breaker.succeeded()
+            log.debug("delivered %s (order %s)", event.id, event.order_id)  # INFO has one line per order: its intake
+            return Outcome(event.id, "delivered", time.time())
         if response.status_code == 410:
-            self.storage.dead(event.id, "410 Gone: the endpoint is disabled")
             log.error("fulfilment endpoint answered 410 Gone; %s dead-lettered", event.id)
-            return "dead"
+            return Outcome(event.id, "dead", time.time(), "410 Gone: the endpoint is disabled")
+        reason = f"HTTP {response.status_code}"
+        if response.status_code == 429 or response.status_code >= 500:
+            self.breaker.failed(time.time(), reason)  # the endpoint's trouble, not this event's
         retry_after = response.headers.get("retry-after")
         wait = float(retry_after) if retry_after and retry_after.isdigit() else None
-        return self._later(event, now, f"HTTP {response.status_code}", wait)
+        return self._later(event, now, reason, wait)
 
-    def _later(self, event: Event, now: float, reason: str, wait: float | None) -> str:
+    def _later(self, event: Event, now: float, reason: str, wait: float | None) -> Outcome:
         if now - event.created_at > self.policy.max_age:
-            self.storage.dead(event.id, f"gave up after {event.attempts + 1} attempts: {reason}")
             log.error("%s dead-lettered: %s", event.id, reason)
-            return "dead"
-        delay = max(wait or 0.0, self.policy.delay(event.attempts, self.rng))
-        self.storage.retry_later(event.id, now + delay, reason)
-        log.warning("%s not delivered (%s); retry in %.1f s", event.id, reason, delay)
-        return "retry"
+            return Outcome(event.id, "dead", now, f"gave up after {event.attempts + 1} attempts: {reason}")
+        with self._rng_lock:
+            delay = max(wait or 0.0, self.policy.delay(event.attempts, self.rng))
+        log.debug("%s not delivered (%s); retry in %.1f s", event.id, reason, delay)
+        return Outcome(event.id, "retry", now + delay, reason)
+
+    def _shop_in_order(self, events: list[Event], now: float) -> list[Outcome]:
+        """One shop's events, oldest first; after a failure (or once the breaker opens) the rest
+        wait, due with the failed one, so they never overtake it."""
+        outcomes: list[Outcome] = []
+        for i, event in enumerate(events):
+            if self.breaker.is_open():
+                return outcomes + [Outcome(e.id, "release", now) for e in events[i:]]
+            outcome = self._attempt(event, now)
+            outcomes.append(outcome)
+            if outcome.kind == "retry":
+                return outcomes + [Outcome(e.id, "release", outcome.at) for e in events[i + 1 :]]
+        return outcomes
 
     def run_once(self) -> int:
+        """Deliver one batch of due events; the number attempted or released."""
         now = time.time()
-        events = self.storage.claim_due(now, lease=60.0)
+        if not self.breaker.allows(now):
+            return 0
+        probe = self.breaker.probe()
+        # The probe is the head of the backlog, due or not: once it is through, the rest follows in order.
+        events = self.storage.claim_due(now, lease=LEASE, limit=1, oldest=True) if probe else self.storage.claim_due(now, lease=LEASE, limit=BATCH)
+        if not events:
+            if probe:
+                self.breaker.release_probe()  # nothing due to probe with: the next due event will be
+            return 0
+        by_shop: dict[str, list[Event]] = {}
         for event in events:
-            self.deliver(event, now)
+            by_shop.setdefault(_shop_of(event), []).append(event)
+        with self._renewing([e.id for e in events]):
+            outcomes = [o for shop in self._pool.map(lambda evs: self._shop_in_order(evs, now), by_shop.values()) for o in shop]
+        self.storage.settle(outcomes)
+        if probe and self.breaker.state == "closed":
+            released = self.storage.release_backlog(time.time())
+            if released:
+                log.info("fulfilment endpoint back: %d waiting events due now", released)
         return len(events)
 
-    def run(self, idle: float = 0.5) -> None:
+    @contextmanager
+    def _renewing(self, ids: list[str]) -> Iterator[None]:
+        """Keep the batch's leases alive while it is delivered (a slow endpoint, a timeout)."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(LEASE / 3):
+                self.storage.renew(ids, time.time() + LEASE)
+
+        renewer = threading.Thread(target=renew, name="shopforest-lease", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
+
+    def run(self, idle: float = 0.2) -> None:
         while not self._stop.is_set():
             if self.run_once() == 0:
                 self._stop.wait(idle)
@@ -92,3 +243,11 @@ class Forwarder:
         thread = threading.Thread(target=self.run, name="shopforest-forwarder", daemon=True)
         thread.start()
         return thread
+
+
+def _shop_of(event: Event) -> str:
+    try:
+        data = json.loads(event.payload).get("data", {})
+    except (ValueError, AttributeError):
+        return ""
+    return str(data.get("shop", "")) if isinstance(data, dict) else ""

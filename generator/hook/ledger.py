@@ -66,8 +66,8 @@ def phone_key(phone: str, region: str | None) -> str:
 
 
 def own_purchase(order: dict[str, Any], owner_phones: tuple[str, ...], region: str | None = None) -> bool:
-    """The owner is recognised by her phone number: ``contact.phone`` in her shop.yaml, however
-    either side spells it."""
+    """The owner is recognised by her phone number: ``private.phone`` in her shop.yaml (never
+    published), or a ``contact.phone`` she chose to publish, however either side spells it."""
     phone = phone_key(str(order.get("customer", {}).get("phone", "")), region)
     return bool(phone) and phone in {k for p in owner_phones if (k := phone_key(p, region))}
 

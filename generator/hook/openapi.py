@@ -1,7 +1,12 @@
-"""The hook's OpenAPI document, built from the same models and error codes the hook uses."""
+"""The hook's OpenAPI document, built from the same models and error codes the hook uses.
+
+``python -m generator.hook.openapi > docs/hook-openapi.json`` writes the committed copy; a test
+keeps the two equal.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .errors import CODES
@@ -44,6 +49,24 @@ def openapi() -> dict[str, Any]:
                     "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string", "format": "uuid"}}],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}},
                     "responses": order_responses,
+                }
+            },
+            "/orders/{order_id}": {
+                "get": {
+                    "summary": "One order as its customer sees it: number, lines, total, status and the next step (a payment link while it is "
+                    "unpaid and the link valid). Asked with the order_secret the 201 gave: `Authorization: Bearer os_…`.",
+                    "parameters": [
+                        {"name": "order_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "Authorization", "in": "header", "required": True, "schema": {"type": "string", "example": "Bearer os_…"}},
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The order",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderStatus"}}},
+                        },
+                        "404": _error_response(["unknown_order"]),
+                        "429": _error_response(["rate_limited"]),
+                    },
                 }
             },
             "/clicks": {
@@ -104,13 +127,69 @@ def openapi() -> dict[str, Any]:
                 "Customer": CustomerIn.model_json_schema(),
                 "OrderCreated": {
                     "type": "object",
-                    "required": ["order_id", "total", "currency"],
-                    "properties": {"order_id": {"type": "string"}, "total": {"type": "string", "example": "89.00"}, "currency": {"type": "string"}},
+                    "required": ["order_id", "total", "currency", "order_secret", "payment"],
+                    "properties": {
+                        "order_id": {"type": "string"},
+                        "total": {"type": "string", "example": "89.00"},
+                        "currency": {"type": "string"},
+                        "order_secret": {"type": "string", "description": "the customer's key to GET /orders/{order_id}"},
+                        "payment": {"$ref": "#/components/schemas/Payment"},
+                    },
+                },
+                "Payment": {
+                    "type": "object",
+                    "required": ["method"],
+                    "properties": {
+                        "method": {"type": "string", "enum": ["link", "cod", "contact"]},
+                        "url": {"type": "string", "description": "the signed payment link (method link, while it may be paid)"},
+                        "expires_at": {"type": "string", "format": "date-time"},
+                        "expired": {"type": "boolean"},
+                    },
+                },
+                "OrderStatus": {
+                    "type": "object",
+                    "required": ["order_id", "shop", "created_at", "currency", "total", "lines", "status", "payment"],
+                    "properties": {
+                        **{k: {"type": "string"} for k in ("order_id", "shop", "created_at", "currency", "total")},
+                        "lines": {"type": "array", "items": {"type": "object"}},
+                        "status": {"type": "string", "enum": ["placed", "paid", "shipped", "refunded", "cancelled"]},
+                        "payment": {"$ref": "#/components/schemas/Payment"},
+                    },
                 },
                 "Error": {
                     "type": "object",
                     "required": ["error", "message"],
-                    "properties": {"error": {"type": "string", "enum": sorted(CODES)}, "message": {"type": "string"}},
+                    "properties": {
+                        "error": {"type": "string", "enum": sorted(CODES)},
+                        "message": {"type": "string", "description": "in the shop's language"},
+                        "fields": {
+                            "type": "array",
+                            "description": "invalid_request: each field's problem",
+                            "items": {
+                                "type": "object",
+                                "required": ["field", "code", "message"],
+                                "properties": {
+                                    "field": {"type": "string", "example": "customer.phone"},
+                                    "code": {
+                                        "type": "string",
+                                        "enum": [
+                                            "required",
+                                            "too_short",
+                                            "too_long",
+                                            "invalid_format",
+                                            "phone_format",
+                                            "email_format",
+                                            "forbidden_character",
+                                            "invalid",
+                                            "unknown_field",
+                                        ],
+                                    },
+                                    "message": {"type": "string", "description": "in the shop's language"},
+                                    "params": {"type": "object"},
+                                },
+                            },
+                        },
+                    },
                 },
                 "Click": {
                     "type": "object",
@@ -120,3 +199,7 @@ def openapi() -> dict[str, Any]:
             }
         },
     }
+
+
+if __name__ == "__main__":
+    print(json.dumps(openapi(), indent=2, sort_keys=True))

@@ -48,6 +48,12 @@ MIGRATIONS: list[str] = [
         campaign TEXT, path TEXT, landed_at TEXT, received_at DOUBLE PRECISION NOT NULL
     );
     """,
+    # Idempotency keys expire (sqlstore.KEY_TTL): keys stored before this have their day start now.
+    """
+    ALTER TABLE idempotency ADD COLUMN created_at DOUBLE PRECISION NOT NULL DEFAULT extract(epoch FROM now());
+    ALTER TABLE idempotency ALTER COLUMN created_at DROP DEFAULT;
+    CREATE INDEX idempotency_age ON idempotency (created_at);
+    """,
 ]
 
 

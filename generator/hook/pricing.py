@@ -9,19 +9,51 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from ..content.model import Product, Project, Shop
-from ..content.schema import parse_money
+from ..content.schema import Money, minor_digits
 from ..pages.money import as_text
 from .errors import OrderError, error
 
 MAX_LINES = 50
-Money = Annotated[Decimal, BeforeValidator(parse_money)]
+
+# Bidirectional formatting characters: an override (U+202E) makes "Main St 12" display as
+# another address to whoever reads it in fulfilment, so none is accepted in customer text.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+MULTILINE = frozenset("\t\n\r")
+
+
+def forbidden_character(value: str, *, multiline: bool) -> str | None:
+    """The first character customer text may not hold: a control character (a tab or line break
+    only in a multi-line field), a lone surrogate, or a bidirectional control."""
+    for char in value:
+        if (char in BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs")) and not (multiline and char in MULTILINE):
+            return char
+    return None
+
+
+def _text(multiline: bool, blank_ok: bool = False) -> AfterValidator:
+    def check(value: str) -> str:
+        char = forbidden_character(value, multiline=multiline)
+        if char is not None:
+            raise PydanticCustomError("forbidden_character", "contains U+{code}, a control or text-direction character", {"code": f"{ord(char):04X}"})
+        if not blank_ok and not value.strip():
+            raise PydanticCustomError("blank", "must not be blank")
+        return value
+
+    return AfterValidator(check)
+
+
+Line = Annotated[str, _text(multiline=False)]
+Lines = Annotated[str, _text(multiline=True)]
+Tag = Annotated[str, _text(multiline=False, blank_ok=True)]  # what the browser adds: it reaches reports too
 
 
 class _Strict(BaseModel):
@@ -35,19 +67,23 @@ class LineIn(_Strict):
     unit_price: Money
 
 
+PHONE = r"^\+?[0-9][0-9 ()-]{3,30}$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
 class CustomerIn(_Strict):
-    name: str = Field(min_length=1, max_length=100)
-    phone: str = Field(min_length=5, max_length=32, pattern=r"^\+?[0-9][0-9 ()-]{3,30}$")
-    address: str = Field(min_length=5, max_length=500)
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    note: str | None = Field(default=None, max_length=500)
+    name: Line = Field(min_length=1, max_length=100)
+    phone: str = Field(min_length=5, max_length=32, pattern=PHONE)
+    address: Lines = Field(min_length=5, max_length=500)
+    email: Line | None = Field(default=None, max_length=200, pattern=EMAIL)
+    note: Annotated[str, _text(multiline=True, blank_ok=True)] | None = Field(default=None, max_length=500)
 
 
 class AttributionIn(_Strict):
     lid: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
-    channel: str | None = Field(default=None, max_length=32)
-    campaign: str | None = Field(default=None, max_length=64)
-    landed_at: str | None = Field(default=None, max_length=40)
+    channel: Tag | None = Field(default=None, max_length=32)
+    campaign: Tag | None = Field(default=None, max_length=64)
+    landed_at: Tag | None = Field(default=None, max_length=40)
 
 
 class OrderIn(_Strict):
@@ -89,8 +125,35 @@ class PricedOrder:
     attribution: AttributionIn | None
 
 
-def _fields(exc: ValidationError) -> list[dict[str, str]]:
-    return [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors(include_url=False)]
+_FORMATS = {"customer.phone": "phone_format", "customer.email": "email_format"}
+
+
+def _field_code(kind: str, field: str, ctx: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The machine-readable code of one field's problem, and what its message names."""
+    if kind in ("missing", "blank") or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return "required", {}
+    if kind == "string_too_short":
+        return "too_short", {"min": ctx.get("min_length")}
+    if kind == "string_too_long":
+        return "too_long", {"max": ctx.get("max_length")}
+    if kind == "string_pattern_mismatch":
+        return _FORMATS.get(field, "invalid_format"), {}
+    if kind == "forbidden_character":
+        return "forbidden_character", {}
+    if kind == "extra_forbidden":
+        return "unknown_field", {}
+    return "invalid", {}
+
+
+def _fields(exc: ValidationError) -> list[dict[str, Any]]:
+    """Each field's problem: ``field`` (a dotted path), ``code``, ``message`` (English here; the
+    hook puts it in the shop's language) and the ``params`` the message names, if any."""
+    out: list[dict[str, Any]] = []
+    for e in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in e["loc"])
+        code, params = _field_code(e["type"], field, dict(e.get("ctx") or {}))
+        out.append({"field": field, "code": code, "message": e["msg"], **({"params": params} if params else {})})
+    return out
 
 
 def price_order(project: Project, body: Any, now: dt.datetime) -> PricedOrder:
@@ -103,15 +166,18 @@ def price_order(project: Project, body: Any, now: dt.datetime) -> PricedOrder:
     if shop is None:
         raise error("unknown_shop", f"there is no shop {order.shop!r}")
     if not order.items:
-        raise error("invalid_request", "an order needs at least one line", fields=[{"field": "items", "message": "empty"}])
+        raise error("invalid_request", "an order needs at least one line", fields=[{"field": "items", "code": "required", "message": "empty"}])
     if len(order.items) > MAX_LINES:
         raise error("too_many_lines", f"an order has at most {MAX_LINES} lines, this one has {len(order.items)}")
+    currency = project.platform.currency
+    # the cart sends prices as pages show them in data attributes: two places at least (as_text)
+    money_context = {"currency": currency, "places": max(minor_digits(currency), 2)}
     lines: list[PricedLine] = []
     changed: list[dict[str, Any]] = []
     seen: set[tuple[str, str | None]] = set()
     for index, raw in enumerate(order.items):
         try:
-            line = LineIn.model_validate(raw)
+            line = LineIn.model_validate(raw, context=money_context)
         except ValidationError as exc:
             fields = [{**f, "field": f"items.{index}.{f['field']}"} for f in _fields(exc)]
             raise error("invalid_request", f"line {index + 1} is not a valid order line", fields=fields) from None

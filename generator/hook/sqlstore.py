@@ -24,9 +24,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .ledger import Entry
-from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, ReportRow, UnknownOrder
+from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, Outcome, ReportRow, UnknownOrder
 
 EVENT_COLUMNS = "id, order_id, type, payload, created_at, attempts, status, last_error"
+# An Idempotency-Key answers the same for a day after its first use, as Stripe's do; after
+# that it is free again (a browser retrying a day later is a new checkout).
+KEY_TTL = 24 * 3600.0
 ORDER_KEYS = ("order_id", "shop", "created_at", "total", "currency", "lid", "delivery", "attempts")
 
 
@@ -66,6 +69,7 @@ class SqlStore(ABC):
     def __init__(self, path: Path | str) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._next_purge = 0.0
 
     @abstractmethod
     def close(self) -> None: ...
@@ -99,9 +103,11 @@ class SqlStore(ABC):
 
     # orders --------------------------------------------------------------------------
 
-    def replay(self, key: str, request_hash: str) -> dict[str, Any] | None:
+    def replay(self, key: str, request_hash: str, now: float | None = None) -> dict[str, Any] | None:
+        """The answer stored for ``key`` within the last KEY_TTL seconds, if any."""
+        since = (time.time() if now is None else now) - KEY_TTL
         with self._reading():
-            row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (key,)).fetchone()
+            row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ? AND created_at > ?", (key, since)).fetchone()
         return None if row is None else _answer(key, request_hash, row)
 
     def create_order(
@@ -113,15 +119,22 @@ class SqlStore(ABC):
         event: dict[str, Any],
         now: float,
         entries: list[Entry] | None = None,
+        response: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        response = {"order_id": order["order_id"], "total": order["total"], "currency": order["currency"]}
+        response = response or {"order_id": order["order_id"], "total": order["total"], "currency": order["currency"]}
         with self._writing():
             # The key's row first: a concurrent request with the same key waits here for this
             # transaction to end, then finds the key and answers with this order.
+            # A key older than KEY_TTL is free again: its row is taken over, as a new key's would be.
             claimed = self._run(
-                "INSERT INTO idempotency VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                (key, request_hash, order["order_id"], json.dumps(response)),
+                "INSERT INTO idempotency (key, request_hash, order_id, response, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, order_id = excluded.order_id,"
+                " response = excluded.response, created_at = excluded.created_at WHERE idempotency.created_at <= ?",
+                (key, request_hash, order["order_id"], json.dumps(response), now, now - KEY_TTL),
             ).rowcount
+            if now >= self._next_purge:  # expired keys go once an hour, in the transaction of an order
+                self._run("DELETE FROM idempotency WHERE created_at <= ?", (now - KEY_TTL,))
+                self._next_purge = now + 3600
             if not claimed:
                 row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (key,)).fetchone()
                 assert row is not None  # the conflicting row is committed: the INSERT waited for it
@@ -155,18 +168,51 @@ class SqlStore(ABC):
     def count_orders(self) -> int:
         return self._count("orders")
 
+    def order_events(self, order_id: str) -> list[tuple[str, str]]:
+        with self._reading():
+            rows = self._run("SELECT type, timestamp FROM order_events WHERE order_id = ? ORDER BY timestamp, received_at", (order_id,)).fetchall()
+        return [(str(t), str(ts)) for t, ts in rows]
+
     # the outbox ----------------------------------------------------------------------
 
-    def claim_due(self, now: float, lease: float, limit: int = 20) -> list[Event]:
+    def claim_due(self, now: float, lease: float, limit: int = 20, *, oldest: bool = False) -> list[Event]:
+        due = now if not oldest else float("inf")
         with self._writing():
             rows = self._run(
                 f"SELECT {EVENT_COLUMNS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ?"
-                f" ORDER BY next_attempt_at LIMIT ?{self.skip_locked}",
-                (now, now, limit),
+                f" ORDER BY created_at LIMIT ?{self.skip_locked}",  # oldest first: a backlog goes out in the order it came
+                (due, now, limit),
             ).fetchall()
-            for r in rows:
-                self._run("UPDATE outbox SET lease_until = ? WHERE id = ?", (now + lease, r[0]))
+            self._lease([r[0] for r in rows], now + lease)
         return [_event(r) for r in rows]
+
+    def _lease(self, ids: list[str], until: float) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            self._run(f"UPDATE outbox SET lease_until = ? WHERE status = 'pending' AND id IN ({marks})", (until, *chunk))
+
+    def renew(self, event_ids: list[str], until: float) -> None:
+        with self._writing():
+            self._lease(event_ids, until)
+
+    def settle(self, outcomes: list[Outcome]) -> None:
+        with self._writing():  # one transaction, one fsync, for a whole batch of deliveries
+            for o in outcomes:
+                if o.kind == "delivered":
+                    sql = "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, lease_until = 0 WHERE id = ?"
+                    self._run(sql, (o.at, o.event_id))
+                elif o.kind == "retry":
+                    sql = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = 0 WHERE id = ?"
+                    self._run(sql, (o.at, o.reason, o.event_id))
+                elif o.kind == "dead":
+                    sql = "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?"
+                    self._run(sql, (o.reason, o.event_id))
+                else:  # not attempted: due again at ``at``, no attempt counted
+                    self._run("UPDATE outbox SET next_attempt_at = ?, lease_until = 0 WHERE id = ? AND status = 'pending'", (o.at, o.event_id))
+
+    def release_backlog(self, now: float) -> int:
+        return self._change("UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?", (now, now))
 
     def delivered(self, event_id: str, now: float) -> None:
         self._change(

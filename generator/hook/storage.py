@@ -7,6 +7,7 @@ sqlstore.py's, shared with PostgreSQL.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,8 @@ CREATE TABLE IF NOT EXISTS orders (
     total TEXT NOT NULL, currency TEXT NOT NULL, lid TEXT, data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS idempotency (
-    key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, response TEXT NOT NULL
+    key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, response TEXT NOT NULL,
+    created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY, order_id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
@@ -59,6 +61,14 @@ class SqliteStorage(SqlStore):
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._conn.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a database made by an earlier version up to this schema."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(idempotency)")}
+        if "created_at" not in columns:  # keys stored before they expired: their day starts now
+            self._conn.execute(f"ALTER TABLE idempotency ADD COLUMN created_at REAL NOT NULL DEFAULT {time.time():.3f}")
+        self._conn.execute("CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (created_at)")
 
     def close(self) -> None:
         self._conn.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 from .ledger import Entry
 
@@ -28,6 +28,17 @@ class Event:
     attempts: int
     status: str
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt came to, written with the rest of its batch (``Store.settle``):
+    ``delivered``; ``retry`` at ``at``; ``dead``; or ``release`` — not attempted, due at ``at``."""
+
+    event_id: str
+    kind: Literal["delivered", "retry", "dead", "release"]
+    at: float
+    reason: str | None = None
 
 
 class KeyReused(Exception):
@@ -66,7 +77,7 @@ class Store(Protocol):
 
     # orders
 
-    def replay(self, key: str, request_hash: str) -> dict[str, Any] | None:
+    def replay(self, key: str, request_hash: str, now: float | None = None) -> dict[str, Any] | None:
         """The stored answer for ``key`` if this exact request was accepted; ``KeyReused`` if
         the key was used for another request."""
         ...
@@ -80,10 +91,13 @@ class Store(Protocol):
         event: dict[str, Any],
         now: float,
         entries: list[Entry] | None = None,
+        response: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Store the order, its key, its ``order.created`` event and its accruals in one
         transaction. Returns (response, created): a concurrent or repeated request with the same
-        key gets the first order's response and ``created`` False, never a second order."""
+        key gets the first order's response and ``created`` False, never a second order.
+        ``response`` is the answer kept for the key (by default the order's id, total and
+        currency)."""
         ...
 
     def order(self, order_id: str) -> dict[str, Any] | None: ...
@@ -94,11 +108,27 @@ class Store(Protocol):
 
     def count_orders(self) -> int: ...
 
+    def order_events(self, order_id: str) -> list[tuple[str, str]]:
+        """The fulfilment events applied to an order, as (type, timestamp), oldest first."""
+        ...
+
     # the outbox
 
-    def claim_due(self, now: float, lease: float, limit: int = 20) -> list[Event]:
-        """Events due for delivery, leased to the caller for ``lease`` seconds: no other
-        forwarder claims them meanwhile."""
+    def claim_due(self, now: float, lease: float, limit: int = 20, *, oldest: bool = False) -> list[Event]:
+        """Events due for delivery, oldest first, leased to the caller for ``lease`` seconds: no
+        other forwarder claims them meanwhile. ``oldest``: the oldest pending, due or not."""
+        ...
+
+    def renew(self, event_ids: list[str], until: float) -> None:
+        """Extend the lease of events still being delivered."""
+        ...
+
+    def settle(self, outcomes: list[Outcome]) -> None:
+        """Record a batch of delivery outcomes in one transaction."""
+        ...
+
+    def release_backlog(self, now: float) -> int:
+        """Make every pending event waiting for a retry due now (the endpoint is back)."""
         ...
 
     def delivered(self, event_id: str, now: float) -> None: ...

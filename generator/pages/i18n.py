@@ -32,7 +32,7 @@ _ZH = {
     "not_found_title": "页面不见了",
     "not_found_text": "这个链接可能已经失效，去店里逛逛吧。",
     "back_home": "回到首页",
-    "shop_by": "{owner} 的小店",
+    "shop_by": "{owner}的小店",
     "powered_by": "由 {platform} 提供货源与发货",
     "items": "{n} 件好物",
     "no_posts": "还没有笔记。",
@@ -54,6 +54,23 @@ _ZH = {
     "thanks_title": "下单成功，谢谢！",
     "thanks_text": "我们会尽快安排发货，发货后会通知你。",
     "order_number": "订单号",
+    "your_order": "订单内容",
+    "order_loading": "正在查询订单…",
+    "pay_now": "去支付",
+    "next_link": "请在 {expires} 前点下面的按钮付款，付款后我们会尽快发货。",
+    "next_cod": "货到付款：包裹送到时付款即可，我们会尽快发货。",
+    "next_contact": "平台会尽快联系你确认付款方式，请留意电话。",
+    "next_expired": "支付链接已过期，平台会联系你。",
+    "next_paid": "已收到付款，我们会尽快发货。",
+    "next_shipped": "已发货，请留意物流通知。",
+    "next_cancelled": "这个订单已取消。",
+    "next_refunded": "这个订单已退款。",
+    "order_unknown": "查不到这个订单。请用下单时的浏览器打开这个页面，或联系店主。",
+    "order_offline": "暂时查不到订单信息，请稍后刷新这个页面。",
+    "hint_name": "请填写收货人姓名，不能只有空格，也不能含控制字符或文字方向控制符",
+    "hint_phone": "只用数字、空格、括号和短横线，例如 13800000000",
+    "msg_bad_chars": "含有不能用的控制字符或文字方向控制符，请删掉。",
+    "msg_required": "请填写这一项。",
     "msg_price_changed": "有商品价格变了，已更新为最新价格，请确认后再提交。",
     "msg_network": "网络不太好，订单还没提交。请稍后再点一次，不会重复下单。",
     "msg_error": "订单没有提交成功：",
@@ -70,6 +87,9 @@ _ZH = {
     "poster_hint": "长按或截图保存海报",
     "scan": "扫码购买",
     "redirecting": "正在打开…",
+    "contact_item": "{label}：{value}",
+    "tags": "标签",
+    "tag_title": "标签：{tag}",
 }
 
 _EN = {
@@ -120,6 +140,23 @@ _EN = {
     "thanks_title": "Thank you for your order!",
     "thanks_text": "We will ship it soon and let you know when it is on its way.",
     "order_number": "Order number",
+    "your_order": "Your order",
+    "order_loading": "Looking up your order…",
+    "pay_now": "Pay now",
+    "next_link": "Please pay with the button below before {expires}; we ship as soon as it is paid.",
+    "next_cod": "Cash on delivery: pay when your parcel arrives. We will ship it soon.",
+    "next_contact": "The platform will contact you shortly about payment; please keep your phone at hand.",
+    "next_expired": "The payment link has expired; the platform will contact you.",
+    "next_paid": "Payment received. We will ship it soon.",
+    "next_shipped": "Shipped: it is on its way.",
+    "next_cancelled": "This order was cancelled.",
+    "next_refunded": "This order was refunded.",
+    "order_unknown": "We could not look up this order. Open this page in the browser you ordered with, or contact the shop.",
+    "order_offline": "Your order could not be looked up just now; please reload this page in a moment.",
+    "hint_name": "Your name: not only spaces, and no control or text-direction characters",
+    "hint_phone": "Digits, spaces, brackets and dashes, e.g. +1 (555) 010-0000",
+    "msg_bad_chars": "Contains control or text-direction characters; please remove them.",
+    "msg_required": "Please fill this in.",
     "msg_price_changed": "A price has changed. Your cart now shows the current prices; please check and confirm again.",
     "msg_network": "The connection failed and your order was not sent. Please try again; you will not be charged twice.",
     "msg_error": "Your order could not be placed: ",
@@ -136,9 +173,34 @@ _EN = {
     "poster_hint": "Take a screenshot to save the poster",
     "scan": "Scan to shop",
     "redirecting": "Opening…",
+    "contact_item": "{label}: {value}",
+    "tags": "Tags",
+    "tag_title": "Tagged “{tag}”",
 }
 
 CATALOGS = {"zh": _ZH, "en": _EN}
+
+# The names of the contact kinds a footer shows; any other is shown as she wrote it.
+_CONTACT_ZH = {
+    "wechat": "微信",
+    "phone": "电话",
+    "email": "邮箱",
+    "weibo": "微博",
+    "xiaohongshu": "小红书",
+    "xhs": "小红书",
+    "douyin": "抖音",
+    "qq": "QQ",
+}
+_CONTACT_EN = {"wechat": "WeChat", "phone": "Phone", "email": "Email", "weibo": "Weibo", "xiaohongshu": "Xiaohongshu", "xhs": "Xiaohongshu"}
+_CONTACT_EN |= {"douyin": "Douyin", "qq": "QQ", "whatsapp": "WhatsApp", "instagram": "Instagram", "line": "LINE", "telegram": "Telegram"}
+CONTACT_LABELS = {"zh": _CONTACT_ZH, "en": _CONTACT_EN}
+
+
+def contact_label(kind: str, locale: str) -> str:
+    """``wechat`` → 微信 / WeChat; the names of other apps are the same in every language."""
+    key = kind.lower()
+    language = Locale.parse(locale).language
+    return CONTACT_LABELS.get(language, {}).get(key) or _CONTACT_EN.get(key) or kind
 
 
 @lru_cache(maxsize=64)

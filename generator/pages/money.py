@@ -21,5 +21,9 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
 
 
 def as_text(amount: Decimal) -> str:
-    """Money in JSON and data attributes is decimal text with two places (the hook's format too)."""
+    """Money in JSON and data attributes is decimal text with two places (the hook's format too),
+    or more for a currency that has more (KWD's 3): an amount is never rounded to be shown."""
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        return str(amount)
     return str(amount.quantize(Decimal("0.01")))

@@ -14,6 +14,7 @@ from ..content.model import Collection, Pick, Post, Product, Project, Shop
 from . import headers, links, markup
 from .pictures import Copy, Picture
 from .products import Products, catalog_files
+from .tags import Tag, shop_tags, tag_file, tag_path
 from .theme import Theme
 from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, collection_path, origin, post_path, product_path
 
@@ -128,6 +129,16 @@ def plan_shop(
         path = post_path(post.slug)
         return views.page(path, "post", post.title, summary["summary"], assets, post={**summary, "body_html": body, "cards": cards})
 
+    def tag_page(tag: Tag) -> View:
+        view = views.tag(tag)
+        title = views.t["tag_title"].format(tag=tag.title)
+        return views.page(view["path"], "tag", title, title, assets, tag=view)
+
+    for tag in shop_tags(shop):
+        if shows(p.product.sku for p in tag.picks):
+            inputs = digest(chrome, tag.slug, tag.title, [pick_key(p) for p in tag.picks])
+            lazy_page(tag_file(tag.slug), "tag.html", inputs, partial(tag_page, tag))
+
     for post in shop.posts:
         cards = [pick for pick in shop.picks if "{{<" in post.body and pick.product.sku in post.body]
         if shows(pick.product.sku for pick in cards):
@@ -173,6 +184,15 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
         digest(chrome, shop.posts),
         lambda: views.page("posts/", "posts", t["posts"], t["posts"], assets, posts=views.post_summaries()),
     )
+    tags = shop_tags(shop)
+    listed = [(tag.slug, tag.title, len(tag.picks)) for tag in tags]
+
+    def tags_page() -> View:
+        entries = [{"title": title, "count": n, "path": tag_path(slug)} for slug, title, n in listed]
+        return views.page("tags/", "tags", t["tags"], t["tags"], assets, tags=entries)
+
+    if tags:
+        lazy_page("tags/", "tags.html", digest(chrome, listed), tags_page)
     lazy_page("s/", "s.html", chrome, lambda: views.page("s/", "s", shop.title, shop.title, assets))
     out.append(Output("s/codes.json", data=partial(links.codes_json, shop), inputs=digest(chrome, [p.product.sku for p in shop.picks])))
     lazy_page("cart/", "cart.html", chrome, lambda: views.page("cart/", "cart", t["cart"], t["cart"], assets))
@@ -187,9 +207,12 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
         urls = [shop.base_url] + [shop.base_url + product_path(p.product.sku) for p in shop.picks]
         urls += [shop.base_url + collection_path(c.id) for c in shop.collections]
         urls += [shop.base_url + "posts/"] + [shop.base_url + post_path(p.slug) for p in shop.posts]
+        urls += ([shop.base_url + "tags/"] if tags else []) + [shop.base_url + tag_path(tag.slug) for tag in tags]
         return {"urls": urls}
 
-    site_inputs = digest(shop.base_url, [p.product.sku for p in shop.picks], [c.id for c in shop.collections], [p.slug for p in shop.posts])
+    site_inputs = digest(
+        shop.base_url, [p.product.sku for p in shop.picks], [c.id for c in shop.collections], [p.slug for p in shop.posts], [tag.slug for tag in tags]
+    )
     out.append(Output("sitemap.xml", "sitemap.xml", sitemap, inputs=site_inputs))
     out.append(Output("robots.txt", "robots.txt", {"sitemap": shop.base_url + "sitemap.xml"}))
     for path, data in theme.asset_bytes.items():

@@ -19,10 +19,11 @@ from ..content import marktext
 from ..content.media import Source, is_raster
 from ..content.model import Collection, Pick, Platform, Post, Product, Shop
 from . import headers, markup, pictures
-from .i18n import html_lang, words
+from .i18n import contact_label, html_lang, words
 from .money import as_text, format_money
 from .pictures import AVATAR_WIDTHS, PHOTO_WIDTHS, Picture
 from .products import Products
+from .tags import Tag, tag_links, tag_path
 
 View = dict[str, Any]
 
@@ -120,6 +121,16 @@ class ShopViews:
             "url": self.shop.base_url + collection_path(c.id),
         }
 
+    def tag(self, tag: Tag) -> View:
+        path = tag_path(tag.slug)
+        return {
+            "slug": tag.slug,
+            "title": tag.title,
+            "picks": [self.offer(p) for p in tag.picks],
+            "path": path,
+            "url": self.shop.base_url + path,
+        }
+
     def post_summary(self, post: Post) -> View:
         return {
             "slug": post.slug,
@@ -154,7 +165,7 @@ class ShopViews:
             "avatar": avatar_view["src"] if avatar_view else None,
             "avatar_picture": avatar_view,
             "icon": OWNER_MEDIA + avatar.name(avatar.best(64), avatar.fallback) if avatar else avatar_view["src"] if avatar_view else None,
-            "contact": [{"kind": k, "value": v} for k, v in shop.contact],
+            "contact": [{"kind": k, "label": contact_label(k, shop.locale), "value": v} for k, v in shop.contact],
             "locale": shop.locale,
             "lang": html_lang(shop.locale),
             "currency": self.currency,
@@ -306,6 +317,7 @@ def product_facts(product: Product, locale: str, currency: str, shown: dict[str,
         "description_html": pictures.expand_html(markup.render(product.description, DESCRIPTION_MEDIA), DESCRIPTION_MEDIA, shown.get, media_url),
         "description_text": markup.plain(product.description, media_prefix=DESCRIPTION_MEDIA),
         "tags": list(product.tags),
+        "tag_links": tag_links(product.tags),
         "variants": [
             {
                 "id": v.id,

@@ -10,6 +10,7 @@
   var checkoutUrl = (body.getAttribute("data-checkout-url") || "").replace(/\/$/, "");
   var CART = "shopforest:" + shop + ":cart";
   var PENDING = "shopforest:" + shop + ":pending";
+  var ORDERS = "shopforest:" + shop + ":orders"; // [{id, secret}], newest first: keys to look orders up at the hook
   var money = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
 
   function load(key, fallback) {
@@ -154,17 +155,77 @@
       }).catch(function () { render(); });
     }
 
+    // The fields a customer fills in; the hook answers a problem with any of them as
+    // customer.<name>, in the shop's language.
+    var FIELDS = ["name", "phone", "address", "email", "note"];
+    // Control characters, lone surrogates and bidirectional controls: the hook refuses them.
+    var FORBIDDEN = /[\p{Cc}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+    // What a pattern cannot say of a textarea: the browser reports it as the field's own
+    // validation message (setCustomValidity), like required, minlength and pattern.
+    function customCheck(name) {
+      var input = form.elements[name];
+      if (name !== "address" && name !== "note") return;
+      var value = input.value;
+      var problem = "";
+      if (FORBIDDEN.test(value.replace(/[\t\n\r]/g, ""))) problem = msg("bad-chars");
+      else if (name === "address" && value.length && !value.trim()) problem = msg("required");
+      input.setCustomValidity(problem);
+    }
+
+    function mark(name, message) {
+      var input = form.elements[name];
+      input.setAttribute("aria-invalid", message ? "true" : "false");
+      document.getElementById("e-" + name).textContent = message;
+    }
+
     function fieldsOk() {
-      var ok = true;
-      ["name", "phone", "address", "email"].forEach(function (name) {
+      var first = null;
+      FIELDS.forEach(function (name) {
         var input = form.elements[name];
-        var error = document.getElementById("e-" + name);
-        var valid = input.checkValidity() && (name !== "name" || input.value.trim()) && (name !== "address" || input.value.trim().length >= 5);
-        input.setAttribute("aria-invalid", valid ? "false" : "true");
-        error.textContent = valid ? "" : (input.validationMessage || msg("invalid"));
-        if (!valid && ok) { input.focus(); ok = false; }
+        customCheck(name);
+        var valid = input.checkValidity();
+        // The browser's own words; a pattern's are generic ("match the requested format"), so
+        // the field's title, which says what the format is, follows them as in the browser's bubble.
+        var hint = !valid && input.validity.patternMismatch && input.title ? " " + input.title : "";
+        mark(name, valid ? "" : (input.validationMessage || msg("invalid")) + hint);
+        if (!valid && !first) first = input;
       });
-      return ok;
+      if (first) first.focus();
+      return !first;
+    }
+
+    FIELDS.forEach(function (name) {
+      form.elements[name].addEventListener("input", function () {
+        customCheck(name);
+        var input = form.elements[name];
+        if (input.getAttribute("aria-invalid") === "true" && input.checkValidity()) mark(name, "");
+      });
+    });
+
+    // invalid_request: each field the hook names is marked with its message (the shop's language)
+    function showFieldErrors(fields) {
+      var first = null;
+      var other = [];
+      fields.forEach(function (f) {
+        var m = /^customer\.(name|phone|address|email|note)$/.exec(f.field || "");
+        if (m) {
+          mark(m[1], f.message || msg("invalid"));
+          if (!first) first = form.elements[m[1]];
+        } else if (f.message) {
+          other.push(f.message);
+        }
+      });
+      status.textContent = msg("invalid") + (other.length ? " " + other.join(" ") : "");
+      if (first) first.focus();
+    }
+
+    function remember(id, secret) {
+      var known = load(ORDERS, []);
+      if (!Array.isArray(known)) known = [];
+      known = known.filter(function (o) { return o && o.id !== id; });
+      known.unshift({ id: id, secret: secret });
+      save(ORDERS, known.slice(0, 20));
     }
 
     function uuid4() {
@@ -214,8 +275,16 @@
       }).then(function (result) {
         button.disabled = false;
         if (result.status === 201) {
+          var id = result.data.order_id;
+          var secret = result.data.order_secret || "";
+          remember(id, secret);
           try { window.localStorage.removeItem(CART); window.localStorage.removeItem(PENDING); } catch (e) { /* ignore */ }
-          window.location.href = box.getAttribute("data-thanks") + "?order=" + encodeURIComponent(result.data.order_id);
+          // The secret rides in the fragment: never sent to the shop's host, nor in a Referer.
+          window.location.href = box.getAttribute("data-thanks") + "?order=" + encodeURIComponent(id) + "#secret=" + encodeURIComponent(secret);
+          return;
+        }
+        if (result.data && result.data.error === "invalid_request" && Array.isArray(result.data.fields)) {
+          showFieldErrors(result.data.fields);
           return;
         }
         if (result.status === 409 && result.data.error === "price_changed") {
@@ -243,9 +312,70 @@
     refresh();
   }
 
-  function thanksPage(el) {
-    var match = /[?&]order=([A-Za-z0-9-]{1,40})/.exec(window.location.search);
-    if (match) el.textContent = match[1];
+  // Thanks page: the order as the hook has it, asked with the order's secret (from the URL's
+  // fragment, or kept in this browser at checkout): its number, lines, total and what to do next.
+  function thanksPage(box) {
+    var number = document.getElementById("order-number");
+    var step = document.getElementById("next-step");
+    var payBox = document.getElementById("pay-box");
+    var pay = document.getElementById("pay");
+    var msg = function (name) { return box.getAttribute("data-msg-" + name) || ""; };
+    var byUrl = /[?&]order=([A-Za-z0-9-]{1,40})/.exec(window.location.search);
+    var bySecret = /(?:^#|&)secret=([A-Za-z0-9_-]{8,100})/.exec(window.location.hash);
+    var known = load(ORDERS, []);
+    if (!Array.isArray(known)) known = [];
+    var id = byUrl ? byUrl[1] : (known[0] && known[0].id);
+    var secret = bySecret ? bySecret[1] : null;
+    known.forEach(function (o) { if (!secret && o && o.id === id) secret = o.secret; });
+    if (id) number.textContent = id;
+    if (!id || !secret) { step.textContent = msg("unknown"); return; }
+
+    function show(order) {
+      var format = new Intl.NumberFormat(locale, { style: "currency", currency: order.currency });
+      var list = document.getElementById("order-lines");
+      list.textContent = "";
+      order.lines.forEach(function (l) {
+        var li = document.createElement("li");
+        var title = document.createElement("span");
+        title.textContent = l.title + " × " + l.qty;
+        var price = document.createElement("span");
+        price.className = "price";
+        price.textContent = format.format(cents(l.line_total) / 100);
+        li.appendChild(title); li.appendChild(price); list.appendChild(li);
+      });
+      var total = format.format(cents(order.total) / 100);
+      document.getElementById("order-total").textContent = total;
+      document.getElementById("order-details").hidden = false;
+      number.textContent = order.order_id;
+      var p = order.payment || {};
+      var text = msg(order.status);
+      if (order.status === "placed") {
+        if (p.method === "link" && p.url && /^https?:\/\//.test(p.url)) {
+          var expires = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(p.expires_at));
+          text = msg("link").replace("{expires}", expires);
+          pay.href = p.url;
+          pay.textContent = msg("pay") + " " + total;
+          payBox.hidden = false;
+        } else if (p.method === "link") {
+          text = msg("expired");
+        } else {
+          text = msg(p.method === "cod" ? "cod" : "contact");
+        }
+      }
+      step.textContent = text;
+    }
+
+    fetch(checkoutUrl + "/orders/" + encodeURIComponent(id), {
+      headers: { "Authorization": "Bearer " + secret },
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (response) {
+      if (response.status === 404) { step.textContent = msg("unknown"); return null; }
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json().then(show);
+    }).catch(function () {
+      step.textContent = msg("offline");
+    });
   }
 
   count();
@@ -254,6 +384,6 @@
   var box = document.getElementById("cart");
   var form = document.getElementById("checkout");
   if (box && form) cartPage(box, form);
-  var number = document.getElementById("order-number");
-  if (number) thanksPage(number);
+  var thanks = document.getElementById("thanks");
+  if (thanks) thanksPage(thanks);
 })();

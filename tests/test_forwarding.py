@@ -1,0 +1,188 @@
+"""Forwarding as fulfilment sees it on a sale day: a dead endpoint is not hammered, a backlog
+goes out in the order it came once the endpoint is back, one slow delivery holds up no other
+shop, and a crashed forwarder's events are taken over within seconds."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from generator.hook import forwarder as forwarder_module
+from generator.hook.database import open_storage
+from generator.hook.forwarder import Forwarder, RetryPolicy
+from generator.hook.store import Store
+
+SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """Fulfilment: answers with ``Receiver.answer(order)``; records what it accepted, in order."""
+
+    accepted: ClassVar[list[dict[str, Any]]] = []
+    attempts: ClassVar[int] = 0
+    answer: ClassVar[Callable[[dict[str, Any]], int]] = staticmethod(lambda order: 204)
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        event = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        with Receiver.lock:
+            Receiver.attempts += 1
+        status = Receiver.answer(event["data"])
+        if status < 300:
+            with Receiver.lock:
+                Receiver.accepted.append(event["data"])
+        self.send_response(status)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    Receiver.accepted, Receiver.attempts, Receiver.answer = [], 0, staticmethod(lambda order: 204)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def storage(db_url: str) -> Iterator[Store]:
+    s = open_storage(db_url)
+    yield s
+    s.close()
+
+
+def add_orders(storage: Store, shops: list[str]) -> list[str]:
+    """One order per entry of ``shops``, created in that order; their ids."""
+    ids = []
+    for i, shop in enumerate(shops):
+        order_id = f"SF{i:05d}{uuid.uuid4().hex[:6]}"
+        created = f"2026-12-02T10:00:{i % 60:02d}Z"
+        order = {"order_id": order_id, "shop": shop, "created_at": created, "total": "10.00", "currency": "CNY", "lines": []}
+        event = {"type": "order.created", "timestamp": created, "data": order}
+        storage.create_order(str(uuid.uuid4()), "h", order, f"evt_{uuid.uuid4().hex}", event, time.time() + i * 1e-3)
+        ids.append(order_id)
+    return ids
+
+
+def run_for(forwarder: Forwarder, seconds: float, until: Callable[[], bool] = lambda: False) -> float:
+    thread = forwarder.start()
+    start = time.monotonic()
+    while time.monotonic() - start < seconds and not until():
+        time.sleep(0.05)
+    forwarder.stop()
+    thread.join(timeout=30)
+    return time.monotonic() - start
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_dead_endpoint_opens_the_circuit_and_is_probed_not_hammered(storage: Store, caplog: pytest.LogCaptureFixture) -> None:
+    add_orders(storage, ["amy"] * 30 + ["bea"] * 30)
+    forwarder = Forwarder(storage, f"http://127.0.0.1:{free_port()}/", SECRET, RetryPolicy(base=0.05), timeout=1.0)
+    with caplog.at_level(logging.INFO, logger="shopforest.forwarder"):
+        run_for(forwarder, 4.0)
+    attempts = sum(e.attempts for order in storage.orders(100) for e in storage.events(order["order_id"]))
+    assert attempts <= forwarder_module.BREAK_AFTER + forwarder_module.CONCURRENCY + 6, "a few failures, then one probe a cool-down"
+    changes = [r.getMessage() for r in caplog.records if "circuit" in r.getMessage()]
+    assert changes and len(changes) <= 12 and "circuit open" in changes[0], "a line per change of state, not per attempt"
+
+
+def test_after_an_outage_the_backlog_goes_out_at_once_and_in_order(storage: Store, receiver: str) -> None:
+    down = True
+    Receiver.answer = staticmethod(lambda order: 503 if down else 204)
+    ids = add_orders(storage, ["amy", "bea", "cho"] * 20)
+    forwarder = Forwarder(storage, receiver, SECRET, RetryPolicy(base=5.0))  # retries alone would wait seconds
+    thread = forwarder.start()
+    time.sleep(2.0)
+    assert Receiver.accepted == []
+    down = False
+    back = time.monotonic()
+    while len(Receiver.accepted) < len(ids) and time.monotonic() - back < 15:
+        time.sleep(0.05)
+    took = time.monotonic() - back
+    forwarder.stop()
+    thread.join(timeout=30)
+    assert sorted(o["order_id"] for o in Receiver.accepted) == sorted(ids)
+    assert took < forwarder_module.COOL_DOWN[1] / 2
+    for shop in ("amy", "bea", "cho"):
+        mine = [o["order_id"] for o in Receiver.accepted if o["shop"] == shop]
+        assert mine == [i for i, s in zip(ids, ["amy", "bea", "cho"] * 20, strict=True) if s == shop], f"{shop}'s orders in order"
+
+
+def test_a_shops_later_order_never_overtakes_one_that_failed(storage: Store, receiver: str) -> None:
+    ids = add_orders(storage, ["amy", "amy", "amy", "bea"])
+    refused = {ids[0]}
+    Receiver.answer = staticmethod(lambda order: 400 if order["order_id"] in refused else 204)
+    forwarder = Forwarder(storage, receiver, SECRET, RetryPolicy(base=0.2))
+    assert forwarder.run_once() == 4
+    assert [o["order_id"] for o in Receiver.accepted] == [ids[3]], "bea's goes; amy's wait behind her first"
+    refused.clear()
+    run_for(forwarder, 10.0, until=lambda: len(Receiver.accepted) == 4)
+    assert [o["order_id"] for o in Receiver.accepted if o["shop"] == "amy"] == ids[:3]
+
+
+def test_one_slow_delivery_holds_up_no_other_shop(storage: Store, receiver: str) -> None:
+    ids = add_orders(storage, ["slow"] + [f"shop-{i}" for i in range(20)])
+
+    def answer(order: dict[str, Any]) -> int:
+        if order["shop"] == "slow":
+            time.sleep(3.0)
+        return 204
+
+    Receiver.answer = staticmethod(answer)
+    forwarder = Forwarder(storage, receiver, SECRET, timeout=10.0)
+    thread = forwarder.start()
+    time.sleep(1.5)
+    assert {o["order_id"] for o in Receiver.accepted} == set(ids[1:]), "the others are delivered while one hangs"
+    forwarder.stop()
+    thread.join(timeout=30)
+    assert len(Receiver.accepted) == 21
+
+
+def test_a_crashed_forwarders_events_are_taken_over_within_seconds(storage: Store, receiver: str, tmp_path: Path) -> None:
+    add_orders(storage, ["amy"] * 5)
+    now = time.time() + 0.1  # every order's event due
+    claimed = storage.claim_due(now, lease=forwarder_module.LEASE, limit=100)  # then the process dies
+    assert len(claimed) == 5 and storage.claim_due(now + 1, lease=forwarder_module.LEASE) == []
+    assert forwarder_module.LEASE <= 5.0
+    taken = storage.claim_due(now + forwarder_module.LEASE + 0.01, lease=forwarder_module.LEASE, limit=100)
+    assert {e.id for e in taken} == {e.id for e in claimed}
+
+
+def test_a_long_delivery_keeps_its_lease(storage: Store, receiver: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forwarder_module, "LEASE", 0.6)
+    add_orders(storage, ["amy"])
+
+    def slow(order: dict[str, Any]) -> int:
+        time.sleep(2.0)
+        return 204
+
+    Receiver.answer = staticmethod(slow)
+    forwarder = Forwarder(storage, receiver, SECRET)
+    thief: list[int] = []
+    worker = threading.Thread(target=forwarder.run_once)
+    worker.start()
+    for _ in range(6):
+        time.sleep(0.3)
+        thief.append(len(storage.claim_due(time.time(), lease=0.6)))  # another forwarder looking
+    worker.join()
+    assert thief == [0] * 6 and len(Receiver.accepted) == 1
