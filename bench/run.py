@@ -5,6 +5,7 @@
     python bench/run.py --cases small   # CI's smoke run
     python bench/run.py --layouts hand  # one catalog layout instead of all three (bench/layouts.py)
     python bench/run.py --pair hugo --cases small   # the same pages built by Hugo too (bench/hugo.py)
+    python bench/run.py --cases small --layouts safe_dump --photos   # a JPEG photo per product and per owner
 
 Every build runs as its own process (``python -m generator.cli build``); wall and CPU seconds
 come from the operating system (os.wait4), peak memory is the largest sum of the resident
@@ -41,6 +42,7 @@ SIZES = {
     "large": dict(shops=5000, picks=50, products=20000),
 }
 SUMMARY = re.compile(r"(\d+) shops?, (\d+) written, (\d+) unchanged, (\d+) removed, (\d+) skipped")
+PICTURES = re.compile(r"(\d+) pictures? resized in ([\d.]+)s")
 
 
 @dataclass
@@ -53,6 +55,8 @@ class Row:
     unchanged: int
     skipped: int
     peak_mb: float
+    pictures: int = 0  # pictures made into resized copies by this build
+    picture_seconds: float = 0.0
 
     @property
     def pages_per_second(self) -> float:
@@ -160,7 +164,21 @@ def run_build(project: Path, size: str, scenario: str, jobs: int | None) -> Row:
     wall, cpu, peak_mb, out = measure(cmd, env, scenario)
     match = SUMMARY.search(out)
     written, unchanged, skipped = (int(match.group(2)), int(match.group(3)), int(match.group(5))) if match else (0, 0, 0)
-    return Row(size, scenario, wall, cpu, written, unchanged, skipped, peak_mb)
+    pictures = PICTURES.search(out)
+    made, seconds = (int(pictures.group(1)), float(pictures.group(2))) if pictures else (0, 0.0)
+    return Row(size, scenario, wall, cpu, written, unchanged, skipped, peak_mb, made, seconds)
+
+
+def with_pictures(rows: list[Row]) -> list[Row]:
+    """With photos, each row says how many pictures it resized, and a build that resized any
+    is followed by a row of that work alone (its wall seconds; the rest of the row is empty)."""
+    out: list[Row] = []
+    for row in rows:
+        row.scenario += f", photos ({row.pictures} resized)"
+        out.append(row)
+        if row.pictures:
+            out.append(Row(row.size, f"  of which resizing {row.pictures} pictures", row.picture_seconds, 0.0, 0, 0, 0, 0.0))
+    return out
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -182,16 +200,16 @@ SCENARIOS = (
 )
 
 
-def scenarios(size: str, jobs: int | None, keep: Path | None, layout: str = "safe_dump") -> list[Row]:
+def scenarios(size: str, jobs: int | None, keep: Path | None, layout: str = "safe_dump", photos: bool = False) -> list[Row]:
     """Every scenario, in order, on one project whose catalog is written in ``layout``."""
     params = SIZES[size]
     label = f"{size} ({layout})"
     with tempfile.TemporaryDirectory(dir=keep) as tmp:
         project = Path(tmp) / size
-        workload.write(project, params["shops"], params["picks"], params["products"], seed=1, layout=layout)
+        workload.write(project, params["shops"], params["picks"], params["products"], seed=1, layout=layout, photos=photos)
         rows = [run_build(project, label, "full build", jobs), run_build(project, label, "no change", jobs)]
         # the platform exports its catalog again with the most popular product's price changed
-        data = workload.catalog(params["products"], 1)
+        data = workload.catalog(params["products"], 1, photos=photos)
         data["products"][0]["price"] = str(Decimal(data["products"][0]["price"]) + 1)
         workload.write_catalog(project, data, layout)
         rows.append(run_build(project, label, "one price changed", jobs))
@@ -206,7 +224,7 @@ def scenarios(size: str, jobs: int | None, keep: Path | None, layout: str = "saf
         rows.append(run_build(project, label, "template edited", jobs))
         workload.shop(project, params["shops"], params["picks"], params["products"], random.Random("added"), "realistic")
         rows.append(run_build(project, label, "one shop added", jobs))
-    return rows
+    return with_pictures(rows) if photos else rows
 
 
 def spread(rows: list[Row]) -> list[str]:
@@ -331,6 +349,7 @@ def main() -> None:
     parser.add_argument("--layouts", default=",".join(layouts.LAYOUTS), help="comma-separated catalog layouts: " + ", ".join(layouts.LAYOUTS))
     parser.add_argument("--pair", choices=("hugo",), default=None, help="build the same project with this tool too and compare (safe_dump layout)")
     parser.add_argument("--repetitions", type=int, default=3, help="with --pair: how many times each tool builds each scenario (median reported)")
+    parser.add_argument("--photos", action="store_true", help="a JPEG photo (about 1 MB) per product and per owner instead of shared SVGs")
     args = parser.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     if args.large and "large" not in cases:
@@ -342,7 +361,7 @@ def main() -> None:
     rows: list[Row] = []
     for size in cases:
         for layout in (x.strip() for x in args.layouts.split(",") if x.strip()):
-            for row in scenarios(size, args.jobs, None, layout):
+            for row in scenarios(size, args.jobs, None, layout, args.photos):
                 rows.append(row)
                 print(row.markdown(), flush=True)
     across = spread(rows)

@@ -8,7 +8,9 @@ Zipf-like popularity (a popular product sits in most shops). The realistic profi
 platforms and owners write: product descriptions of 1-2 KB of Markdown with bold, lists and
 links; an owner's note on about a third of picks, often with bold and a short list; most shops
 with a post citing several products. The catalog is written in one of three layouts
-(bench/layouts.py). Same arguments, same bytes.
+(bench/layouts.py). With ``--photos``, every product shows a phone-like JPEG of its own (about
+1 MB) and every owner a photo avatar, instead of the shared SVG drawings. Same arguments, same
+bytes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import random
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -136,8 +139,41 @@ def _cumulative(products: int) -> list[float]:
     return _CUMULATIVE[products]
 
 
-def catalog(products: int, seed: int, profile: str = "realistic") -> dict[str, Any]:
-    """The platform's catalog as data; its own random stream, so a scenario can write it again."""
+PHOTO_SIZE = (1536, 2048)  # a phone photo as messaging apps pass it on: about 1 MB as a JPEG
+PHOTO_BASES = 8
+
+
+def photo_writer(seed: int) -> Callable[[Path, int], None]:
+    """Writes a phone-like JPEG (tests/photos.py: sideways by EXIF, GPS) whose bytes are its
+    own for each number: a few photos are drawn, and each file marks one of them with a patch
+    of its own, which costs a JPEG encoding rather than a new drawing."""
+    sys.path.insert(0, str(REPO))
+    from PIL import Image
+
+    from tests import photos
+
+    bases = [photos.photo(*PHOTO_SIZE, seed=seed * 100 + i, grain=10).transpose(Image.Transpose.ROTATE_90) for i in range(PHOTO_BASES)]
+    exif = Image.Exif()
+    exif[photos.ORIENTATION] = 6
+    exif[photos.GPS_IFD] = photos.GPS
+
+    def write(path: Path, number: int) -> None:
+        picture = bases[number % PHOTO_BASES].copy()
+        shade = ((number * 37) % 256, (number * 91) % 256, (number * 53) % 256)
+        picture.paste(shade, (64 + (number * 13) % 512, 64 + (number * 29) % 512, 320 + (number * 13) % 512, 320 + (number * 29) % 512))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        picture.save(path, "JPEG", quality=90, exif=exif.tobytes())
+
+    return write
+
+
+def photo_path(i: int) -> str:
+    return f"images/p-{i:06d}.jpg"
+
+
+def catalog(products: int, seed: int, profile: str = "realistic", *, photos: bool = False) -> dict[str, Any]:
+    """The platform's catalog as data; its own random stream, so a scenario can write it again.
+    With ``photos``, each product names its own photo (written by :func:`write`)."""
     rng = random.Random(f"catalog-{seed}")
     items: list[dict[str, Any]] = []
     for i in range(products):
@@ -153,7 +189,7 @@ def catalog(products: int, seed: int, profile: str = "realistic") -> dict[str, A
             item["list_price"] = f"{price // 100 + rng.randint(5, 50)}.00"
         roll = rng.random()
         item["status"] = "sold_out" if roll < 0.01 else "recalled" if roll < 0.015 else "active"
-        item["images"] = [f"images/p{i % IMAGES}.svg"]
+        item["images"] = [photo_path(i) if photos else f"images/p{i % IMAGES}.svg"]
         item["description"] = description(rng, profile)
         if profile != "plain":
             item["tags"] = TAG_SETS[i % len(TAG_SETS)]
@@ -200,7 +236,9 @@ def shop(out: Path, s: int, picks: int, products: int, rng: random.Random, profi
         )
 
 
-def write(out: Path, shops: int, picks: int, products: int, seed: int, *, layout: str = "safe_dump", profile: str = "realistic") -> None:
+def write(
+    out: Path, shops: int, picks: int, products: int, seed: int, *, layout: str = "safe_dump", profile: str = "realistic", photos: bool = False
+) -> None:
     if out.exists():
         shutil.rmtree(out)
     (out / "images").mkdir(parents=True)
@@ -212,10 +250,19 @@ def write(out: Path, shops: int, picks: int, products: int, seed: int, *, layout
             f'<rect x="170" y="170" width="260" height="260" rx="24" fill="hsl({hue},50%,45%)"/></svg>\n',
             encoding="utf-8",
         )
-    write_catalog(out, catalog(products, seed, profile), layout)
+    write_catalog(out, catalog(products, seed, profile, photos=photos), layout)
     rng = random.Random(seed)
     for s in range(shops):
         shop(out, s, picks, products, rng, profile)
+    if photos:
+        photo = photo_writer(seed)
+        for i in range(products):
+            photo(out / photo_path(i), i)
+        for s in range(shops):
+            folder = out / "content" / f"shop-{s:05d}"
+            photo(folder / "images" / "avatar.jpg", products + s)
+            with (folder / "shop.yaml").open("a", encoding="utf-8") as fh:
+                fh.write("avatar: images/avatar.jpg\n")
 
 
 def main() -> None:
@@ -227,8 +274,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--layout", choices=layouts.LAYOUTS, default="safe_dump", help="how catalog.yaml is written")
     parser.add_argument("--profile", choices=("realistic", "plain"), default="realistic", help="how much the texts hold")
+    parser.add_argument("--photos", action="store_true", help="a JPEG photo per product and per owner")
     args = parser.parse_args()
-    write(args.out, args.shops, args.picks, args.products, args.seed, layout=args.layout, profile=args.profile)
+    write(args.out, args.shops, args.picks, args.products, args.seed, layout=args.layout, profile=args.profile, photos=args.photos)
 
 
 if __name__ == "__main__":

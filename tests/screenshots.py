@@ -17,11 +17,11 @@ from .golden import REPO, build_demo
 
 SHOTS = {
     "xiaomei-home": "/xiaomei/",
-    "xiaomei-product": "/xiaomei/p/BB-1001/",
+    "xiaomei-product": "/xiaomei/p/BB-1012/",
     "xiaomei-cart": "/xiaomei/cart/",
     "xiaomei-thanks": "/xiaomei/thanks/?order=SF261125-8F3A21C4#secret=os_demo_secret",
     "glow-with-amy-home": "/glow-with-amy/",
-    "glow-with-amy-product": "/glow-with-amy/p/BT-3002/",
+    "glow-with-amy-product": "/glow-with-amy/p/BT-3012/",
     "glow-with-amy-cart": "/glow-with-amy/cart/",
     "glow-with-amy-thanks": "/glow-with-amy/thanks/?order=SF261125-8F3A21C4#secret=os_demo_secret",
 }

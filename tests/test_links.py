@@ -50,7 +50,7 @@ def test_links_in_every_format(project: Path) -> None:
     code, table, _ = run("--project", str(project), "xiaomei")
     assert code == 0
     lines = table.splitlines()
-    assert len(lines) == 15 * 3  # 15 published picks x wechat, moments, link; no campaign
+    assert len(lines) == 17 * 3  # 17 published picks x wechat, moments, link; no campaign
     assert "http://127.0.0.1:8000/xiaomei/s/?c=9yc12d_LaJt" in lines[0]
     code, out, _ = run("--project", str(project), "glow-with-amy", "--format", "json")
     rows = json.loads(out)

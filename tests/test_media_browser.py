@@ -1,7 +1,8 @@
 """Every file an owner can get published, opened in Chromium: none runs script.
 
 Amy's folder holds the hostile drawing of test_owner_files.py and real photos with a page
-glued to their end. She builds her shop; a visitor then opens each file under its media/
+glued to their end (published as copies Pillow made, which leave the page behind). She builds
+her shop; a visitor then opens each file under its media/
 folder on its own, and the pages that show them, on a host that sends the shop's _headers
 and on one that sends no headers at all. A dialog, a page error or a console line from a
 payload would mean script ran; there must be none.
@@ -148,7 +149,12 @@ def media_files(site: Path) -> list[str]:
 
 def test_amy_gets_her_drawing_and_photos_published(site: Path) -> None:
     names = {path.rsplit("/", 1)[1] for path in media_files(site)}
-    assert {"evil.svg", "avatar.svg", *PICTURES} <= names
+    assert {"evil.svg", "avatar.svg"} <= names
+    assert not set(PICTURES) & names  # photos are published as copies, never as uploaded
+    copies = {name.split(".")[1] for name in names if name.startswith("photo.")}
+    assert len(copies) == len(PICTURES)  # one digest each, in every format
+    for path in media_files(site):
+        assert b"photo ran" not in (site / path.lstrip("/")).read_bytes(), path
     assert any("/media/catalog/" in path for path in media_files(site))
     drawing = (site / "amy" / "media" / "owner" / "images" / "evil.svg").read_text(encoding="utf-8")
     assert "script" not in drawing and "javascript" not in drawing and "onload" not in drawing
@@ -166,7 +172,9 @@ def test_every_media_file_is_saved_not_shown_and_runs_nothing(site: Path, visito
         for page in PAGES:
             visitor.open(url + page)
             assert all(visitor.pictures().values()), page  # <img> ignores Content-Disposition
-        assert visitor.pictures() == dict.fromkeys(["avatar.svg", "evil.svg", *PICTURES], True)
+        shown = visitor.pictures()
+        assert all(shown.values()) and {"avatar.svg", "evil.svg"} <= set(shown)
+        assert len({name.split(".")[1] for name in shown if name.startswith("photo.")}) == len(PICTURES)
     assert visitor.ran == []
 
 

@@ -7,6 +7,7 @@ and expects a located error from ``check`` and ``build`` alike, with nothing wri
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,14 +15,22 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from PIL import Image
 
 from generator.build.pipeline import build
 from generator.cli import main
 
 from .test_invalid_content import make_case, snapshot
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _encoded(fmt: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 120, 90)).save(out, fmt)
+    return out.getvalue()
+
+
+JPEG = _encoded("JPEG")
+PNG = _encoded("PNG")
 EVIL_SVG = (
     '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
     'viewBox="0 0 10 10" onload="alert(1)">'
@@ -238,7 +247,7 @@ def test_svg_is_published_without_script_events_or_outside_references(tmp_path: 
                 assert needle not in data, (file, needle)
 
 
-def test_raster_pictures_are_published_as_they_are(tmp_path: Path) -> None:
+def test_raster_pictures_are_published_as_resized_copies_never_as_uploaded(tmp_path: Path) -> None:
     root, shop = project(tmp_path)
     (shop / "images" / "IMG_0001.JPG").write_bytes(JPEG)
     (shop / "images" / "mum.png").write_bytes(PNG)
@@ -246,5 +255,8 @@ def test_raster_pictures_are_published_as_they_are(tmp_path: Path) -> None:
     write_post(shop, "![m](images/mum.png)")
     build(root, root / "site")
     media = root / "site" / "amy" / "media" / "owner" / "images"
-    assert (media / "IMG_0001.JPG").read_bytes() == JPEG
-    assert (media / "mum.png").read_bytes() == PNG
+    names = sorted(p.name for p in media.iterdir())
+    assert "IMG_0001.JPG" not in names and "mum.png" not in names
+    # never enlarged: each is copied at its own width only, in AVIF, WebP and JPEG
+    assert {n.rsplit(".", 1)[1] for n in names} == {"avif", "webp", "jpg"}
+    assert all(n.split(".")[2] == "40" for n in names)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+import yaml
 from PIL import Image
 
 from generator.build.pipeline import build
@@ -20,6 +21,9 @@ from generator.cache.folder import NONE, CacheFolder
 from generator.pages import sharecard
 
 from .test_incremental import edit, two_shop_project
+
+REPO = Path(__file__).resolve().parent.parent
+CATALOG = {p["sku"]: p for p in yaml.safe_load((REPO / "catalog.yaml").read_text(encoding="utf-8"))["products"]}
 
 BASE = "http://127.0.0.1:8000/"  # the demo's shop_url, without the shop
 
@@ -83,7 +87,8 @@ def test_every_page_a_link_is_shared_to_carries_a_jpeg_card_that_exists(demo_sit
     for shop in ("xiaomei", "chef-lin", "glow-with-amy"):
         site_title = head(demo_site / shop / "index.html").title
         owner_card = head(demo_site / shop / "index.html").meta["og:image"]
-        assert owner_card == f"{BASE}{shop}/media/cards/owner/images/avatar.svg.jpg"
+        avatar = yaml.safe_load((REPO / "content" / shop / "shop.yaml").read_text(encoding="utf-8"))["avatar"]  # a drawing or a photo
+        assert owner_card == f"{BASE}{shop}/media/cards/owner/{avatar}.jpg"
         for page in sorted((demo_site / shop).rglob("*.html")):
             h = head(page)
             pages += 1
@@ -98,7 +103,8 @@ def test_every_page_a_link_is_shared_to_carries_a_jpeg_card_that_exists(demo_sit
                 data = h.jsonld[0]
                 assert m["og:title"] == data["name"]
                 assert (m["product:price:amount"], m["product:price:currency"]) == (data["offers"]["price"], "CNY")
-                assert m["og:image"] == f"{BASE}{shop}/media/cards/catalog/images/{data['sku'].lower()}.svg.jpg"
+                first = CATALOG[data["sku"]]["images"][0]  # a drawing or a photo
+                assert m["og:image"] == f"{BASE}{shop}/media/cards/catalog/{first}.jpg"
                 assert data["image"][0] == m["og:image"]  # schema.org's image: the card first
                 for url in data["image"] + [data["offers"]["url"]]:
                     assert local_file(demo_site, url).is_file(), url

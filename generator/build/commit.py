@@ -98,6 +98,8 @@ def commit(result: ShopResult, staging: Path, out: Path, stats: BuildStats, spar
             spare, dest = f"{shop_spares}/{spare_name(path)}", safe_join(folder, path)
             if not exchange(spare, str(dest)):
                 move_into_place(Path(spare), dest)
+            elif os.stat(spare).st_nlink > 1:  # the old file was linked elsewhere: never a spare to write into
+                os.unlink(spare)
         for number, path in enumerate(result.staged):
             move_into_place(staging / result.shop_id / str(number), safe_join(folder, path))
     stats.pages += result.unchanged + result.written

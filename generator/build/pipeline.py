@@ -34,6 +34,7 @@ from ..pages.views import card_ref
 from . import verify
 from .commit import EntrySpool, commit_all, spares_folder
 from .gcfreeze import frozen
+from .images import ImageWork
 from .reporter import BuildStats, Reporter
 from .shop import ShopBuilder
 from .state import BuildState, load_state, save_state
@@ -135,7 +136,9 @@ def build(
         if adjust is not None:
             project = adjust(project)
         indexes = select_shops(project, only, shard)
-        builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time())
+        images = ImageWork(folder, policy)
+        stack.callback(images.save)
+        builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time(), images)
         builder.bytecode = folder.templates if policy.read else None
         builder.cards, builder.cards_policy = folder.cards, policy
         markdown = KeptFile(folder.markdown, code_tag(**MARKDOWN_TAG), codec=MARSHAL, read=policy.read) if policy.write or policy.read else None
@@ -143,7 +146,7 @@ def build(
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)
         rendered, used = markup.fresh_entries(), markup.taken_from_store()  # by prepare; taken now, so the workers do not send it back again
-        stats = BuildStats(shops=len(indexes), warnings=len(project.warnings))
+        stats = BuildStats(shops=len(indexes), warnings=len(project.warnings), images=images.made, image_seconds=images.seconds)
         staging = stack.enter_context(staging_folder(builder.staging))
         spool = stack.enter_context(EntrySpool(staging / "entries.pickle"))
         spares = builder.spares = stack.enter_context(spares_folder(folder.spares, out) if policy.write else nullcontext())
@@ -165,6 +168,8 @@ def build(
         stats.broken = len(left_as_before)
         with commit_lock or nullcontext():  # every shop built: now, and only now, touch the output folder
             commit_all(results, staging, out, stats, spares, keep=({project.shops[i].id for i in indexes} | left_as_before) if full else None)
+            if project.platform.media_url:
+                stats.written += builder.publish_shared(prune=full)
         if policy.write:
             record_state(folder.state(out), builder.state, spool, ({r.shop_id for r in results} | left_as_before) if full else None)
     if policy.write:
@@ -174,6 +179,7 @@ def build(
         keep_markdown(markdown, rendered, used, project)
     if verify.enabled():  # last: it renders with nothing kept, which must not reach the stores
         verify.verify_site(project, indexes, out, builder)
+    images.close()
     stats.seconds = time.perf_counter() - started
     reporter.finish(stats)
     if broken:  # the others are built; hers are left as they were, until she fixes them
@@ -252,6 +258,16 @@ def check(root: Path, *, only: str | None = None, reporter: Reporter | None = No
     builder = ShopBuilder(project, Path("/nonexistent"), Path("/nonexistent"), BuildState.empty(), build_time())
     markup.take_failures()  # none left from an earlier run in this process that stopped halfway
     files = 0
+    with ExitStack() as stack:
+        stack.callback(builder.images.close)  # (a check keeps nothing: it reads the copies builds kept, makes new ones in a temporary folder)
+        files = check_shops(project, only, builder)
+    check_rendered(project, markup.take_failures())
+    return CheckResult(project, files)
+
+
+def check_shops(project: Project, only: str | None, builder: ShopBuilder) -> int:
+    """Every output of the shops ``check`` looks at, made and thrown away; how many there are."""
+    files = 0
     for i in select_shops(project, only, None):
         shop = project.shops[i]
         theme = builder.theme(shop.theme)
@@ -263,5 +279,4 @@ def check(root: Path, *, only: str | None = None, reporter: Reporter | None = No
             safe_join(Path("."), output.path)
             builder.make(output, theme)
             files += 1
-    check_rendered(project, markup.take_failures())
-    return CheckResult(project, files)
+    return files

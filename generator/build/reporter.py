@@ -16,6 +16,8 @@ class BuildStats:
     warnings: int = 0
     seconds: float = 0.0
     broken: int = 0  # shops left as they were because of mistakes in their folders
+    images: int = 0  # pictures made into resized copies (build/images.py); 0 when all were kept
+    image_seconds: float = 0.0
 
     @property
     def pages_per_second(self) -> float:
@@ -27,6 +29,7 @@ class BuildStats:
             f"{self.unchanged} unchanged, {self.removed} removed, {self.skipped} skipped, {self.warnings} warning"
             f"{'s' if self.warnings != 1 else ''} in {self.seconds:.2f}s"
             + (f" ({self.pages_per_second:,.0f} pages/s)" if self.seconds and self.written else "")
+            + (f"; {self.images} picture{'s' if self.images != 1 else ''} resized in {self.image_seconds:.2f}s" if self.images else "")
             + (f"; {self.broken} shop{'s' if self.broken != 1 else ''} with mistakes left as before" if self.broken else "")
         )
 

@@ -30,17 +30,20 @@ from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
 from ..errors import UsageError
 from ..pages import markup, sharecard
-from ..pages.plan import Output, catalog_files, plan_shop
-from ..pages.products import Products, product_key
+from ..pages.pictures import Copy
+from ..pages.plan import Output, plan_shop
+from ..pages.products import Products, catalog_files, catalog_uses, product_key
 from ..pages.render import recording_render
 from ..pages.theme import Theme, compile_all, load_theme
-from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, product_facts
+from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, owner_uses, product_facts
 from .gcfreeze import frozen
+from .images import SHARED_MEDIA, ImageWork
 from .state import BuildState, FileEntry, ShopEntry, ShopRow
 from .writer import (
     SpareRoom,
     check_relative,
     into_spare,
+    link_new,
     present_sizes,
     safe_join,
     same_bytes,
@@ -62,10 +65,10 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def facts_key(product_key: str, locale: str, currency: str) -> str:
+def facts_key(product_key: str, locale: str, currency: str, media_url: str = "") -> str:
     """Where the catalog's facts about a product, as shops in one locale and currency show them
-    (formatted prices, rendered description, images), are kept between builds."""
-    return hashlib.sha256(f"{product_key}\0{locale}\0{currency}".encode()).hexdigest()[:32]
+    (formatted prices, rendered description, images from ``media_url``), are kept between builds."""
+    return hashlib.sha256(f"{product_key}\0{locale}\0{currency}\0{media_url}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class ShopResult:
 class ShopBuilder:
     """Everything one process needs to build shops. Made in the parent; forked workers inherit it."""
 
-    def __init__(self, project: Project, out: Path, staging: Path, state: BuildState, now: dt.datetime) -> None:
+    def __init__(self, project: Project, out: Path, staging: Path, state: BuildState, now: dt.datetime, images: ImageWork | None = None) -> None:
         self.project = project
         self.root = project.root
         self.out = out
@@ -113,9 +116,11 @@ class ShopBuilder:
         self.code = code_tag()
         self.themes: dict[str, Theme] = {}
         self.theme_keys: dict[str, str] = {}
-        self.products = Products()
+        # (without one: the copies builds kept are used, new ones made in a temporary folder)
+        self.images = images or ImageWork(CacheFolder(project.root), CachePolicy(read=True, write=False))
+        self.products = Products(root=str(project.root), make_picture=self.images.picture)
         self.product_files: dict[str, tuple[str, ...]] = {}
-        self.file_keys: dict[str, str] = {}
+        self.catalog_sources: list[tuple[media.Source, tuple[int, ...]]] = []  # the catalog's raster pictures the shops show
         self.bytecode: Path | None = None  # where compiled templates are kept between builds
         self.spares: Path | None = None  # where spares are kept, when this build may use them (writer.py)
         self.cards: Path | None = None  # where share cards are kept between builds
@@ -129,22 +134,27 @@ class ShopBuilder:
         find out, in parallel."""
         for name in sorted({self.project.shops[i].theme for i in indexes}):
             compile_all(self.theme(name))  # once here, not once per worker
-        currency = self.project.platform.currency
+        currency, media_url = self.project.platform.currency, self.project.platform.media_url
         wanted: dict[tuple[str, str], tuple[str, Product]] = {}  # (sku, locale or ITEMS) -> (key in the store, product)
         for i in indexes:
             shop = self.project.shops[i]
             for pick in shop.picks:
                 if (pick.product.sku, shop.locale) not in wanted:
                     product_key = self.product_key(pick.product)
-                    wanted[(pick.product.sku, shop.locale)] = (facts_key(product_key, shop.locale, currency), pick.product)
+                    wanted[(pick.product.sku, shop.locale)] = (facts_key(product_key, shop.locale, currency, media_url), pick.product)
                     wanted[(pick.product.sku, ITEMS)] = (facts_key(product_key, ITEMS, ""), pick.product)
+        self.make_pictures(indexes, jobs)
         if not wanted:
             return
         store = KeptFile(CacheFolder(self.root).facts, self.code, codec=MARSHAL, read=policy.read)
         known = store.entries()
-        missing = {key: (product, locale, currency) for (_, locale), (key, product) in wanted.items() if key not in known and locale != ITEMS}
+        missing = {
+            key: (product, locale, currency, self.products.catalog_pictures(product), media_url)
+            for (_, locale), (key, product) in wanted.items()
+            if key not in known and locale != ITEMS
+        }
         if missing:
-            self.render_descriptions([product for product, _, _ in missing.values()], jobs)
+            self.render_descriptions([product for product, *_ in missing.values()], jobs)
             check_rendered(self.project, markup.take_failures())  # the platform's texts: before facts are made of them and kept
         if jobs > 1 and len(missing) >= PARALLEL_FACTS:
             with frozen(collect=True), multiprocessing.get_context("fork").Pool(jobs) as pool:
@@ -163,6 +173,33 @@ class ShopBuilder:
                 self.products.facts[(sku, kind)] = store.get(key)
         if policy.write:  # a --shop build keeps the other shops' facts: the limit is the platform's (old prices pile up)
             store.save(limit=2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1))
+
+    def publish_shared(self, prune: bool) -> int:
+        """With the platform's ``media_url``: the catalog's pictures' copies, once, in the output
+        folder's ``_media/`` (to be uploaded there); how many files were added."""
+        pictures = [self.images.picture(source, widths) for source, widths in self.catalog_sources]
+        return self.images.publish_shared(self.out / SHARED_MEDIA, pictures, prune)
+
+    def make_pictures(self, indexes: list[int], jobs: int) -> None:
+        """The copies of every raster picture the shops show, made here, once, before workers
+        fork (a catalog photo a thousand shops show is made into copies once): each kept one is
+        found by its stamp, without reading the picture."""
+        root = str(self.project.root)
+        wanted: dict[tuple[str, tuple[int, ...]], tuple[media.Source, tuple[int, ...]]] = {}
+        products: set[str] = set()
+        for i in indexes:
+            shop = self.project.shops[i]
+            for pick in shop.picks:
+                if pick.product.sku not in products:
+                    products.add(pick.product.sku)
+                    for ref, widths in catalog_uses(pick.product):
+                        source = media.Source(root, ref, owner=False)
+                        wanted[(source.path, widths)] = (source, widths)
+                        self.catalog_sources.append((source, widths))
+            for ref, widths in owner_uses(shop):
+                source = media.Source(str(shop.source_dir), ref, owner=True)
+                wanted[(source.path, widths)] = (source, widths)
+        self.images.make_all(wanted.values(), jobs)
 
     @staticmethod
     def render_descriptions(products: list[Product], jobs: int) -> None:
@@ -189,13 +226,8 @@ class ShopBuilder:
         return self.themes[name]
 
     def file_key(self, path: Path | str) -> str:
-        """A hash of the file's bytes (by path as text: thousands of products' images)."""
-        name = os.fspath(path)
-        key = self.file_keys.get(name)
-        if key is None:
-            with open(name, "rb") as fh:
-                key = self.file_keys[name] = sha(fh.read())
-        return key
+        """A hash of the file's bytes, read only when its stamp changed (build/images.py)."""
+        return self.images.sha(os.fspath(path))
 
     def product_key(self, product: Product) -> str:
         key = self.products.keys.get(product.sku)
@@ -276,8 +308,11 @@ class ShopBuilder:
             if output.path in planned:
                 raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
             planned.add(output.path)
-            key = self.output_key(output)
             old = old_files.get(output.path)
+            if output.copy is not None:
+                self.place_copy(shop.id, output.path, output.copy, old, sizes, entry, result, made_dirs)
+                continue
+            key = self.output_key(output)
             if (
                 old is not None
                 and old.key == key
@@ -335,6 +370,41 @@ class ShopBuilder:
         sharecard.remember(key, data)
         return data
 
+    def place_copy(
+        self,
+        shop_id: str,
+        path: str,
+        copy: Copy,
+        old: FileEntry | None,
+        sizes: dict[str, int],
+        entry: ShopEntry,
+        result: ShopResult,
+        made_dirs: set[str],
+    ) -> None:
+        """A picture's copy: its name holds its digest, so a file there of the recorded size is
+        it; anything else is staged as a hard link to the kept copy (writer.link_new)."""
+        key = sha(f"copy\0{copy}".encode())
+        if old is not None and old.key == key and sizes.get(path) == old.size:
+            entry.files[path] = old
+            result.unchanged += 1
+            result.skipped += 1
+            return
+        check_relative(path)
+        kept = self.images.copy_path(*copy)
+        entry.files[path] = FileEntry(key, key, os.stat(kept).st_size, {})
+        if result.tree:
+            parent = path.rpartition("/")[0]
+            if parent not in made_dirs:
+                (self.staging / shop_id / parent).mkdir(parents=True, exist_ok=True)
+                made_dirs.add(parent)
+            link_new(kept, f"{self.staging}/{shop_id}/{path}")
+        else:
+            number = len(result.staged)
+            if number == 0:
+                (self.staging / shop_id).mkdir(exist_ok=True)
+            link_new(kept, f"{self.staging}/{shop_id}/{number}")
+        result.staged.append(path)
+
     def stage(self, shop_id: str, number: int, data: bytes) -> None:
         """Staged files are numbered, in one folder per shop: no directory work until the commit
         (and not one folder for all: creating thousands of files in one folder measured
@@ -373,6 +443,9 @@ class ShopBuilder:
             return media.published_bytes(output.source), {}
         if output.card is not None:
             return self.card(output.card), {}
+        if output.copy is not None:
+            with open(self.images.copy_path(*output.copy), "rb") as fh:
+                return fh.read(), {}
         assert output.template is not None and output.view is not None
         view = output.view() if callable(output.view) else output.view
         text, loaded = recording_render(theme, output.template, view, self.root)

@@ -41,6 +41,16 @@ def write_new(path: str, data: bytes) -> None:
         os.close(fd)
 
 
+def link_new(source: str, path: str) -> None:
+    """Make ``path`` a hard link to the kept file ``source`` (one inode for every shop's copy of
+    a picture), or a copy of it where the file system allows no link."""
+    try:
+        os.link(source, path)
+    except OSError:
+        with open(source, "rb") as fh:
+            write_new(path, fh.read())
+
+
 def same_bytes(dest: Path, data: bytes) -> bool:
     try:
         if dest.stat().st_size != len(data):
@@ -141,10 +151,16 @@ def spare_name(rel: str) -> str:
 
 
 def fill_spare(path: str, data: bytes) -> bool:
-    """Write ``data`` over the spare at ``path``, in place; False if there is no spare."""
+    """Write ``data`` over the spare at ``path``, in place; False if there is no spare. A spare
+    with another link (a file that was hard-linked, like pictures' copies) is never written
+    into: that would change the other file too. It is dropped instead."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
     except OSError:
+        return False
+    if os.fstat(fd).st_nlink > 1:
+        os.close(fd)
+        os.unlink(path)
         return False
     try:
         view = memoryview(data)

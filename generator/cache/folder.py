@@ -19,8 +19,8 @@ from pathlib import Path
 CACHE_DIR = ".shopforest"
 GENERATOR_DIR = Path(__file__).resolve().parent.parent  # the whole generator package
 # Libraries whose output is kept: parsed YAML, validated models, rendered and sanitised
-# Markdown, formatted money, compiled templates, cleaned drawings.
-KEPT_OUTPUT_OF = ("pyyaml", "pydantic", "markdown", "nh3", "jinja2", "babel", "defusedxml")
+# Markdown, formatted money, compiled templates, cleaned drawings, pictures' sizes.
+KEPT_OUTPUT_OF = ("pyyaml", "pydantic", "markdown", "nh3", "jinja2", "babel", "defusedxml", "pillow")
 
 
 @cache
@@ -98,6 +98,16 @@ class CacheFolder:
     def markdown(self) -> Path:
         """Rendered, sanitised Markdown by the hash of its text (pages/markup.py)."""
         return self.path / f"markdown-{sys.implementation.cache_tag}.marshal"
+
+    @property
+    def images(self) -> Path:
+        """Resized copies of raster pictures, by a digest of their bytes and settings (build/images.py)."""
+        return self.path / "images"
+
+    @property
+    def images_index(self) -> Path:
+        """Pictures' hashes by file stamp, and what copies each has (build/images.py)."""
+        return self.path / f"images-{sys.implementation.cache_tag}.marshal"
 
     @property
     def templates(self) -> Path:

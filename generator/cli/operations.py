@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import logging
-import logging.handlers
 import os
 import time
 from decimal import Decimal

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import Diagnostics
+from . import raster
 from .loading import CATALOG, Loader, currency_ok, locale_ok
 from .model import Category, Payment, Platform, Product, Variant
 from .resolved import KeptHead, KeptProduct, files_unchanged, text_key
@@ -63,8 +64,9 @@ class CatalogLoader(Loader):
             p = PlatformIn(name="?")  # keep checking the shops against the defaults
         else:
             self.platform_checks(doc, p)
+        media_url = (p.media_url if p.media_url.endswith("/") else p.media_url + "/") if p.media_url else ""
         platform = Platform(p.name, p.currency, p.locale, p.checkout_url.rstrip("/"), p.shop_url, p.attribution_days, p.refund_days)
-        platform = dataclasses.replace(platform, payment=Payment(p.payment.method, p.payment.link, p.payment.link_hours))
+        platform = dataclasses.replace(platform, payment=Payment(p.payment.method, p.payment.link, p.payment.link_hours), media_url=media_url)
         categories: dict[str, Category] = {}
         for i, value in enumerate(self.items(doc, data, "categories")):
             c = validate(CategoryIn, doc, self.diags, prefix=("categories", i), value=value)
@@ -84,10 +86,11 @@ class CatalogLoader(Loader):
             if isinstance(sku, str):
                 first_line[sku] = doc.at((*loc, "sku"))[0]
             prod = validate(ProductIn, doc, self.diags, prefix=loc, value=value, context={"currency": platform.currency})
-            mark = len(self.checked)
+            mark, warned = len(self.checked), len(self.warnings)
             product = self.product(doc, loc, prod, categories) if prod is not None else None
             if product is not None:
                 self.product_files[product.sku] = tuple(self.checked[mark:])
+                self.product_warnings[product.sku] = tuple(self.warnings[warned:])
                 products[product.sku] = product
             elif isinstance(sku, str):
                 self.invalid_skus.add(sku)  # reported already; shops naming it are not blamed again
@@ -127,13 +130,14 @@ class CatalogLoader(Loader):
                 return None  # a category's rate or the currency changed: every product in it is checked again
             if entry.product.sku in products:
                 return None  # a duplicate SKU: reported by the full load
+            self.warnings.extend(entry.warnings)
             products[entry.product.sku] = entry.product
         return head.platform, head.categories, products
 
     def fresh_product(self, item: Item, categories: dict[str, Category], currency: str) -> KeptProduct | None:
         """One product of the catalog loaded on its own; None at the first mistake."""
         diags, self.diags = self.diags, Diagnostics()
-        mark = len(self.checked)
+        mark, warned = len(self.checked), len(self.warnings)
         try:
             doc = item.document(CATALOG, self.diags)
             if doc is None or self.diags:
@@ -142,7 +146,9 @@ class CatalogLoader(Loader):
             product = self.product(doc, (), prod, categories) if prod is not None else None
             if product is None or self.diags:
                 return None
-            return KeptProduct(product, tuple(self.checked[mark:]), currency)
+            kept = KeptProduct(product, tuple(self.checked[mark:]), currency, tuple(self.warnings[warned:]))
+            del self.warnings[warned:]  # given again by kept_catalog, with every kept product's
+            return kept
         finally:
             self.diags = diags
 
@@ -160,7 +166,9 @@ class CatalogLoader(Loader):
         self.kept.put(text_key("head", head), KeptHead(platform, categories))
         for key, value in zip(keys, values, strict=True):
             product = products[value["sku"]]
-            self.kept.put(text_key("product", key), KeptProduct(product, self.product_files[product.sku], platform.currency))
+            self.kept.put(
+                text_key("product", key), KeptProduct(product, self.product_files[product.sku], platform.currency, self.product_warnings[product.sku])
+            )
 
     def platform_checks(self, doc: Document, p: PlatformIn) -> None:
         if not locale_ok(p.locale):
@@ -169,8 +177,14 @@ class CatalogLoader(Loader):
             self.add(doc, ("platform", "currency"), f"unknown currency '{p.currency}'")
         if "{shop}" not in p.shop_url:
             self.add(doc, ("platform", "shop_url"), "shop_url must contain {shop}")
-        examples = {"shop_url": "https://shops.example.com/{shop}/", "checkout_url": "https://pay.shops.example.com"}
+        examples = {
+            "shop_url": "https://shops.example.com/{shop}/",
+            "checkout_url": "https://pay.shops.example.com",
+            "media_url": "https://media.shops.example.com/",
+        }
         for key, example in examples.items():
+            if getattr(p, key) is None:
+                continue
             problem = url_problem(getattr(p, key).replace("{shop}", "shop"))
             if problem:
                 self.add(doc, ("platform", key), f"{key} {problem}: write an absolute URL like {example}")
@@ -195,14 +209,20 @@ class CatalogLoader(Loader):
             problem = self.local_path_problem(self.root, image)
             if problem:
                 self.add(doc, (*loc, "images", j), problem)
+            else:
+                self.small_picture(doc, (*loc, "images", j), self.root, image, raster.PHOTO_SHOWN, "a product photo")
         seen: set[str] = set()
         for j, v in enumerate(prod.variants):
             if v.id in seen:
                 self.add(doc, (*loc, "variants", j, "id"), f"duplicate variant '{v.id}' in {prod.sku}")
             seen.add(v.id)
+            if v.image is not None:
+                problem = self.local_path_problem(self.root, v.image)
+                if problem:
+                    self.add(doc, (*loc, "variants", j, "image"), problem)
         self.markdown_limits(doc, (*loc, "description"), prod.description, "this description")
         self.markdown_images(doc, (*loc, "description"), prod.description, self.root)
-        variants = tuple(Variant(v.id, v.title, v.price if v.price is not None else prod.price, v.stock) for v in prod.variants)
+        variants = tuple(Variant(v.id, v.title, v.price if v.price is not None else prod.price, v.stock, v.image) for v in prod.variants)
         return Product(
             sku=prod.sku,
             title=prod.title,

@@ -43,6 +43,7 @@ class Loader:
         self.warnings: list[str] = []
         self.invalid_skus: set[str] = set()
         self.product_files: dict[str, tuple[media.Stamp, ...]] = {}
+        self.product_warnings: dict[str, tuple[str, ...]] = {}
         self.inspected: dict[tuple[str, str], media.Stamp | str] = {}  # many products show one picture
         self.checked: list[media.Stamp] = []  # files the checks passed: a kept unit needs them unchanged
         self.context = ""
@@ -61,6 +62,16 @@ class Loader:
             return seen
         self.checked.append(seen)
         return None
+
+    def small_picture(self, doc: Document, loc: tuple[Any, ...], base: Path, ref: str, shown: int, what: str) -> None:
+        """A warning when the checked raster picture ``ref`` is narrower than pages show it."""
+        seen = self.inspected.get((str(base), ref))
+        if isinstance(seen, media.Stamp) and 0 < seen.width < shown:
+            line, col = doc.at(loc)
+            self.warnings.append(
+                f"{doc.path}:{line}:{col}: warning: '{ref}' is {seen.width}×{seen.height} pixels; {what} is shown up to"
+                f" {shown} pixels wide, so it will look blurred: use a picture at least {shown} pixels wide"
+            )
 
     def add(self, doc: Document, loc: tuple[Any, ...], message: str, *, key: bool = False) -> None:
         line, col = doc.at(loc, key=key)

@@ -24,7 +24,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from . import svgclean
+from . import raster, svgclean
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # a phone photo is 2-8 MB; a bigger file is a mistake, not a picture
 MAX_SVG_BYTES = 1024 * 1024  # drawings and logos; an SVG this big is a traced photo
@@ -66,6 +66,8 @@ class Stamp:
     size: int
     mtime_ns: int
     inode: int
+    width: int = 0  # a raster picture's size as shown (EXIF orientation applied); 0 for a drawing
+    height: int = 0
 
 
 def sniff(head: bytes) -> str | None:
@@ -166,6 +168,12 @@ def _load(base: str, ref: str, owner: bool, *, whole: bool) -> tuple[Stamp, byte
     stamp = Stamp(path, st.st_size, st.st_mtime_ns, st.st_ino)
     if kind == "svg":
         data = _cleaned(stamp, ref, data)
+    elif not whole:
+        try:
+            facts = raster.inspect_raster(path, ref)
+        except raster.RasterError as exc:
+            raise MediaError(str(exc)) from None
+        stamp = Stamp(path, st.st_size, st.st_mtime_ns, st.st_ino, facts.width, facts.height)
     return stamp, data
 
 
@@ -219,6 +227,12 @@ def _read(path: str, ref: str, limit: int) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise MediaError(f"image '{ref}' is not a regular file")
         return fh.read(min(limit, st.st_size + 1))  # read(n) allocates n bytes up front
+
+
+def is_raster(ref: str) -> bool:
+    """Whether ``ref`` names a raster picture (published as resized copies, build/images.py);
+    the name's extension says the type, since a file whose content says otherwise is refused."""
+    return not ref.lower().endswith(".svg")
 
 
 def published_bytes(source: Source) -> bytes:

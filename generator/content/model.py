@@ -29,6 +29,7 @@ class Platform:
     attribution_days: int
     refund_days: int
     payment: Payment = Payment()
+    media_url: str = ""  # where every shop's pages take the catalog's pictures from; "" for each shop's own copy
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Variant:
     title: str
     price: Decimal
     stock: int | None
+    image: str | None = None  # a picture of this variant, a project path under images/
 
     @property
     def sold_out(self) -> bool:

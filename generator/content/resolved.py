@@ -50,6 +50,7 @@ class KeptProduct:
     product: Product
     files: tuple[Stamp, ...]  # the files the checks passed
     currency: str  # its prices were checked for this currency's decimals
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,7 @@ class PlatformIn(Strict):
     attribution_days: int = Field(default=30, ge=1, le=365)
     refund_days: int = Field(default=14, ge=0, le=365)
     payment: PaymentIn = PaymentIn()
+    media_url: str | None = None
 
 
 class CategoryIn(Strict):
@@ -208,6 +209,7 @@ class VariantIn(Strict):
     title: str
     price: Money | None = None
     stock: int | None = Field(default=None, ge=0)
+    image: str | None = None
 
 
 class ProductIn(Strict):

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from . import marktext, media, schema
+from . import marktext, media, raster, schema
 
 NOTES: dict[str, str] = {
     "PlatformIn.name": "shown in every shop's footer",
@@ -22,6 +22,10 @@ NOTES: dict[str, str] = {
     "PlatformIn.shop_url": "where shops live unless shop.yaml sets `base_url`; `{shop}` becomes the shop id",
     "PlatformIn.attribution_days": "how long a share link's attribution lasts in a browser",
     "PlatformIn.refund_days": "commission is locked once this many days pass without a refund",
+    "PlatformIn.media_url": (
+        "optional: the one URL every shop takes the catalog's pictures from (a CDN or the platform's host);"
+        " the build writes them once into `<out>/_media/` to upload there, not into each shop (docs/building.md)"
+    ),
     "PlatformIn.payment": "how customers pay for orders (below)",
     "PaymentIn.method": "`link`: a signed payment link the hook makes; `cod`: cash on delivery; `contact`: the platform contacts the customer",
     "PaymentIn.link": "URL template of the payment page (https); fields `{order_id}` and `{signature}` required, `{amount}`, "
@@ -42,6 +46,7 @@ NOTES: dict[str, str] = {
     "VariantIn.id": "`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`; cart ids are `sku:variant`",
     "VariantIn.price": "overrides the product price",
     "VariantIn.stock": "0 means this variant is sold out",
+    "VariantIn.image": "optional: a picture of this variant (`images/…`), shown beside it on the product page",
     "ShopIn.bio": f"Markdown, at most {marktext.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "ShopIn.avatar": "path inside the shop folder, e.g. `images/avatar.svg`",
     "ShopIn.theme": "a folder under `themes/`",
@@ -244,6 +249,20 @@ def render() -> str:
         "animation, links, references outside the drawing (anything but `#id`), CSS that imports",
         "or loads anything, XML entities, comments and editors' metadata are left out. The same",
         "applies to a shop's `shop.yaml` and posts: a symbolic link in their place is an error.",
+        "",
+        "A raster picture (JPEG, PNG, GIF, WebP) is never published as uploaded either: pages show",
+        'resized copies of it (docs/building.md, "Pictures"), turned upright by its EXIF orientation,',
+        "converted to sRGB and stripped of all metadata (EXIF with the camera's GPS position, XMP,",
+        "ICC profile, comments). When it is checked:",
+        "",
+        "- an animated GIF, WebP or PNG is an error: save one frame as a JPEG or PNG;",
+        f"- a picture of more than {raster.MAX_PIXELS // 1_000_000} megapixels or {raster.MAX_SIDE:,} pixels a side is an error",
+        "  (a decompression bomb unpacks a small file to gigabytes);",
+        "- a truncated or damaged file is an error naming what the decoder found;",
+        "- a CMYK JPEG is converted to sRGB (by its ICC profile when it has one) and a 16-bit PNG",
+        "  to 8 bits: not errors;",
+        f"- a product photo narrower than {raster.PHOTO_SHOWN} pixels, or an avatar narrower than {raster.AVATAR_SHOWN},",
+        "  is a warning: pages show it that wide, so it would look blurred.",
         "",
     ]
     return "\n".join(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from . import marktext, media
+from . import marktext, media, raster
 from .loading import Loader, locale_ok
 from .model import Collection, Pick, Platform, Post, Product, Shop
 from .resolved import KeptShop, files_unchanged, relink, shop_texts, text_key
@@ -70,6 +70,8 @@ class ShopLoader(Loader):
             problem = self.local_path_problem(folder, data.avatar)
             if problem:
                 self.add(doc, ("avatar",), problem)
+            else:
+                self.small_picture(doc, ("avatar",), folder, data.avatar, raster.AVATAR_SHOWN, "an avatar")
         self.markdown_limits(doc, ("bio",), data.bio, "this bio")
         self.markdown_images(doc, ("bio",), data.bio, folder)
 

@@ -29,17 +29,19 @@ MEDIA_HEADERS = (("Content-Security-Policy", MEDIA_POLICY), ("Content-Dispositio
 Headers = tuple[tuple[str, str], ...]
 
 
-def page_policy(checkout_origin: str) -> str:
-    """The Content-Security-Policy of every page: its meta tag, and the header without framing."""
+def page_policy(checkout_origin: str, media_origin: str = "") -> str:
+    """The Content-Security-Policy of every page: its meta tag, and the header without framing.
+    ``media_origin``: where the catalog's pictures are served from, when not from the shop."""
+    images = f"'self' {media_origin} data: blob:" if media_origin else "'self' data: blob:"
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
         f"connect-src 'self' {checkout_origin}; form-action 'self'; base-uri 'none'; object-src 'none'"
     )
 
 
-def page_header_policy(checkout_origin: str) -> str:
+def page_header_policy(checkout_origin: str, media_origin: str = "") -> str:
     """The page policy as a header: ``frame-ancestors`` is ignored in a meta tag, so only here."""
-    return page_policy(checkout_origin) + "; frame-ancestors 'none'"
+    return page_policy(checkout_origin, media_origin) + "; frame-ancestors 'none'"
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,12 @@ class Rule:
     headers: Headers
 
 
-def shop_rules(paths: Iterable[str], checkout_origin: str) -> list[Rule]:
+def shop_rules(paths: Iterable[str], checkout_origin: str, media_origin: str = "") -> list[Rule]:
     """The rules of one shop whose files are ``paths`` (relative to its folder, posix).
 
     The page policy goes to each top-level file and folder but ``media/``, so that no path is
     matched by two policies."""
-    page = (("Content-Security-Policy", page_header_policy(checkout_origin)),)
+    page = (("Content-Security-Policy", page_header_policy(checkout_origin, media_origin)),)
     patterns: set[str] = set()
     for path in paths:
         top, sep, _ = path.partition("/")

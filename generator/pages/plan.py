@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..content import marktext, media
+from ..content import media
 from ..content.model import Collection, Pick, Post, Product, Project, Shop
 from . import headers, links, markup, sharecard
-from .products import Products
+from .pictures import Copy, Picture
+from .products import Products, catalog_files
 from .tags import Tag, shop_tags, tag_file, tag_path
 from .theme import Theme
 from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, card_ref, collection_path, origin, post_path, product_path
@@ -20,8 +21,9 @@ from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, card_ref, collec
 
 @dataclass(frozen=True)
 class Output:
-    """One file of a shop's site. Exactly one of template, data, source or card says how to make it
-    (``card``: the share card of that picture, pages/sharecard.py).
+    """One file of a shop's site. Exactly one of template, data, source, copy or card says how to
+    make it (``copy``: a kept copy of a raster picture, build/images.py; ``card``: the share card
+    of that picture, pages/sharecard.py).
 
     ``view`` and ``data`` may be functions, called only if the output must be made. ``inputs``
     is a short key of everything the view is made from (its inputs, not the view itself), so an
@@ -34,6 +36,7 @@ class Output:
     view: View | Callable[[], View] | None = None
     data: bytes | Callable[[], bytes] | None = None
     source: media.Source | None = None
+    copy: Copy | None = None  # a kept copy of a raster picture (build/images.py)
     inputs: str | None = None
     card: media.Source | None = None
 
@@ -61,6 +64,7 @@ def plan_shop(
         [(c.id, c.title) for c in shop.collections],
         bool(shop.posts),
         sorted(assets.items()),
+        views.owner_pictures(),
     )
 
     def shows(skus: Iterable[str]) -> bool:
@@ -124,7 +128,7 @@ def plan_shop(
 
     def post_page(post: Post) -> View:
         summary = views.post_summary(post)
-        body = markup.render(post.body, "../../" + OWNER_MEDIA)
+        body = views.owner_html(markup.render(post.body, "../../" + OWNER_MEDIA), "../../")
         cards = {sku: views.offer(pick) for sku in markup.card_skus(body) if (pick := shop.pick(sku)) is not None}
         path = post_path(post.slug)
         post_view = {**summary, "body_html": body, "cards": cards}
@@ -158,7 +162,8 @@ def plan_shop(
 
 def headers_output(project: Project, outputs: list[Output]) -> Output:
     """The shop's ``_headers`` file: the response headers for all its other outputs."""
-    rules = headers.shop_rules((o.path for o in outputs), origin(project.platform.checkout_url))
+    media = project.platform.media_url
+    rules = headers.shop_rules((o.path for o in outputs), origin(project.platform.checkout_url), origin(media) if media else "")
     return Output(headers.FILE, data=headers.render(rules))
 
 
@@ -219,7 +224,10 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
     for path, data in theme.asset_bytes.items():
         out.append(Output(path, data=data))
     for ref in shop.media:
-        out.append(Output(OWNER_MEDIA + ref, source=media.Source(str(shop.source_dir), ref, owner=True)))
+        if not media.is_raster(ref):
+            out.append(Output(OWNER_MEDIA + ref, source=media.Source(str(shop.source_dir), ref, owner=True)))
+    for picture in views.owner_pictures():
+        out.extend(copy_outputs(OWNER_MEDIA, picture))
     if shop.avatar:
         out.append(card_output(media.Source(str(shop.source_dir), shop.avatar, owner=True)))
     return out
@@ -229,34 +237,37 @@ def card_output(source: media.Source) -> Output:
     return Output(sharecard.card_path(source.ref, owner=source.owner), card=source)
 
 
+def copy_outputs(folder: str, picture: Picture) -> list[Output]:
+    """The files of a raster picture's copies, under the media ``folder``."""
+    return [Output(folder + name, copy=copy) for name, copy in picture.copies()]
+
+
 def catalog_media(project: Project, product: Product, products: Products) -> tuple[Output, ...]:
     """The image files of one product, made once and shared by every shop that picks it."""
     outputs = products.media.get(product.sku)
     if outputs is None:
-        outputs = tuple(Output(CATALOG_MEDIA + ref, source=media.Source(str(project.root), ref, owner=False)) for ref in catalog_files(product))
+        made: list[Output] = []
+        for ref in catalog_files(product):
+            if not media.is_raster(ref):
+                made.append(Output(CATALOG_MEDIA + ref, source=media.Source(str(project.root), ref, owner=False)))
+        if not project.platform.media_url:  # else served from there, for every shop (ShopBuilder.publish_shared)
+            for picture in products.catalog_pictures(product).values():
+                made.extend(copy_outputs(CATALOG_MEDIA, picture))
         card = card_ref(product)
         if card is not None:
-            outputs += (card_output(media.Source(str(project.root), card, owner=False)),)
-        products.media[product.sku] = outputs
+            made.append(card_output(media.Source(str(project.root), card, owner=False)))
+        outputs = products.media[product.sku] = tuple(made)
     return outputs
-
-
-def catalog_files(product: Product) -> tuple[str, ...]:
-    """The project's image files a product shows: its images, and those its description embeds
-    (the renderer keeps only images/ paths; the loader checked that each exists)."""
-    refs = [ref for ref in product.images if not ref.startswith("https://")]
-    refs += [ref for ref in marktext.local_image_refs(product.description) if ref.startswith("images/")]
-    return tuple(dict.fromkeys(refs))
 
 
 def dedupe_media(outputs: list[Output]) -> list[Output]:
     """The same image used by two picks is one file; any other clash is a bug and refused by the writer."""
-    seen: set[tuple[str, media.Source]] = set()
+    seen: set[tuple[str, media.Source | Copy]] = set()
     kept: list[Output] = []
     for o in outputs:
-        picture = o.source or o.card
-        if picture is not None:
-            key = (o.path, picture)
+        made_of = o.source or o.copy or o.card
+        if made_of is not None:
+            key = (o.path, made_of)
             if key in seen:
                 continue
             seen.add(key)

@@ -10,11 +10,14 @@ use whatever the build did not (``shopforest check`` and verify mode start from 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..content import marktext
+from ..content.media import Source, is_raster
 from ..content.model import Product
+from .pictures import PHOTO_WIDTHS, THUMB_WIDTHS, Picture
 
 if TYPE_CHECKING:
     from .plan import Output
@@ -33,6 +36,27 @@ class Products:
     facts: dict[tuple[str, str], View] = field(default_factory=dict)  # (sku, locale) -> views.product_facts
     items: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # sku -> views.item_pieces
     media: dict[str, tuple[Output, ...]] = field(default_factory=dict)  # sku -> its image outputs
+    root: str = ""  # the project's folder, where the catalog's pictures are
+    # the copies of a raster picture for places that want these widths (build/images.py)
+    make_picture: Callable[[Source, tuple[int, ...]], Picture] | None = None
+
+    def picture(self, source: Source, widths: tuple[int, ...] = PHOTO_WIDTHS) -> Picture | None:
+        """The copies of ``source`` pages show, or None for a drawing (published as it is)."""
+        if not is_raster(source.ref):
+            return None
+        if self.make_picture is None:
+            raise RuntimeError("no maker of pictures' copies: the builder sets one")
+        return self.make_picture(source, widths)
+
+    def catalog_pictures(self, product: Product) -> dict[str, Picture]:
+        """The copies of each raster picture of the project that ``product`` shows, by its path
+        (a variant's picture, at a thumbnail's widths, by ``thumb:`` and its path)."""
+        found: dict[str, Picture] = {}
+        for ref, widths in catalog_uses(product):
+            picture = self.picture(Source(self.root, ref, owner=False), widths)
+            if picture is not None:
+                found[ref if widths == PHOTO_WIDTHS else "thumb:" + ref] = picture
+        return found
 
     def key(self, product: Product) -> str:
         """The product's key, short (it is hashed into page inputs, not compared with the store)."""
@@ -40,3 +64,22 @@ class Products:
         if key is None:
             key = self.keys[product.sku] = product_key(product)
         return key[:24]
+
+
+def catalog_files(product: Product) -> tuple[str, ...]:
+    """The project's image files a product shows: its images, those its description embeds
+    (the renderer keeps only images/ paths; the loader checked that each exists), its variants'."""
+    refs = [ref for ref in product.images if not ref.startswith("https://")]
+    refs += [ref for ref in marktext.local_image_refs(product.description) if ref.startswith("images/")]
+    refs += [v.image for v in product.variants if v.image]
+    return tuple(dict.fromkeys(refs))
+
+
+def catalog_uses(product: Product) -> list[tuple[str, tuple[int, ...]]]:
+    """Each raster picture a product shows with the widths of its copies: a photo's, and a
+    thumbnail's for a variant's picture."""
+    photos = [ref for ref in product.images if not ref.startswith("https://")]
+    photos += [ref for ref in marktext.local_image_refs(product.description) if ref.startswith("images/")]
+    uses: list[tuple[str, tuple[int, ...]]] = [(ref, PHOTO_WIDTHS) for ref in dict.fromkeys(photos) if is_raster(ref)]
+    uses += [(ref, THUMB_WIDTHS) for ref in dict.fromkeys(v.image for v in product.variants if v.image) if is_raster(ref)]
+    return uses

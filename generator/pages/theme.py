@@ -20,7 +20,7 @@ import jinja2
 import markupsafe
 import yaml
 
-from . import markup
+from . import markup, pictures
 
 ASSET_DIR = "assets/"
 
@@ -135,6 +135,9 @@ def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)) if bytecode is not None else None,
     )
     env.filters["embed_products"] = embed_products
+    env.filters["srcset"] = pictures.srcset
+    env.filters["under"] = pictures.under
+    env.filters["absolute"] = pictures.absolute
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # tojson still escapes < > & '
     theme = Theme(name, dirs, env)
     # A file hidden by a more specific theme's file of the same name says so in its entry: an

@@ -16,10 +16,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..content import marktext
+from ..content.media import Source, is_raster
 from ..content.model import Collection, Pick, Platform, Post, Product, Shop
-from . import headers, markup, sharecard
+from . import headers, markup, pictures, sharecard
 from .i18n import contact_label, html_lang, words
 from .money import as_text, format_money
+from .pictures import AVATAR_WIDTHS, PHOTO_WIDTHS, Picture
 from .products import Products
 from .tags import Tag, tag_links, tag_path
 
@@ -58,12 +61,6 @@ def card_view(path: str, alt: str) -> View:
     return {"path": path, "width": sharecard.WIDTH, "height": sharecard.HEIGHT, "type": sharecard.MIME, "alt": alt}
 
 
-def image_path(ref: str) -> str | None:
-    if ref.startswith("https://"):
-        return None
-    return CATALOG_MEDIA + ref
-
-
 class ShopViews:
     """Builds the views of one shop; product facts are computed once per product and shared."""
 
@@ -76,6 +73,25 @@ class ShopViews:
         self._products = products
         self._site_cache: dict[str, View] = {}
         self._offers: dict[str, View] = {}
+        self._owner_pictures: list[Picture] | None = None
+
+    # the owner's pictures ------------------------------------------------------------
+
+    def owner_picture(self, ref: str, widths: tuple[int, ...] = PHOTO_WIDTHS) -> Picture | None:
+        """The copies of a picture in her folder (None: a drawing, published as it is)."""
+        return self._products.picture(Source(str(self.shop.source_dir), ref, owner=True), widths)
+
+    def owner_pictures(self) -> list[Picture]:
+        """Every raster picture of hers that her pages show: her avatar at an avatar's widths,
+        each picture her texts show at a photo's."""
+        if self._owner_pictures is None:
+            found = (self.owner_picture(ref, widths) for ref, widths in owner_uses(self.shop))
+            self._owner_pictures = [p for p in found if p is not None]
+        return self._owner_pictures
+
+    def owner_html(self, html: str, root: str) -> str:
+        """Her rendered Markdown (for a page at ``root``) with her raster pictures as their copies."""
+        return pictures.expand_html(html, root + OWNER_MEDIA, self.owner_picture)
 
     # pieces -------------------------------------------------------------------
 
@@ -84,7 +100,9 @@ class ShopViews:
         key = (product.sku, self.locale)
         cached = self._products.facts.get(key)
         if cached is None:
-            cached = self._products.facts[key] = product_facts(product, self.locale, self.currency)
+            cached = self._products.facts[key] = product_facts(
+                product, self.locale, self.currency, self._products.catalog_pictures(product), self.platform.media_url
+            )
         return cached
 
     def offer(self, pick: Pick) -> View:
@@ -98,7 +116,7 @@ class ShopViews:
     def _offer(self, pick: Pick) -> View:
         return {
             **self.product_facts(pick.product),
-            "note_html": markup.render(pick.note, "../../" + OWNER_MEDIA) if pick.note else "",
+            "note_html": self.owner_html(markup.render(pick.note, "../../" + OWNER_MEDIA), "../../") if pick.note else "",
             "note_text": markup.plain(pick.note, 90, media_prefix="../../" + OWNER_MEDIA) if pick.note else "",
             "featured": pick.featured,
             "url": self.shop.base_url + product_path(pick.product.sku),
@@ -108,7 +126,7 @@ class ShopViews:
         return {
             "id": c.id,
             "title": c.title,
-            "description_html": markup.render(c.description, "../../" + OWNER_MEDIA),
+            "description_html": self.owner_html(markup.render(c.description, "../../" + OWNER_MEDIA), "../../"),
             "picks": [self.offer(p) for p in c.picks],
             "path": collection_path(c.id),
             "url": self.shop.base_url + collection_path(c.id),
@@ -147,13 +165,17 @@ class ShopViews:
 
     def _site(self, root: str) -> View:
         shop = self.shop
+        avatar = self.owner_picture(shop.avatar, AVATAR_WIDTHS) if shop.avatar else None
+        avatar_view = pictures.view(avatar, OWNER_MEDIA, OWNER_MEDIA + shop.avatar, 192) if shop.avatar else None
         return {
             "id": shop.id,
             "title": shop.title,
             "owner": shop.owner,
-            "bio_html": markup.render(shop.bio, root + OWNER_MEDIA),
+            "bio_html": self.owner_html(markup.render(shop.bio, root + OWNER_MEDIA), root),
             "bio_text": markup.plain(shop.bio, media_prefix=OWNER_MEDIA),
-            "avatar": OWNER_MEDIA + shop.avatar if shop.avatar else None,
+            "avatar": avatar_view["src"] if avatar_view else None,
+            "avatar_picture": avatar_view,
+            "icon": OWNER_MEDIA + avatar.name(avatar.best(64), avatar.fallback) if avatar else avatar_view["src"] if avatar_view else None,
             "card": card_view(sharecard.card_path(shop.avatar, owner=True), f"{shop.owner} · {shop.title}") if shop.avatar else None,
             "contact": [{"kind": k, "label": contact_label(k, shop.locale), "value": v} for k, v in shop.contact],
             "locale": shop.locale,
@@ -164,12 +186,15 @@ class ShopViews:
             "checkout_origin": origin(self.platform.checkout_url),
             # printed in a double-quoted attribute: the policy's own quotes are apostrophes and
             # its one variable part is escaped, so it goes into the page as written
-            "csp": Markup(headers.page_policy(escape(origin(self.platform.checkout_url)))),
+            "csp": Markup(headers.page_policy(escape(origin(self.platform.checkout_url)), escape(self.media_origin()))),
             "attribution_days": self.platform.attribution_days,
             "platform": self.platform.name,
             "collections": [{"id": c.id, "title": c.title, "path": collection_path(c.id)} for c in shop.collections],
             "has_posts": bool(shop.posts),
         }
+
+    def media_origin(self) -> str:
+        return origin(self.platform.media_url) if self.platform.media_url else ""
 
     def page(self, path: str, kind: str, title: str, description: str, assets: dict[str, str], **extra: Any) -> View:
         """The full view of one page: ``site``, ``page``, ``t``, ``root``, ``assets`` plus page data."""
@@ -221,7 +246,7 @@ class ShopViews:
         """Absolute URLs of a page's pictures for schema.org: its share card first (a JPEG any
         reader can show), then the pictures themselves."""
         paths = ([card["path"]] if card else []) + list(images)
-        return [p if p.startswith("https://") else self.shop.base_url + p for p in paths]
+        return [pictures.absolute(p, self.shop.base_url) for p in paths]
 
     def shop_jsonld(self) -> View:
         """schema.org data of the shop's home page: an online store and its owner's card."""
@@ -296,10 +321,27 @@ def item_pieces(product: Product) -> list[tuple[str, str]]:
     return pieces
 
 
-def product_facts(product: Product, locale: str, currency: str) -> View:
+def owner_uses(shop: Shop) -> list[tuple[str, tuple[int, ...]]]:
+    """Each raster picture of the owner's that her pages show, with the widths its copies are
+    made at: her avatar at an avatar's, each picture her texts show at a photo's."""
+    texts = [shop.bio, *(p.note for p in shop.picks), *(c.description for c in shop.collections), *(p.body for p in shop.posts)]
+    shown = {ref for text in texts for ref in marktext.local_image_refs(text) if ref in shop.media and is_raster(ref)}
+    uses: list[tuple[str, tuple[int, ...]]] = [(ref, PHOTO_WIDTHS) for ref in sorted(shown)]
+    if shop.avatar and is_raster(shop.avatar):
+        uses.append((shop.avatar, AVATAR_WIDTHS))
+    return uses
+
+
+def product_facts(product: Product, locale: str, currency: str, shown: dict[str, Picture] | None = None, media_url: str = "") -> View:
     """The catalog's facts about one product as shops in ``locale`` show them (pure: the same
-    product, locale and currency give the same view, so it may be kept between builds)."""
-    images = [p for p in (image_path(ref) for ref in product.images) if p]
+    product, locale, currency and copies of its pictures ``shown`` give the same view, so it
+    may be kept between builds). With ``media_url``, the copies' paths are URLs under it."""
+    shown = shown or {}
+    copies = media_url or CATALOG_MEDIA
+    local = [ref for ref in product.images if not ref.startswith("https://")]
+    photos = [pictures.view(shown.get(ref), copies, CATALOG_MEDIA + ref) for ref in local]
+    # one file each, for what shows a single picture (a cart line, structured data): the widest copy
+    images = [copies + p.name(p.widths[-1], p.fallback) if (p := shown.get(ref)) else CATALOG_MEDIA + ref for ref in local]
     remote = [ref for ref in product.images if ref.startswith("https://")]
     list_price = product.list_price
     card = card_ref(product)
@@ -317,9 +359,10 @@ def product_facts(product: Product, locale: str, currency: str) -> View:
         "max_per_order": product.max_per_order,
         "max_quantity": product.max_quantity(),
         "images": images,
+        "pictures": photos,
         "remote_images": remote,
         "card": card_view(sharecard.card_path(card, owner=False), product.title) if card else None,
-        "description_html": markup.render(product.description, DESCRIPTION_MEDIA),
+        "description_html": pictures.expand_html(markup.render(product.description, DESCRIPTION_MEDIA), DESCRIPTION_MEDIA, shown.get, media_url),
         "description_text": markup.plain(product.description, media_prefix=DESCRIPTION_MEDIA),
         "tags": list(product.tags),
         "tag_links": tag_links(product.tags),
@@ -331,6 +374,7 @@ def product_facts(product: Product, locale: str, currency: str) -> View:
                 "price_display": format_money(v.price, currency, locale),
                 "sold_out": v.sold_out or product.sold_out,
                 "max_quantity": product.max_quantity(v.stock),
+                "picture": pictures.view(shown.get("thumb:" + v.image), copies, CATALOG_MEDIA + v.image, 96) if v.image else None,
             }
             for v in product.variants
         ],
