@@ -7,14 +7,18 @@ order's row. The queries are sqlstore.py's, shared with SQLite.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg.rows import TupleRow
+from psycopg_pool import ConnectionPool
 
 from .sqlstore import SqlStore
+
+READERS = 4  # connections for reads, per process
 
 MIGRATIONS: list[str] = [
     """
@@ -78,8 +82,12 @@ class PgStorage(SqlStore):
 
     def __init__(self, url: str) -> None:
         super().__init__(url)  # the URL is shown in messages, like the SQLite path
-        self._conn = psycopg.connect(url)
+        self._conn = psycopg.connect(url)  # writes: one connection, orders batched by group commit
         self._migrate()
+        # Reads (an order looked up by the thanks page, reports, the owner's page) take their own
+        # connections: they never wait behind the writer's lock, nor it behind them.
+        self._pool = ConnectionPool(url, min_size=1, max_size=READERS, open=True)
+        self._local = threading.local()
 
     def _migrate(self) -> None:
         with self._writing():
@@ -93,10 +101,21 @@ class PgStorage(SqlStore):
 
     def close(self) -> None:
         self._group.stop()  # the orders already queued are stored first
+        self._pool.close()
         self._conn.close()
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> psycopg.Cursor[TupleRow]:
-        return self._conn.execute(sql.replace("?", "%s"), args)
+        conn = getattr(self._local, "reader", None) or self._conn
+        return conn.execute(sql.replace("?", "%s"), args)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._pool.connection() as conn, conn.transaction():
+            self._local.reader = conn
+            try:
+                yield
+            finally:
+                self._local.reader = None
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[None]:
