@@ -108,6 +108,7 @@ def links(
 ) -> None:
     """List every published pick's long and short share link (and write QR codes)."""
     from ..content.project import load_project
+    from ..content.suggest import did_you_mean
     from ..pages.links import shop_links
 
     check_shop_arg(shop_id)
@@ -117,13 +118,16 @@ def links(
         raise UsageError(f"no shop '{shop_id}' in content/")
     for channel in channels:
         if channel not in shop.channels:
-            raise UsageError(f"unknown channel '{channel}' for {shop_id} (declared: {', '.join(shop.channels)})")
+            raise UsageError(
+                f"unknown channel '{channel}' for {shop_id} (declared: {', '.join(shop.channels)}){did_you_mean(channel, shop.channels)}"
+            )
     for campaign in campaigns:
         if campaign not in shop.campaigns:
-            raise UsageError(f"unknown campaign '{campaign}' for {shop_id} (declared: {', '.join(shop.campaigns) or 'none'})")
+            declared = ", ".join(shop.campaigns) or "none"
+            raise UsageError(f"unknown campaign '{campaign}' for {shop_id} (declared: {declared}){did_you_mean(campaign, shop.campaigns)}")
     for sku in skus:
         if shop.pick(sku) is None:
-            raise UsageError(f"'{sku}' is not a published pick of {shop_id}")
+            raise UsageError(f"'{sku}' is not a published pick of {shop_id}{did_you_mean(sku, [p.product.sku for p in shop.picks])}")
     rows = shop_links(shop, channels=channels or None, campaigns=campaigns or None)
     rows = [r for r in rows if not skus or r.sku in skus]
     if fmt == "json":
