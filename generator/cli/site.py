@@ -78,10 +78,11 @@ def serve(project: Path, host: str, port: int, jobs: int) -> None:
 @click.command()
 @project_option
 @click.argument("shop_id")
+@click.option("--locale", metavar="LOCALE", help="The shop's locale (en_US or zh_CN) [default: the platform's]; the scaffold is written in it.")
 @fail_on_user_errors
-def new(project: Path, shop_id: str) -> None:
+def new(project: Path, shop_id: str, locale: str | None) -> None:
     """Scaffold content/SHOP_ID/ with a shop.yaml and a first post that build at once."""
-    folder = new_shop(project, shop_id, today=dt.date.today())
+    folder = new_shop(project, shop_id, today=dt.date.today(), locale=locale)
     shown = folder.relative_to(project) if folder.is_relative_to(project) else folder
     click.echo(f"created {shown}/ — edit shop.yaml, then run: shopforest build --shop {shop_id}")
 
