@@ -116,27 +116,28 @@ def _shown(char: str) -> tuple[str, int]:
 
 
 def excerpt_lines(line: int, col: int, text: str) -> list[str]:
-    """``    12 | text`` and ``       |    ^``: the caret as wide as the character it points at."""
-    cells = [_shown(c) for c in text]
-    index = max(0, min(col - 1, len(cells)))
-    before = sum(width for _, width in cells[:index])
+    """``    12 | text`` and ``       |    ^``: the caret as wide as the character it points at. A
+    long line is cut to a window around the column ('…' where it is cut); only that window is
+    looked at, since a line may be megabytes long."""
+    index = max(0, min(col - 1, len(text)))
+    start = max(0, index - MAX_EXCERPT_CELLS)
+    cells = [_shown(c) for c in text[start : index + MAX_EXCERPT_CELLS]]
+    index -= start
+    first, last = 0, len(cells)
+    if start > 0 or last < len(text) - start or sum(width for _, width in cells) > MAX_EXCERPT_CELLS:
+        first, room = index, MAX_EXCERPT_CELLS // 2
+        while first > 0 and cells[first - 1][1] <= room:
+            room -= cells[first - 1][1]
+            first -= 1
+        last, room = first, MAX_EXCERPT_CELLS
+        while last < len(cells) and cells[last][1] <= room:
+            room -= cells[last][1]
+            last += 1
+    head = "…" if start + first > 0 else ""
+    tail = "…" if start + last < len(text) else ""
+    shown = head + "".join(s for s, _ in cells[first:last]) + tail
+    before = len(head) + sum(width for _, width in cells[first:index])
     under = max(1, cells[index][1]) if index < len(cells) else 1
-    shown = "".join(s for s, _ in cells)
-    total = sum(width for _, width in cells)
-    if total > MAX_EXCERPT_CELLS:  # a window around the column
-        start_cell = max(0, before - MAX_EXCERPT_CELLS // 2)
-        out, used, skipped = [], 0, 0
-        for s, width in cells:
-            if skipped < start_cell:
-                skipped += width
-                continue
-            if used + width > MAX_EXCERPT_CELLS:
-                break
-            out.append(s)
-            used += width
-        head = "…" if skipped else ""
-        shown = head + "".join(out) + ("…" if skipped + used < total else "")
-        before = before - skipped + len(head)
     gutter = str(line)
     return [f"{INDENT}{gutter} | {shown}".rstrip(), f"{INDENT}{' ' * len(gutter)} | {' ' * before}{'^' * under}"]
 

@@ -11,6 +11,8 @@ slips mended is parsed on, so the mistakes after them are found in the same run.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +30,8 @@ _FLOW_COMMA = re.compile(r"(?<=[A-Za-z0-9._-])[ \t]*(?P<mark>，)[ \t]*(?=[A-Za-
 # What makes a line worth a look; each a literal first, which the regular expression engine finds
 # at memchr speed (a large catalog is read in a few hundredths of a second).
 _TRIGGERS = (re.compile("："), re.compile(r":[^ \t/\r\n]"), re.compile("，"))
+_ID = re.compile(r"[A-Za-z0-9._-]+")
+MAX_SLIPS = 1000  # looked at in one file: a hostile file of a million is not mended a million times
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._- \t")
 
 
@@ -108,14 +112,20 @@ def candidates(text: str) -> list[Slip]:
     """Every place on a line that looks like a slip (the parse confirms them)."""
     found: list[Slip] = []
     # (a full-width comma counts after an id only: Chinese text is full of them)
-    hits = (m.start() for trigger in _TRIGGERS for m in trigger.finditer(text))
-    starts = sorted({text.rfind("\n", 0, at) + 1 for at in hits if text[at] != "，" or text[at - 1 : at] in _ID_CHARS})
-    number, counted = 0, 0
-    for start in starts:
-        end = text.find("\n", start)
+    hits = heapq.merge(*((m.start() for m in trigger.finditer(text)) for trigger in _TRIGGERS))
+    number, counted, end = 0, 0, -1
+    for at in hits:
+        if at <= end or len(found) >= MAX_SLIPS:
+            continue  # a line is looked at once
+        if text[at] == "，" and text[at - 1 : at] not in _ID_CHARS:
+            continue
+        start = text.rfind("\n", end + 1, at) + 1 or end + 1
+        end = text.find("\n", at)
+        if end < 0:
+            end = len(text)
         number += text.count("\n", counted, start)
         counted = start
-        line = text[start : end if end >= 0 else len(text)]
+        line = text[start:end]
         block = _BLOCK_KEY.match(line)
         if block is not None:
             kind = "colon" if block.group("mark") == "：" else "space"
@@ -124,15 +134,17 @@ def candidates(text: str) -> list[Slip]:
         if "{" not in line and "[" not in line:
             continue
         mask = _unquoted(line)
-        flow = [*_FLOW_KEY.finditer(line)] if "：" in line else []
-        for m in flow:
+        for m in _FLOW_KEY.finditer(line) if "：" in line else ():
+            if len(found) >= MAX_SLIPS:
+                break
             if mask[m.start("mark")] and (block is None or m.start("mark") != block.start("mark")):
                 found.append(Slip("colon", number, m.start("mark"), m.start("key"), m.group("key")))
         for m in _FLOW_COMMA.finditer(line) if "，" in line else ():
+            if len(found) >= MAX_SLIPS:
+                break
             if mask[m.start("mark")]:
-                nxt = m.end()
-                key = re.match(r"[A-Za-z0-9._-]+", line[nxt:])
-                found.append(Slip("comma", number, m.start("mark"), nxt, key.group() if key else ""))
+                key = _ID.match(line, m.end())
+                found.append(Slip("comma", number, m.start("mark"), m.end(), key.group() if key else ""))
     return found
 
 
@@ -141,29 +153,38 @@ class Mended:
 
     def __init__(self, text: str, slips: list[Slip]) -> None:
         lines = text.split("\n")
-        self.inserted: dict[int, list[int]] = {}  # line -> her columns with a character inserted before them
-        for slip in sorted(slips, key=lambda s: (s.line, -s.col)):
-            line = lines[slip.line]
-            if slip.kind == "comma":
-                lines[slip.line] = line[: slip.col] + "," + line[slip.col + 1 :]
-            elif slip.kind == "colon":
-                spaced = line[slip.col + 1 : slip.col + 2] in ("", " ", "\t", "\r")
-                lines[slip.line] = line[: slip.col] + (":" if spaced else ": ") + line[slip.col + 1 :]
-                if not spaced:
-                    self.inserted.setdefault(slip.line, []).append(slip.col + 1)
-            elif line[slip.col + 1 : slip.col + 2] == "\u3000":
-                lines[slip.line] = line[: slip.col + 1] + " " + line[slip.col + 2 :]
-            else:
-                lines[slip.line] = line[: slip.col + 1] + " " + line[slip.col + 1 :]
-                self.inserted.setdefault(slip.line, []).append(slip.col + 1)
+        by_line: dict[int, list[Slip]] = {}
+        for slip in slips:
+            by_line.setdefault(slip.line, []).append(slip)
+        self.inserted: dict[int, list[int]] = {}  # line -> columns of the mended text holding an added space
+        for number, found in by_line.items():
+            line, done = lines[number], 0
+            pieces: list[str] = []
+            added: list[int] = []
+            for slip in sorted(found, key=lambda s: s.col):
+                after = line[slip.col + 1 : slip.col + 2]
+                pieces.append(line[done : slip.col])
+                done = slip.col + 1
+                if slip.kind == "comma":
+                    pieces.append(",")
+                elif slip.kind == "colon" and after in ("", " ", "\t", "\r"):
+                    pieces.append(":")
+                elif after == "\u3000":  # a colon and a wide space: the space made plain
+                    pieces.append(": ")
+                    done += 1
+                else:  # a colon with nothing after it: a space added
+                    pieces.append(": ")
+                    added.append(slip.col + 1 + len(added))
+            pieces.append(line[done:])
+            lines[number] = "".join(pieces)
+            if added:
+                self.inserted[number] = added
         self.text = "\n".join(lines)
 
     def column(self, line: int, col: int) -> int:
         """Her 0-based column of a column in the mended text."""
-        for at in sorted(self.inserted.get(line, ())):
-            if col > at:
-                col -= 1
-        return col
+        added = self.inserted.get(line)
+        return col - bisect.bisect_left(added, col) if added else col
 
     def restore(self, node: yaml.Node) -> None:
         """Put every mark of the composed tree back at her columns."""
@@ -182,6 +203,7 @@ class Mended:
 def walk(root: yaml.Node, lines: set[int]) -> Iterator[tuple[yaml.Node, yaml.Node | None, bool]]:
     """(node, parent, is a mapping key) of every node whose span reaches one of ``lines``;
     a node shared by aliases is visited once."""
+    wanted = sorted(lines)
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, yaml.Node | None, bool]] = [(root, None, False)]
     while stack:
@@ -190,7 +212,8 @@ def walk(root: yaml.Node, lines: set[int]) -> Iterator[tuple[yaml.Node, yaml.Nod
             continue
         seen.add(id(node))
         first, last = node.start_mark.line, node.end_mark.line
-        if not any(first <= line <= last for line in lines):
+        at = bisect.bisect_left(wanted, first)
+        if at == len(wanted) or wanted[at] > last:
             continue
         yield node, parent, is_key
         if isinstance(node, yaml.MappingNode):
