@@ -7,6 +7,7 @@ import time
 import pytest
 
 from generator.content.sources import parse_yaml
+from generator.content.yamlerrors import FALLBACK, rule_for
 from generator.errors import ContentError, Diagnostic, Diagnostics, excerpt_lines
 
 
@@ -114,3 +115,108 @@ def test_many_slips_take_time_in_proportion(text: str) -> None:
     diags = Diagnostics()
     parse_yaml(text, "shop.yaml", diags)
     assert diags and time.monotonic() - started < 10
+
+
+# Every problem libyaml's scanner, parser and reader can raise, with its context (the loader in
+# use), PyYAML's composer's, and the pure-Python loader's wording of the same.
+LIBYAML = [
+    ("while scanning for the next token", "found character that cannot start any token"),
+    ("while scanning a simple key", "could not find expected ':'"),
+    ("", "block sequence entries are not allowed in this context"),
+    ("", "mapping keys are not allowed in this context"),
+    ("", "mapping values are not allowed in this context"),
+    ("while scanning a directive", "found unknown directive name"),
+    ("while scanning a directive", "did not find expected comment or line break"),
+    ("while scanning a directive", "could not find expected directive name"),
+    ("while scanning a directive", "found unexpected non-alphabetical character"),
+    ("while scanning a %YAML directive", "did not find expected digit or '.' character"),
+    ("while scanning a %YAML directive", "found extremely long version number"),
+    ("while scanning a %YAML directive", "did not find expected version number"),
+    ("while scanning a %TAG directive", "did not find expected whitespace"),
+    ("while scanning a %TAG directive", "did not find expected whitespace or line break"),
+    ("while scanning an anchor", "did not find expected alphabetic or numeric character"),
+    ("while scanning an alias", "did not find expected alphabetic or numeric character"),
+    ("while scanning a tag", "did not find the expected '>'"),
+    ("while scanning a tag", "did not find expected whitespace or line break"),
+    ("while scanning a tag directive", "did not find expected '!'"),
+    ("while parsing a tag directive", "did not find expected '!'"),
+    ("while parsing a tag", "did not find expected tag URI"),
+    ("while parsing a tag", "did not find URI escaped octet"),
+    ("while parsing a tag", "found an incorrect leading UTF-8 octet"),
+    ("while parsing a tag", "found an incorrect trailing UTF-8 octet"),
+    ("while scanning a block scalar", "found an indentation indicator equal to 0"),
+    ("while scanning a block scalar", "did not find expected comment or line break"),
+    ("while scanning a block scalar", "found a tab character where an indentation space is expected"),
+    ("while scanning a quoted scalar", "found unexpected document indicator"),
+    ("while scanning a quoted scalar", "found unexpected end of stream"),
+    ("while parsing a quoted scalar", "found unknown escape character"),
+    ("while parsing a quoted scalar", "did not find expected hexdecimal number"),
+    ("while parsing a quoted scalar", "found invalid Unicode character escape code"),
+    ("while scanning a plain scalar", "found unexpected ':'"),
+    ("while scanning a plain scalar", "found a tab character that violates indentation"),
+    ("while parsing", "Maximum nesting level reached, set with yaml_set_max_nest_level())"),
+    ("", "did not find expected <stream-start>"),
+    ("", "did not find expected <document start>"),
+    ("while parsing a node", "found undefined tag handle"),
+    ("while parsing a block node", "did not find expected node content"),
+    ("while parsing a flow node", "did not find expected node content"),
+    ("while parsing a block collection", "did not find expected '-' indicator"),
+    ("while parsing a block mapping", "did not find expected key"),
+    ("while parsing a flow sequence", "did not find expected ',' or ']'"),
+    ("while parsing a flow mapping", "did not find expected ',' or '}'"),
+    ("", "found duplicate %YAML directive"),
+    ("", "found incompatible YAML document"),
+    ("", "found duplicate %TAG directive"),
+    *(("", reader) for reader in ("input error", "invalid leading UTF-8 octet", "incomplete UTF-8 octet sequence")),
+    *(("", reader) for reader in ("invalid trailing UTF-8 octet", "invalid length of a UTF-8 sequence", "invalid Unicode character")),
+    *(("", reader) for reader in ("incomplete UTF-16 character", "incomplete UTF-16 surrogate pair", "expected low surrogate area")),
+    *(("", reader) for reader in ("unexpected low surrogate area", "control characters are not allowed", "input is too long")),
+    ("expected a single document in the stream", "but found another document"),
+    ("", "found undefined alias"),
+    ("found duplicate anchor; first occurrence", "second occurrence"),
+]
+PURE_PYTHON = [
+    ("while scanning a directive", "expected ' ', but found 'x'"),
+    ("while scanning a directive", "expected a digit or '.', but found 'x'"),
+    ("while scanning a directive", "expected a digit, but found 'x'"),
+    ("while scanning a tag", "expected '!', but found 'x'"),
+    ("while parsing a tag", "expected URI, but found 'x'"),
+    ("while parsing a tag", "expected URI escape sequence of 2 hexadecimal numbers, but found 'x'"),
+    ("while scanning a block scalar", "expected chomping or indentation indicators, but found 'x'"),
+    ("while scanning a block scalar", "expected indentation indicator in the range 1-9, but found 0"),
+    ("while scanning a double-quoted scalar", "expected escape sequence of 4 hexadecimal numbers, but found 'x'"),
+    ("while scanning a quoted scalar", "found unexpected document separator"),
+    ("while scanning an anchor", "expected alphabetic or numeric character, but found 'x'"),
+    ("while scanning a plain scalar", "found unexpected ':'"),
+    ("while scanning a simple key", "could not find expected ':'"),
+    ("while scanning for the next token", "found character '@' that cannot start any token"),
+    ("", "mapping values are not allowed here"),
+    ("", "mapping keys are not allowed here"),
+    ("", "sequence entries are not allowed here"),
+    ("", "invalid indentation or unclosed '[' or '{'"),
+    ("while parsing a block mapping", "expected <block end>, but found '<scalar>'"),
+    ("while parsing a block collection", "expected <block end>, but found '?'"),
+    ("while parsing a flow sequence", "expected ',' or ']', but got '<scalar>'"),
+    ("while parsing a flow mapping", "expected ',' or '}', but got '<scalar>'"),
+    ("while parsing a block node", "expected the node content, but found '-'"),
+    ("", "expected '<document start>', but found '<scalar>'"),
+    ("", "found duplicate YAML directive"),
+    ("", "found incompatible YAML document (version 1.* is required)"),
+    ("", "duplicate tag handle '!x!'"),
+    ("while parsing a node", "found undefined tag handle '!x!'"),
+    ("", "found non-specific tag '!'"),
+    ("", "special characters are not allowed"),
+    ("", "'utf-8' codec can't decode byte #xff: invalid start byte"),
+    ("", "found undefined alias 'x'"),
+    ("found duplicate anchor 'x'; first occurrence", "second occurrence"),
+]
+
+
+@pytest.mark.parametrize(("context", "problem"), LIBYAML + PURE_PYTHON)
+def test_every_problem_the_loader_can_raise_has_plain_words_and_a_hint(context: str, problem: str) -> None:
+    rule = rule_for(context, problem)
+    assert rule is not FALLBACK
+    message, hint = rule.explain("@")
+    assert message and hint
+    for jargon in ("mapping", "scalar", "token", "node", "stream", "indicator", "context"):
+        assert jargon not in message.lower(), message

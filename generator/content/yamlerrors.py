@@ -37,6 +37,7 @@ class Problem:
 
 
 QUOTE_HINT = "put the whole value in quotes"
+ONE_DOCUMENT = "a '---' line starts a second document; each file holds one"
 
 
 def _char_name(char: str) -> str:
@@ -71,7 +72,10 @@ def _cannot_start(char: str) -> tuple[str, str]:
         return f"a value cannot start with '{char}': {QUOTE_HINT}, like \"{char}…\"", "YAML keeps '@' and '`' for itself"
     if char == "%":
         return f"a value cannot start with '%': {QUOTE_HINT}, like \"%…\"", "YAML reads a line that starts with '%' as a directive"
-    return f"{_char_name(char)} cannot start a value here: remove it, or {QUOTE_HINT}", ""
+    return (
+        f"{_char_name(char)} cannot start a value here: remove it, or {QUOTE_HINT}",
+        "YAML keeps some characters for itself; in quotes any text is fine",
+    )
 
 
 CONTROL = Rule(
@@ -97,7 +101,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(re.compile(r"cannot start any token"), lambda char: _cannot_start(char)),
     Rule(
-        re.compile(r"did not find expected key|expected <block end>"),
+        re.compile(r"did not find expected key|expected <block end>|invalid indentation"),
         _fixed(
             "this line is not lined up with the lines above it: start each key of a group, and each '- ' item of a list, at the same column",
             "the spaces at the start of a line say where it belongs; use the same number as its neighbours",
@@ -114,7 +118,7 @@ RULES: tuple[Rule, ...] = (
         re.compile(r"did not find expected node content|expected the node content"),
         _fixed(
             f"a value is missing here, or starts with a character YAML keeps for itself ('[', '{{', ',', '&', '*', '!', '|', '>'): {QUOTE_HINT}",
-            "",
+            'like title: "[新品] 小美的店" — in quotes a value may start with anything',
         ),
     ),
     Rule(
@@ -133,7 +137,7 @@ RULES: tuple[Rule, ...] = (
         at_context="earlier",
     ),
     Rule(
-        re.compile(r"found unexpected end of stream|found unexpected document indicator"),
+        re.compile(r"found unexpected end of stream|found unexpected document (indicator|separator)"),
         _fixed(
             "this quote is never closed: end the text with the same quote mark",
             'a text in quotes ends with the same kind of quote on the same line, like "小美的店"',
@@ -141,7 +145,7 @@ RULES: tuple[Rule, ...] = (
         at_context="always",
     ),
     Rule(
-        re.compile(r"unknown escape character|hexdecimal number|Unicode character escape code"),
+        re.compile(r"unknown escape character|hexdecimal number|Unicode character escape code|escape sequence"),
         _fixed(
             "'\\' starts an escape in double quotes: write '\\\\' for a backslash, or use single quotes",
             "in \"…\" a backslash begins a code like \\n; 'C:\\photos' in single quotes is written as it is",
@@ -163,8 +167,11 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        re.compile(r"block sequence entries are not allowed"),
-        _fixed("a '- ' list item must start a line of its own: move it to the next line, indented under its key", ""),
+        re.compile(r"sequence entries are not allowed"),
+        _fixed(
+            "a '- ' list item must start a line of its own: move it to the next line, indented under its key",
+            "picks: on one line, then '  - BB-1001' on the next",
+        ),
     ),
     Rule(
         re.compile(r"mapping keys are not allowed"),
@@ -183,19 +190,21 @@ RULES: tuple[Rule, ...] = (
         _fixed("remove this line that starts with '%', or put its text in quotes", "YAML reads a line that starts with '%' as a directive"),
     ),
     Rule(
-        re.compile(r"document start|single document|another document"),
-        _fixed("write one document only: remove the '---' line here, and anything meant for another file", ""),
+        re.compile(r"document start|single document|another document|document separator"),
+        _fixed("write one document only: remove the '---' line here, and anything meant for another file", ONE_DOCUMENT),
     ),
     Rule(
         re.compile(r"[Mm]aximum nesting|too deep"),
-        _fixed("this is nested too deeply: write lists and groups at most a few levels inside one another", ""),
+        _fixed(
+            "this is nested too deeply: write lists and groups at most a few levels inside one another", "shop.yaml needs two or three levels at most"
+        ),
     ),
     CONTROL,
     Rule(
-        re.compile(r"UTF-8|UTF-16|octet|surrogate"),
+        re.compile(r"UTF-8|UTF-16|octet|surrogate|decode|input error|stream-start"),
         _fixed("this file is not UTF-8 text: save it as UTF-8", "in the editor's Save As, choose the encoding UTF-8"),
     ),
-    Rule(re.compile(r"input is too long"), _fixed("this file is too large", "")),
+    Rule(re.compile(r"input is too long"), _fixed("this file is too large", "split it, or remove what it does not need")),
 )
 
 FALLBACK = Rule(
@@ -205,6 +214,12 @@ FALLBACK = Rule(
         "compare it with a line above that works",
     ),
 )
+
+
+def rule_for(context: str, problem: str) -> Rule:
+    """The rule for a problem as libyaml (or the pure-Python loader) words it."""
+    words = f"{context} {problem}"
+    return next((r for r in RULES if r.pattern.search(words)), FALLBACK)
 
 
 def _line_of(text: str, index: int) -> tuple[int, int]:
@@ -297,8 +312,7 @@ def explain(exc: yaml.YAMLError, text: str) -> Problem:
         quoted = _quoted_cause(text, line, col)
         if quoted is not None:
             return quoted
-    words = f"{context} {problem}"
-    rule = next((r for r in RULES if r.pattern.search(words)), FALLBACK)
+    rule = rule_for(context, problem)
     message, hint = rule.explain(char)
     earlier = exc.context_mark is not None and exc.context_mark.line < line
     if exc.context_mark is not None and (rule.at_context == "always" or (rule.at_context == "earlier" and earlier)):
@@ -330,8 +344,10 @@ def _composer(exc: yaml.MarkedYAMLError, problem: str, context: str, line: int, 
     if "undefined alias" in problem:
         return Problem(line, col, f"a value cannot start with '*': {QUOTE_HINT}", "YAML reads '*name' as a reference to a '&name' label above")
     if "duplicate anchor" in context:
-        return Problem(line, col, "the label '&…' is used twice: give each a different name, or put the values in quotes", "")
-    return Problem(line, col, "write one document only: remove the '---' line here, and anything meant for another file", "")
+        return Problem(
+            line, col, "the label '&…' is used twice: give each a different name, or put the values in quotes", "YAML reads '&name' as a label"
+        )
+    return Problem(line, col, "write one document only: remove the '---' line here, and anything meant for another file", ONE_DOCUMENT)
 
 
 # Composing, with the slips -------------------------------------------------------------
