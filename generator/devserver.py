@@ -64,7 +64,7 @@ class DevSite:
         try:
             stats = build(self.root, self.out, reporter=_LogReporter(self.log), jobs=self.jobs, adjust=self.adjust, commit_lock=self.lock)
         except ContentError as exc:
-            self._publish([str(d) for d in exc.diagnostics])
+            self._publish([d.render() for d in exc.diagnostics])
             self.log(exc.render())
             return None
         except (TemplateError, UsageError) as exc:

@@ -1,8 +1,18 @@
-"""Diagnostics a user can fix: ``path:line:col: message``, collected and reported all at once."""
+"""Diagnostics a user can fix: ``path:line:col: message``, collected and reported all at once.
+
+The first line of each diagnostic is ``path:line:col: message`` (editors and scripts read it);
+the lines after it are indented: the line of her file it points at, a caret under the column,
+and a hint in plain words. A Chinese character takes two columns in a terminal, so the caret is
+placed by display width, not by characters.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -13,9 +23,21 @@ class Diagnostic:
     line: int
     col: int
     message: str
+    hint: str = field(default="", compare=False)
+    whole_file: bool = field(default=False, compare=False)  # about the file itself: no line to show
+    excerpt: str | None = field(default=None, compare=False)  # the text of the line, once attached
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+    def render(self) -> str:
+        """The first line, then the excerpt with its caret and the hint, indented."""
+        lines = [str(self)]
+        if self.excerpt is not None:
+            lines.extend(excerpt_lines(self.line, self.col, self.excerpt))
+        if self.hint:
+            lines.append(f"{INDENT}hint: {self.hint}")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -24,8 +46,8 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def add(self, path: str, line: int, col: int, message: str) -> None:
-        self.items.append(Diagnostic(path, line, col, message))
+    def add(self, path: str, line: int, col: int, message: str, *, hint: str = "", whole_file: bool = False) -> None:
+        self.items.append(Diagnostic(path, line, col, message, hint, whole_file))
 
     def extend(self, other: Diagnostics) -> None:
         self.items.extend(other.items)
@@ -50,7 +72,9 @@ class ContentError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        lines = [str(d) for d in self.diagnostics]
+        """Every diagnostic (a blank line after one that shows more than its first line), then the count."""
+        blocks = [d.render() for d in self.diagnostics]
+        lines = [block + "\n" if "\n" in block else block for block in blocks]
         n = len(self.diagnostics)
         lines.append(f"{n} error{'s' if n != 1 else ''}")
         return "\n".join(lines)
@@ -66,3 +90,81 @@ class UsageError(Exception):
     """The command was asked something impossible (unknown shop, bad option value)."""
 
     exit_code = 2
+
+
+# The excerpt ------------------------------------------------------------------------------
+
+INDENT = "    "
+MAX_EXCERPT_CELLS = 100  # a longer line is cut around the column
+# YAML's line breaks (libyaml counts lines at each): what line numbers mean in every file.
+LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+MAX_EXCERPT_FILE = 512 * 1024 * 1024  # the largest file loading reads (the platform's catalog)
+
+
+def _shown(char: str) -> tuple[str, int]:
+    """How one character of her line is shown, and the terminal columns it takes. A control or
+    invisible character (a byte-order mark, a zero-width space, an escape that would drive the
+    terminal) is shown as '�', so the caret can point at it and nothing reaches the terminal."""
+    if char == "\t":
+        return "    ", 4
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        return "\ufffd", 1
+    if category in ("Mn", "Me"):
+        return char, 0
+    return char, 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def excerpt_lines(line: int, col: int, text: str) -> list[str]:
+    """``    12 | text`` and ``       |    ^``: the caret as wide as the character it points at. A
+    long line is cut to a window around the column ('…' where it is cut); only that window is
+    looked at, since a line may be megabytes long."""
+    index = max(0, min(col - 1, len(text)))
+    start = max(0, index - MAX_EXCERPT_CELLS)
+    cells = [_shown(c) for c in text[start : index + MAX_EXCERPT_CELLS]]
+    index -= start
+    first, last = 0, len(cells)
+    if start > 0 or last < len(text) - start or sum(width for _, width in cells) > MAX_EXCERPT_CELLS:
+        first, room = index, MAX_EXCERPT_CELLS // 2
+        while first > 0 and cells[first - 1][1] <= room:
+            room -= cells[first - 1][1]
+            first -= 1
+        last, room = first, MAX_EXCERPT_CELLS
+        while last < len(cells) and cells[last][1] <= room:
+            room -= cells[last][1]
+            last += 1
+    head = "…" if start + first > 0 else ""
+    tail = "…" if start + last < len(text) else ""
+    shown = head + "".join(s for s, _ in cells[first:last]) + tail
+    before = len(head) + sum(width for _, width in cells[first:index])
+    under = max(1, cells[index][1]) if index < len(cells) else 1
+    gutter = str(line)
+    return [f"{INDENT}{gutter} | {shown}".rstrip(), f"{INDENT}{' ' * len(gutter)} | {' ' * before}{'^' * under}"]
+
+
+def source_lines(root: Path, path: str, cache: dict[str, list[str] | None]) -> list[str] | None:
+    """The lines of a project file as loading numbered them, or None when it cannot be read."""
+    if path not in cache:
+        cache[path] = None
+        try:
+            base = root.resolve()
+            file = (base / path).resolve()
+            # only a file inside the project, reached through no link (loading refuses links too)
+            if file == base / path and file.is_file() and file.stat().st_size <= MAX_EXCERPT_FILE:
+                text = file.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+                cache[path] = LINE_BREAK.split(text)
+        except OSError:
+            pass
+    return cache[path]
+
+
+def with_excerpts(diagnostics: Iterable[Diagnostic], root: Path) -> list[Diagnostic]:
+    """The diagnostics with the line each points at, read from the project's files (once each)."""
+    cache: dict[str, list[str] | None] = {}
+    out = []
+    for d in diagnostics:
+        lines = None if d.whole_file or d.excerpt is not None else source_lines(root, d.path, cache)
+        if lines is not None and 1 <= d.line <= len(lines) and lines[d.line - 1].strip():
+            d = replace(d, excerpt=lines[d.line - 1])
+        out.append(d)
+    return out

@@ -25,6 +25,12 @@ def _fixed_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
 
 
+def first_lines(stderr: str) -> list[str]:
+    """The ``path:line:col: message`` lines of a report (and its count), without the excerpts and
+    hints indented under each."""
+    return [line for line in stderr.splitlines() if line and not line[0].isspace()]
+
+
 def copy_project(dest: Path) -> Path:
     """A private copy of the demo project (catalog, content, images, themes) to edit freely."""
     dest.mkdir(parents=True, exist_ok=True)

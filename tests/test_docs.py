@@ -30,3 +30,14 @@ def test_hosting_guide_shows_the_headers_the_build_writes() -> None:
     assert guide.count(headers.MEDIA_POLICY) >= 4
     for name, value in headers.EVERY_FILE:
         assert f"{name}: {value}" in guide and f"add_header {name} {value} always;" in guide and f"header {name} {value}" in guide
+
+
+def test_the_error_guide_shows_a_real_report() -> None:
+    """docs/errors.md's example is tests/invalid/fullwidth-colon/, input and output, byte for byte."""
+    guide = (REPO / "docs" / "errors.md").read_text(encoding="utf-8")
+    case = REPO / "tests" / "invalid" / "fullwidth-colon"
+    assert "```yaml\n" + (case / "content" / "amy" / "shop.yaml").read_text(encoding="utf-8") + "```" in guide
+    assert "```\n" + (case / "expected.txt").read_text(encoding="utf-8") + "```" in guide
+    did_you_mean = (REPO / "tests" / "invalid" / "did-you-mean" / "expected.txt").read_text(encoding="utf-8").splitlines()
+    shown = [line for line in did_you_mean if "did you mean" in line and not line.startswith(" ")]
+    assert "```\n" + "\n".join(shown) + "\n```" in guide

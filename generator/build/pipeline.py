@@ -27,6 +27,7 @@ from ..content.project import load_project
 from ..content.rendered import check_rendered, rendered_errors
 from ..content.resolved import open_kept
 from ..content.schema import SHOP_ID_RE
+from ..content.suggest import did_you_mean
 from ..errors import ContentError, UsageError
 from ..pages import markup
 from ..pages.plan import plan_shop
@@ -91,8 +92,8 @@ def load(
     if only is not None and only in project.broken_shops:
         raise ContentError(list(project.broken))
     if only is not None and project.shop(only) is None:
-        known = ", ".join(s.id for s in load_project(root, partial=True).shops)
-        raise UsageError(f"no shop '{only}' in content/ (known: {known})")
+        ids = [s.id for s in load_project(root, partial=True).shops]
+        raise UsageError(f"no shop '{only}' in content/ (known: {', '.join(ids)}){did_you_mean(only, ids)}")
     for warning in project.warnings:
         reporter.warning(warning)
     return project

@@ -78,10 +78,11 @@ def serve(project: Path, host: str, port: int, jobs: int) -> None:
 @click.command()
 @project_option
 @click.argument("shop_id")
+@click.option("--locale", metavar="LOCALE", help="The shop's locale (en_US or zh_CN) [default: the platform's]; the scaffold is written in it.")
 @fail_on_user_errors
-def new(project: Path, shop_id: str) -> None:
+def new(project: Path, shop_id: str, locale: str | None) -> None:
     """Scaffold content/SHOP_ID/ with a shop.yaml and a first post that build at once."""
-    folder = new_shop(project, shop_id, today=dt.date.today())
+    folder = new_shop(project, shop_id, today=dt.date.today(), locale=locale)
     shown = folder.relative_to(project) if folder.is_relative_to(project) else folder
     click.echo(f"created {shown}/ — edit shop.yaml, then run: shopforest build --shop {shop_id}")
 
@@ -108,6 +109,7 @@ def links(
 ) -> None:
     """List every published pick's long and short share link (and write QR codes)."""
     from ..content.project import load_project
+    from ..content.suggest import did_you_mean
     from ..pages.links import shop_links
 
     check_shop_arg(shop_id)
@@ -117,13 +119,16 @@ def links(
         raise UsageError(f"no shop '{shop_id}' in content/")
     for channel in channels:
         if channel not in shop.channels:
-            raise UsageError(f"unknown channel '{channel}' for {shop_id} (declared: {', '.join(shop.channels)})")
+            raise UsageError(
+                f"unknown channel '{channel}' for {shop_id} (declared: {', '.join(shop.channels)}){did_you_mean(channel, shop.channels)}"
+            )
     for campaign in campaigns:
         if campaign not in shop.campaigns:
-            raise UsageError(f"unknown campaign '{campaign}' for {shop_id} (declared: {', '.join(shop.campaigns) or 'none'})")
+            declared = ", ".join(shop.campaigns) or "none"
+            raise UsageError(f"unknown campaign '{campaign}' for {shop_id} (declared: {declared}){did_you_mean(campaign, shop.campaigns)}")
     for sku in skus:
         if shop.pick(sku) is None:
-            raise UsageError(f"'{sku}' is not a published pick of {shop_id}")
+            raise UsageError(f"'{sku}' is not a published pick of {shop_id}{did_you_mean(sku, [p.product.sku for p in shop.picks])}")
     rows = shop_links(shop, channels=channels or None, campaigns=campaigns or None)
     rows = [r for r in rows if not skus or r.sku in skus]
     if fmt == "json":

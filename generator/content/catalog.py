@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 
 from ..errors import Diagnostics
 from . import raster
-from .loading import CATALOG, Loader, currency_ok, locale_ok
+from .loading import CATALOG, Loader, currency_ok, locale_problem
 from .model import Category, Payment, Platform, Product, Variant
 from .resolved import KeptHead, KeptProduct, files_unchanged, text_key
 from .schema import PAYMENT_FIELDS, CategoryIn, PlatformIn, ProductIn, url_problem
 from .sources import MAX_CATALOG_BYTES, Document, load_yaml_text, read_text
+from .suggest import did_you_mean
 from .validate import validate
 from .yamlsplit import Item, ListSplit, NotSimple, item_keys
 
@@ -31,7 +32,7 @@ class CatalogLoader(Loader):
     def catalog(self) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
         path = self.root / CATALOG
         if not path.is_file():
-            self.diags.add(CATALOG, 1, 1, "catalog.yaml not found (is this a shop project folder?)")
+            self.diags.add(CATALOG, 1, 1, "catalog.yaml not found (is this a shop project folder?)", whole_file=True)
             return None
         text = read_text(path, CATALOG, self.diags, MAX_CATALOG_BYTES)
         if text is None:
@@ -55,7 +56,7 @@ class CatalogLoader(Loader):
             self.add(doc, (), "catalog.yaml must be a mapping with platform, categories and products")
         for key in data:
             if key not in ("platform", "categories", "products"):
-                self.add(doc, (key,), f"unknown key '{key}'", key=True)
+                self.add(doc, (key,), f"unknown key '{key}'{did_you_mean(key, ('platform', 'categories', 'products'))}", key=True)
         if "platform" not in data:
             self.add(doc, (), "missing required key 'platform'")
         # Parts are validated one by one, so one bad product does not hide the rest of the project.
@@ -171,8 +172,9 @@ class CatalogLoader(Loader):
             )
 
     def platform_checks(self, doc: Document, p: PlatformIn) -> None:
-        if not locale_ok(p.locale):
-            self.add(doc, ("platform", "locale"), f"unknown locale '{p.locale}'")
+        problem = locale_problem(p.locale)
+        if problem:
+            self.add(doc, ("platform", "locale"), problem)
         if not currency_ok(p.currency):
             self.add(doc, ("platform", "currency"), f"unknown currency '{p.currency}'")
         if "{shop}" not in p.shop_url:
@@ -199,7 +201,7 @@ class CatalogLoader(Loader):
         category = categories.get(prod.category)
         if category is None:
             known = ", ".join(sorted(categories)) or "none"
-            self.add(doc, (*loc, "category"), f"unknown category '{prod.category}' (known: {known})")
+            self.add(doc, (*loc, "category"), f"unknown category '{prod.category}' (known: {known}){did_you_mean(prod.category, categories)}")
             return None
         if prod.list_price is not None and prod.list_price < prod.price:
             self.add(doc, (*loc, "list_price"), f"list_price {prod.list_price} is below price {prod.price}")

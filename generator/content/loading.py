@@ -8,6 +8,7 @@ mistake of the project before anything is written.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,46 @@ from babel.numbers import get_currency_name
 from ..cache.keptfile import KeptFile
 from ..errors import Diagnostics
 from . import marktext, media
+from .schema import LOCALES
 from .sources import Document, ParseCache
+from .suggest import Names, did_you_mean, folded
 
 CATALOG = "catalog.yaml"
 
 
-def locale_ok(name: str) -> bool:
+def locale_problem(name: str) -> str | None:
+    """Why a shop cannot be shown in locale ``name`` (with the one she likely meant), or None."""
+    if name in LOCALES:
+        return None
+    supported = ", ".join(LOCALES)
+    guess = locale_guess(name)
+    if guess is not None:
+        return f"locale '{name}' is not supported: did you mean '{guess}'? (supported: {supported})"
+    return f"locale '{name}' is not supported: write one of {supported}"
+
+
+_WORDS = {"简体中文": "zh_CN", "简体": "zh_CN", "汉语": "zh_CN", "普通话": "zh_CN", "英文": "en_US"}
+
+
+def locale_guess(name: str) -> str | None:
+    """The supported locale ``name`` most likely means: ``zh-CN``, ``zh_cn``, ``cn``, ``zh``,
+    ``zh_Hans_CN``, ``Chinese`` and ``中文`` all mean zh_CN."""
+    aliases = {folded(alias): supported for alias, supported in _WORDS.items()}
+    for supported in LOCALES:
+        locale = Locale.parse(supported)
+        for alias in (supported, locale.language, locale.territory or "", locale.english_name or "", locale.display_name or ""):
+            if alias:
+                aliases.setdefault(folded(alias), supported)
+        for other in ("en", *LOCALES):  # the language's name in each language shops are in
+            aliases.setdefault(folded(Locale.parse(other).languages.get(locale.language, "")), supported)
+    key = folded(name)
+    if key in aliases:
+        return aliases[key]
     try:
-        Locale.parse(name)
-    except (UnknownLocaleError, ValueError):
-        return False
-    return True
+        language = Locale.parse(key.replace("-", "_")).language
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Names(aliases.values()).closest(name)
+    return next((s for s in LOCALES if s.startswith(language + "_")), None)
 
 
 def currency_ok(code: str) -> bool:
@@ -47,6 +77,7 @@ class Loader:
         self.inspected: dict[tuple[str, str], media.Stamp | str] = {}  # many products show one picture
         self.checked: list[media.Stamp] = []  # files the checks passed: a kept unit needs them unchanged
         self.context = ""
+        self._skus: tuple[Iterable[str], Names] | None = None  # the catalog's SKUs, folded once
 
     def local_path_problem(self, base: Path, ref: str) -> str | None:
         """Why the image ``ref`` under ``base`` may not be published (the one rule of check and
@@ -73,9 +104,21 @@ class Loader:
                 f" {shown} pixels wide, so it will look blurred: use a picture at least {shown} pixels wide"
             )
 
-    def add(self, doc: Document, loc: tuple[Any, ...], message: str, *, key: bool = False) -> None:
+    def unknown_sku(self, sku: str, names: Iterable[str], where: str = "") -> tuple[str, str]:
+        """The message and hint for a SKU the catalog does not have: the one she likely meant."""
+        if self._skus is None or self._skus[0] is not names:
+            self._skus = (names, Names(names))
+        message = f"unknown SKU '{sku}'{where} (not in catalog.yaml)"
+        if "，" in sku or "、" in sku:
+            return message + ": write an ASCII comma ',' between SKUs", "a Chinese keyboard types '，' and '、', which YAML reads as part of the SKU"
+        suggestion = did_you_mean(sku, self._skus[1])
+        if suggestion:
+            return message + suggestion, ""
+        return message, "find a product's SKU with: shopforest catalog search WORDS"
+
+    def add(self, doc: Document, loc: tuple[Any, ...], message: str, *, key: bool = False, hint: str = "") -> None:
         line, col = doc.at(loc, key=key)
-        self.diags.add(doc.path, line, col, message)
+        self.diags.add(doc.path, line, col, message, hint=hint)
 
     def items(self, doc: Document, data: dict[str, Any], key: str) -> list[Any]:
         value = data.get(key, [])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..cache.folder import NONE, CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import KeptFile
-from ..errors import ContentError, Diagnostic
+from ..errors import ContentError, Diagnostic, with_excerpts
 from . import media
 from .catalog import CatalogLoader
 from .model import Project, Shop, shop_of
@@ -60,7 +60,7 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
     loader = _Loader(root, parse_cache, kept)
     themes = available_themes(root)
     if "default" not in themes:
-        loader.diags.add("themes/default", 1, 1, "the default theme is missing (themes/default/templates/)")
+        loader.diags.add("themes/default", 1, 1, "the default theme is missing (themes/default/templates/)", whole_file=True)
     catalog = loader.catalog()
     shops: list[Shop] = []
     content = root / "content"
@@ -72,17 +72,17 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
                 continue
             link = media.link_in(str(content), f"{folder.name}/shop.yaml")
             if link is not None:
-                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, f"'content/{link}' {media.LINK_HINT}")
+                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, f"'content/{link}' {media.LINK_HINT}", whole_file=True)
                 continue
             if not (folder / "shop.yaml").is_file():
-                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, "shop.yaml not found")
+                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, "shop.yaml not found", whole_file=True)
                 continue
             shop = loader.shop(folder, platform, products, themes)
             if shop is not None:
                 shops.append(shop)
     broken: list[Diagnostic] = []
     if loader.diags or catalog is None:
-        broken = loader.diags.sorted()
+        broken = with_excerpts(loader.diags.sorted(), root)
         if not partial or catalog is None or any(shop_of(d.path) is None for d in broken):
             raise ContentError(broken)
         left_out = {shop_of(d.path) for d in broken}

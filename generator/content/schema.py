@@ -25,6 +25,9 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}$")
 VARIANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # share-link channels and campaigns
+# The locales a shop can be shown in: the theme has every word in each (pages/i18n.py), and
+# Babel writes its dates and prices. Any other is refused, never shown half in English.
+LOCALES = ("en_US", "zh_CN")
 
 
 def _decimal(value: Any, what: str) -> Decimal:
@@ -171,6 +174,9 @@ Slug = Annotated[str, _pattern(SLUG_RE, "id", "use lowercase letters, digits and
 Date = Annotated[dt.date, BeforeValidator(parse_date), WithJsonSchema({"type": "string", "format": "date"})]
 LinkTag = Annotated[str, _pattern(TAG_RE, "channel or campaign", "use 1-32 lowercase letters, digits, '_' or '-'"), _json(TAG_RE)]
 Status = Literal["active", "sold_out", "discontinued", "recalled"]
+# Checked by the loader (loading.locale_problem), so that a shop with another locale is still
+# checked through; editors are offered the list.
+LocaleName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(LOCALES)})]
 
 
 class Strict(BaseModel):
@@ -189,7 +195,7 @@ class PaymentIn(Strict):
 class PlatformIn(Strict):
     name: str
     currency: Annotated[str, _pattern(CURRENCY_RE, "currency", "use an ISO 4217 code such as CNY"), _json(CURRENCY_RE)] = "CNY"
-    locale: str = "zh_CN"
+    locale: LocaleName = "zh_CN"
     checkout_url: str = "http://127.0.0.1:8787"
     shop_url: str = "http://127.0.0.1:8000/{shop}/"
     attribution_days: int = Field(default=30, ge=1, le=365)
@@ -300,7 +306,7 @@ class ShopIn(Strict):
     bio: str = ""
     avatar: str | None = None
     theme: str = "default"
-    locale: str | None = None
+    locale: LocaleName | None = None
     base_url: str | None = None
     contact: dict[str, Handle] = {}
     private: PrivateIn = PrivateIn()

@@ -14,10 +14,12 @@ from pydantic.fields import FieldInfo
 
 from . import marktext, media, raster, schema
 
+_LOCALES = " or ".join(f"`{name}`" for name in schema.LOCALES)
+
 NOTES: dict[str, str] = {
     "PlatformIn.name": "shown in every shop's footer",
     "PlatformIn.currency": "ISO 4217 code; every price is in it",
-    "PlatformIn.locale": "Babel locale of shops that set none (`zh_CN`, `en_US`)",
+    "PlatformIn.locale": f"the locale of shops that set none: {_LOCALES}; the scaffold of `shopforest new` is written in it",
     "PlatformIn.checkout_url": "base URL of the checkout hook",
     "PlatformIn.shop_url": "where shops live unless shop.yaml sets `base_url`; `{shop}` becomes the shop id",
     "PlatformIn.attribution_days": "how long a share link's attribution lasts in a browser",
@@ -50,7 +52,7 @@ NOTES: dict[str, str] = {
     "ShopIn.bio": f"Markdown, at most {marktext.MAX_TEXT_CHARS:,} characters (see Markdown limits)",
     "ShopIn.avatar": "path inside the shop folder, e.g. `images/avatar.svg`",
     "ShopIn.theme": "a folder under `themes/`",
-    "ShopIn.locale": "Babel locale; else the platform's",
+    "ShopIn.locale": f"{_LOCALES}: every word of the theme, dates and prices in it; else the platform's",
     "ShopIn.base_url": "absolute http(s) URL the shop is published at (no space or control character, user name, "
     "`//` in the path, query or fragment); else `platform.shop_url`",
     "ShopIn.contact": "what she chooses to publish, name → handle (`wechat`, `phone`, `email`, `weibo`, `xiaohongshu`, `douyin`, …),"

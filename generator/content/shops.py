@@ -10,11 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import marktext, media, raster
-from .loading import Loader, locale_ok
+from .loading import Loader, locale_problem
 from .model import Collection, Pick, Platform, Post, Product, Shop
 from .resolved import KeptShop, files_unchanged, relink, shop_texts, text_key
 from .schema import SHOP_ID_RE, SLUG_RE, PostMetaIn, ShopIn, url_problem
 from .sources import MAX_FILE_BYTES, load_yaml_file, read_text, split_front_matter
+from .suggest import did_you_mean
 from .validate import validate
 
 
@@ -44,7 +45,13 @@ class ShopLoader(Loader):
         shop_id = folder.name
         rel = f"content/{shop_id}/shop.yaml"
         if not SHOP_ID_RE.fullmatch(shop_id):
-            self.diags.add(rel, 1, 1, f"invalid shop id '{shop_id}': use 2-39 lowercase letters, digits and '-', starting with a letter or digit")
+            self.diags.add(
+                rel,
+                1,
+                1,
+                f"invalid shop id '{shop_id}': use 2-39 lowercase letters, digits and '-', starting with a letter or digit",
+                whole_file=True,
+            )
             return None
         doc = load_yaml_file(folder / "shop.yaml", rel, self.diags, self.cache)
         if doc is None:
@@ -53,10 +60,11 @@ class ShopLoader(Loader):
         if data is None:
             return None
         if data.theme not in themes:
-            self.add(doc, ("theme",), f"unknown theme '{data.theme}' (available: {', '.join(themes) or 'none'})")
+            self.add(doc, ("theme",), f"unknown theme '{data.theme}' (available: {', '.join(themes) or 'none'}){did_you_mean(data.theme, themes)}")
         locale = data.locale or platform.locale
-        if data.locale and not locale_ok(data.locale):
-            self.add(doc, ("locale",), f"unknown locale '{data.locale}'")
+        problem = locale_problem(data.locale) if data.locale is not None else None
+        if problem:
+            self.add(doc, ("locale",), problem)
         base_url = data.base_url or platform.shop_url.replace("{shop}", shop_id)
         # (one made from the platform's shop_url is checked, and named, with the platform)
         problem = url_problem(base_url) if data.base_url else None
@@ -82,7 +90,8 @@ class ShopLoader(Loader):
             product = products.get(p.sku)
             if product is None:
                 if p.sku not in self.invalid_skus:
-                    self.add(doc, ("picks", i, "sku"), f"unknown SKU '{p.sku}' (not in catalog.yaml)")
+                    message, hint = self.unknown_sku(p.sku, products)
+                    self.add(doc, ("picks", i, "sku"), message, hint=hint)
                 continue
             if p.sku in named:
                 self.add(doc, ("picks", i, "sku"), f"'{p.sku}' is picked twice")
@@ -106,7 +115,8 @@ class ShopLoader(Loader):
             for j, sku in enumerate(c.skus):
                 if sku not in products:
                     if sku not in self.invalid_skus:
-                        self.add(doc, ("collections", i, "skus", j), f"unknown SKU '{sku}' (not in catalog.yaml)")
+                        message, hint = self.unknown_sku(sku, products)
+                        self.add(doc, ("collections", i, "skus", j), message, hint=hint)
                 elif sku not in picked_skus:
                     self.add(doc, ("collections", i, "skus", j), f"'{sku}' is in collection '{c.id}' but not among the picks")
                 elif sku in picks:
@@ -150,11 +160,11 @@ class ShopLoader(Loader):
             rel = f"content/{shop_id}/posts/{path.name}"
             link = media.link_in(str(folder), f"posts/{path.name}")
             if link is not None:
-                self.diags.add(rel, 1, 1, f"'content/{shop_id}/{link}' {media.LINK_HINT}")
+                self.diags.add(rel, 1, 1, f"'content/{shop_id}/{link}' {media.LINK_HINT}", whole_file=True)
                 continue
             slug = path.stem
             if not SLUG_RE.fullmatch(slug):
-                self.diags.add(rel, 1, 1, f"invalid post file name '{path.name}': use lowercase letters, digits and '-'")
+                self.diags.add(rel, 1, 1, f"invalid post file name '{path.name}': use lowercase letters, digits and '-'", whole_file=True)
                 continue
             text = read_text(path, rel, self.diags)
             if text is None:
@@ -165,12 +175,15 @@ class ShopLoader(Loader):
             meta = validate(PostMetaIn, fm.meta, self.diags)
             for offset, message in marktext.limit_problems(fm.body, "this post", post=True):
                 self.diags.add(rel, fm.body_line + offset, 1, message)
+            body_lines = fm.body.splitlines()
             for offset, sku in marktext.shortcodes(fm.body, self.diags, rel, fm.body_line):
                 line = fm.body_line + offset
                 if sku in self.invalid_skus:
                     pass
                 elif sku not in products:
-                    self.diags.add(rel, line, 1, f"unknown SKU '{sku}' in product shortcode")
+                    message, hint = self.unknown_sku(sku, products, " in product shortcode")
+                    col = body_lines[offset].find(sku) + 1 if offset < len(body_lines) else 1
+                    self.diags.add(rel, line, max(col, 1), message, hint=hint)
                 elif sku not in picked:
                     self.diags.add(rel, line, 1, f"'{sku}' in product shortcode is not one of this shop's picks")
                 elif sku not in picks:

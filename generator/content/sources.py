@@ -22,11 +22,7 @@ import yaml
 
 from ..cache.keptfile import KeptFile
 from ..errors import Diagnostics
-
-try:  # libyaml's C composer, when the wheel ships it
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - pure-Python fallback
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from . import yamlerrors
 
 Loc = tuple[str | int, ...]
 
@@ -177,19 +173,12 @@ class _TooBig(Exception):
 def parse_yaml(text: str, path: str, diags: Diagnostics, *, line_offset: int = 0, max_nodes: int = MAX_NODES) -> Document | None:
     """Parse one YAML document; mistakes go to ``diags`` and give ``None``."""
     doc = Document(path=path, data=None, line_offset=line_offset)
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 if mark else 1) + line_offset
-        col = mark.column + 1 if mark else 1
-        problem = exc.problem or exc.context or "cannot be parsed"
-        diags.add(path, line, col, f"malformed YAML: {problem}")
-        return None
-    except yaml.YAMLError as exc:
-        diags.add(path, 1 + line_offset, 1, f"malformed YAML: {exc}")
-        return None
+    node, problems = yamlerrors.compose(text)
+    for problem in problems:
+        diags.add(path, problem.line + 1 + line_offset, problem.col + 1, problem.message, hint=problem.hint)
     if node is None:
+        if problems:
+            return None
         doc.data = {}
         return doc
     return build_document(node, path, diags, line_offset=line_offset, max_nodes=max_nodes)
@@ -214,9 +203,20 @@ def read_text(path: Path, shown: str, diags: Diagnostics, limit: int = MAX_FILE_
         if size > limit:
             diags.add(shown, 1, 1, f"file is too large ({size} bytes; the limit is {limit})")
             return None
-        return path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+        # A byte-order mark that starts a file (Windows Notepad writes one) is no part of its text.
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        diags.add(shown, 1, 1, f"not valid UTF-8 text (byte {exc.start})")
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        diags.add(
+            shown,
+            line,
+            col,
+            "this file is not saved as UTF-8 text: save it again with the encoding UTF-8",
+            hint="an editor set to GBK or another local encoding saves Chinese text so that no other computer reads it the same",
+        )
     except OSError as exc:
         diags.add(shown, 1, 1, f"cannot read file: {exc.strerror}")
     return None

@@ -17,7 +17,7 @@
     var title = document.createElement("strong");
     title.textContent = "Build failed — the last good site is shown. Fix the files below:";
     var pre = document.createElement("pre");
-    pre.textContent = lines.join("\n");
+    pre.textContent = lines.join("\n\n");
     box.appendChild(title);
     box.appendChild(pre);
   }

@@ -14,6 +14,7 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
+from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from ..content import marktext
@@ -147,6 +148,7 @@ class ShopViews:
             "slug": post.slug,
             "title": post.title,
             "date": post.date.isoformat(),
+            "date_display": format_date(post.date, "long", locale=self.locale),
             "summary": post.summary or markup.plain(post.body, media_prefix="../../" + OWNER_MEDIA),
             "tags": list(post.tags),
             "path": post_path(post.slug),
