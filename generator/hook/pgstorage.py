@@ -83,11 +83,11 @@ class PgStorage(SqlStore):
     def __init__(self, url: str) -> None:
         super().__init__(url)  # the URL is shown in messages, like the SQLite path
         self._conn = psycopg.connect(url)  # writes: one connection, orders batched by group commit
+        self._local = threading.local()  # the pooled connection a thread is reading on, if any
         self._migrate()
         # Reads (an order looked up by the thanks page, reports, the owner's page) take their own
         # connections: they never wait behind the writer's lock, nor it behind them.
         self._pool = ConnectionPool(url, min_size=1, max_size=READERS, open=True)
-        self._local = threading.local()
 
     def _migrate(self) -> None:
         with self._writing():
