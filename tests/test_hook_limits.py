@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
-from generator.hook import app as app_module
+from generator.hook import bodies as bodies_module
 from generator.hook import server as server_module
 from generator.hook.app import create_app
 from generator.hook.database import open_storage
@@ -116,7 +116,7 @@ def test_a_huge_fulfilment_event_is_refused_before_it_is_read(project: Path, sto
 @pytest.mark.parametrize("http", sorted(server_module.PROTOCOLS))
 def test_slow_heads_and_slow_bodies_are_cut_off(project: Path, storage: Store, monkeypatch: pytest.MonkeyPatch, http: str) -> None:
     monkeypatch.setattr(server_module, "HEADER_TIMEOUT", 1.0)
-    monkeypatch.setattr(app_module, "BODY_TIMEOUT", 1.0)
+    monkeypatch.setattr(bodies_module, "BODY_TIMEOUT", 1.0)
     served = Served(create_app(project, storage, rate=1e6, burst=10**6), http=http)
     try:
         # a head sent a byte at a time: closed, however steadily the bytes come

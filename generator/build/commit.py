@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 from ..content.schema import SHOP_ID_RE
 from .reporter import BuildStats
-from .shop import ShopResult
+from .staging import ShopResult
 from .state import ShopRow
 from .writer import (
     can_exchange,

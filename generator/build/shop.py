@@ -12,8 +12,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
-from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,14 +22,13 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
-from ..cache.folder import USE, CacheFolder, CachePolicy, atomic_write, code_tag
+from ..cache.folder import USE, CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import MARSHAL, KeptFile
 from ..content import media
 from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
 from ..errors import UsageError
 from ..pages import markup, sharecard
-from ..pages.pictures import Copy
 from ..pages.plan import Output, plan_shop
 from ..pages.products import Products, catalog_files, catalog_uses, product_key
 from ..pages.render import recording_render
@@ -38,17 +36,16 @@ from ..pages.theme import Theme, compile_all, load_theme
 from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, owner_uses, product_facts
 from .gcfreeze import frozen
 from .images import SHARED_MEDIA, ImageWork
-from .state import BuildState, FileEntry, ShopEntry, ShopRow
+from .staging import ShopResult, Staging, sha
+from .state import BuildState, FileEntry, ShopEntry
 from .writer import (
     SpareRoom,
     check_relative,
     into_spare,
-    link_new,
     present_sizes,
     safe_join,
     same_bytes,
     scan_sizes,
-    write_new,
 )
 
 PARALLEL_MARKDOWN = 200  # fewer descriptions than this to render: not worth starting processes
@@ -59,10 +56,6 @@ def canonical(view: Any) -> bytes:
     """The view as bytes for hashing. Views are plain dicts, lists and scalars built in a fixed
     order by pure code, so ``repr`` is deterministic, and it is several times faster than JSON."""
     return repr(view).encode()
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def facts_key(product_key: str, locale: str, currency: str, media_url: str = "") -> str:
@@ -78,32 +71,7 @@ class ShopInputs:
     products: dict[str, str]
 
 
-@dataclass
-class ShopResult:
-    shop_id: str
-    row: ShopRow | None  # None: the shop was skipped whole, its recorded state stands
-    staged: list[str]  # written to the staging folder, numbered in this order
-    unchanged: int
-    skipped: int
-    stale: list[str] = field(default_factory=list)  # files in the shop's folder that no output makes
-    tree: bool = False  # staged as the shop's whole folder (it had none): one rename commits it
-    markdown: dict[str, str] = field(default_factory=dict)
-    markdown_used: set[str] = field(default_factory=set)  # the kept Markdown its worker read
-    failed: dict[str, str] = field(default_factory=dict)  # her texts Markdown could not render: text -> why
-    spared: list[str] = field(default_factory=list)  # written into the file's spare (writer.py)
-
-    @property
-    def written(self) -> int:
-        return len(self.staged) + len(self.spared)
-
-    def take_markdown(self) -> tuple[dict[str, str], set[str]]:
-        """What the shop's worker rendered and what it read of the kept Markdown, given up once
-        taken (the build keeps both)."""
-        markdown, used, self.markdown, self.markdown_used = self.markdown, self.markdown_used, {}, set()
-        return markdown, used
-
-
-class ShopBuilder:
+class ShopBuilder(Staging):
     """Everything one process needs to build shops. Made in the parent; forked workers inherit it."""
 
     def __init__(self, project: Project, out: Path, staging: Path, state: BuildState, now: dt.datetime, images: ImageWork | None = None) -> None:
@@ -348,81 +316,6 @@ class ShopBuilder:
         result.markdown_used = markup.taken_from_store()
         result.failed = markup.take_failures()
         return result
-
-    def card(self, source: media.Source) -> bytes:
-        """The share card of ``source``: kept in the cache folder by the picture's bytes, so a
-        picture that a thousand shops show is drawn once, and a shop built again draws nothing;
-        remembered in the process too (a build from nothing, as verify mode makes, draws each
-        picture once)."""
-        picture = media.published_bytes(source)
-        key = sharecard.card_key(picture)
-        data = sharecard.remembered(key)
-        if data is not None:
-            return data
-        path = self.cards / f"{key}.jpg" if self.cards is not None else None
-        if path is not None and self.cards_policy.read:
-            with suppress(FileNotFoundError):
-                data = path.read_bytes()
-        if data is None:
-            data = sharecard.make_card(picture)
-            if path is not None and self.cards_policy.write:
-                atomic_write(path, data)
-        sharecard.remember(key, data)
-        return data
-
-    def place_copy(
-        self,
-        shop_id: str,
-        path: str,
-        copy: Copy,
-        old: FileEntry | None,
-        sizes: dict[str, int],
-        entry: ShopEntry,
-        result: ShopResult,
-        made_dirs: set[str],
-    ) -> None:
-        """A picture's copy: its name holds its digest, so a file there of the recorded size is
-        it; anything else is staged as a hard link to the kept copy (writer.link_new)."""
-        key = sha(f"copy\0{copy}".encode())
-        if old is not None and old.key == key and sizes.get(path) == old.size:
-            entry.files[path] = old
-            result.unchanged += 1
-            result.skipped += 1
-            return
-        check_relative(path)
-        kept = self.images.copy_path(*copy)
-        entry.files[path] = FileEntry(key, key, os.stat(kept).st_size, {})
-        if result.tree:
-            parent = path.rpartition("/")[0]
-            if parent not in made_dirs:
-                (self.staging / shop_id / parent).mkdir(parents=True, exist_ok=True)
-                made_dirs.add(parent)
-            link_new(kept, f"{self.staging}/{shop_id}/{path}")
-        else:
-            number = len(result.staged)
-            if number == 0:
-                (self.staging / shop_id).mkdir(exist_ok=True)
-            link_new(kept, f"{self.staging}/{shop_id}/{number}")
-        result.staged.append(path)
-
-    def stage(self, shop_id: str, number: int, data: bytes) -> None:
-        """Staged files are numbered, in one folder per shop: no directory work until the commit
-        (and not one folder for all: creating thousands of files in one folder measured
-        several times slower here than a few files in each of a thousand folders)."""
-        folder = self.staging / shop_id
-        if number == 0:
-            folder.mkdir(exist_ok=True)
-        write_new(f"{folder}/{number}", data)
-
-    def stage_in_tree(self, shop_id: str, path: str, data: bytes, made_dirs: set[str]) -> None:
-        """A new shop is staged as its final folder tree, so committing it is one rename
-        rather than a rename (and a mkdir) per file: on a full build that halves the file
-        system work, which costs more than rendering on slow disks."""
-        parent = path.rpartition("/")[0]
-        if parent not in made_dirs:
-            (self.staging / shop_id / parent).mkdir(parents=True, exist_ok=True)
-            made_dirs.add(parent)
-        write_new(f"{self.staging}/{shop_id}/{path}", data)
 
     def output_key(self, output: Output) -> str:
         if output.inputs is not None:  # a digest of the inputs: no need to build the view

@@ -6,7 +6,8 @@ import multiprocessing
 from collections.abc import Iterator
 
 from .gcfreeze import frozen
-from .shop import ShopBuilder, ShopResult
+from .shop import ShopBuilder
+from .staging import ShopResult
 
 try:
     import fcntl

@@ -3,7 +3,7 @@
 - Header timeout: a connection that has not sent a whole request head within HEADER_TIMEOUT
   seconds is closed (uvicorn has a keep-alive timeout between requests, but none for a client
   that sends a header a byte at a time and so holds a connection forever).
-- Body timeout: in the app (``app.read_body``), 408 after BODY_TIMEOUT.
+- Body timeout: in the app (``bodies.read_body``), 408 after BODY_TIMEOUT.
 - Keep-alive: an idle connection is closed after KEEP_ALIVE seconds.
 - Connection cap: past ``max_connections`` open connections and running requests, uvicorn
   answers 503 at once instead of queueing without bound.

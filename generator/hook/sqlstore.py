@@ -14,17 +14,16 @@ run one after another.
 from __future__ import annotations
 
 import json
-import queue
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from .groupcommit import GroupCommit
 from .ledger import Entry
 from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, Outcome, ReportRow, UnknownOrder
 
@@ -63,75 +62,6 @@ def _shop_filter(shop: str | None) -> tuple[str, tuple[Any, ...]]:
     return ("WHERE shop = ?", (shop,)) if shop is not None else ("", ())
 
 
-class _GroupCommit:
-    """Orders stored together: every order that arrives while one transaction commits waits for
-    the next, and that one stores them all — one commit and one fsync for the group, each order
-    in its own savepoint (one failing leaves the others), each answered only once its group is
-    durable. Durability is as with one transaction per order; the fsyncs are shared."""
-
-    MAX = 256
-
-    def __init__(self, store: SqlStore) -> None:
-        self.store = store
-        self.queue: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = queue.SimpleQueue()
-        self.thread: threading.Thread | None = None
-        self.started = threading.Lock()
-
-    def run(self, job: Callable[[], T]) -> T:
-        future: Future[T] = Future()
-        self.queue.put((job, future))
-        if self.thread is None:
-            with self.started:
-                if self.thread is None:
-                    self.thread = threading.Thread(target=self._loop, name="shopforest-commit", daemon=True)
-                    self.thread.start()
-        return future.result()
-
-    def stop(self) -> None:
-        if self.thread is not None:
-            self.queue.put(None)
-            self.thread.join(timeout=30)
-            self.thread = None
-
-    def _loop(self) -> None:
-        while (first := self.queue.get()) is not None:
-            jobs = [first]
-            while len(jobs) < self.MAX:
-                try:
-                    more = self.queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self.queue.put(None)  # stop after this group
-                    break
-                jobs.append(more)
-            self._commit(jobs)
-
-    def _commit(self, jobs: list[tuple[Callable[[], Any], Future[Any]]]) -> None:
-        done: list[tuple[Future[Any], Any, BaseException | None]] = []
-        try:
-            with self.store._writing():
-                for job, future in jobs:
-                    self.store._run("SAVEPOINT one_order")
-                    try:
-                        value = job()
-                    except Exception as exc:
-                        self.store._run("ROLLBACK TO SAVEPOINT one_order")
-                        done.append((future, None, exc))
-                    else:
-                        done.append((future, value, None))
-                    self.store._run("RELEASE SAVEPOINT one_order")
-        except Exception as exc:  # the commit failed: nothing of the group is stored
-            for _, future in jobs:
-                future.set_exception(exc)
-            return
-        for future, value, error in done:
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(value)
-
-
 class SqlStore(ABC):
     """The ``Store`` protocol on a DB-API connection; one lock makes it safe to share between the
     threads of one process (a connection is not)."""
@@ -143,7 +73,7 @@ class SqlStore(ABC):
         self.path = path
         self._lock = threading.Lock()
         self._next_purge = 0.0
-        self._group = _GroupCommit(self)
+        self._group = GroupCommit(self)
 
     @abstractmethod
     def close(self) -> None: ...
@@ -209,7 +139,7 @@ class SqlStore(ABC):
         entries: list[Entry],
         response: dict[str, Any],
     ) -> tuple[dict[str, Any], bool]:
-        """An order's rows, inside the group's transaction (``_GroupCommit``)."""
+        """An order's rows, inside the group's transaction (``groupcommit.py``)."""
         # The key's row first: a concurrent request with the same key waits here for this
         # transaction to end, then finds the key and answers with this order.
         # A key older than KEY_TTL is free again: its row is taken over, as a new key's would be.

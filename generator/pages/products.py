@@ -12,15 +12,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..content import marktext
 from ..content.media import Source, is_raster
 from ..content.model import Product
 from .pictures import PHOTO_WIDTHS, THUMB_WIDTHS, Picture
-
-if TYPE_CHECKING:
-    from .plan import Output
 
 View = dict[str, Any]
 
@@ -35,7 +32,7 @@ class Products:
     keys: dict[str, str] = field(default_factory=dict)  # sku -> product_key
     facts: dict[tuple[str, str], View] = field(default_factory=dict)  # (sku, locale) -> views.product_facts
     items: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # sku -> views.item_pieces
-    media: dict[str, tuple[Output, ...]] = field(default_factory=dict)  # sku -> its image outputs
+    media: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # sku -> its image outputs (plan.Output)
     root: str = ""  # the project's folder, where the catalog's pictures are
     # the copies of a raster picture for places that want these widths (build/images.py)
     make_picture: Callable[[Source, tuple[int, ...]], Picture] | None = None
