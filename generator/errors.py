@@ -28,7 +28,8 @@ class Diagnostic:
     excerpt: str | None = field(default=None, compare=False)  # the text of the line, once attached
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        # a message quotes what she wrote (a key, a SKU): no character of it may drive a terminal
+        return f"{self.path}:{self.line}:{self.col}: {printable(self.message)}"
 
     def render(self) -> str:
         """The first line, then the excerpt with its caret and the hint, indented."""
@@ -36,7 +37,7 @@ class Diagnostic:
         if self.excerpt is not None:
             lines.extend(excerpt_lines(self.line, self.col, self.excerpt))
         if self.hint:
-            lines.append(f"{INDENT}hint: {self.hint}")
+            lines.append(f"{INDENT}hint: {printable(self.hint)}")
         return "\n".join(lines)
 
 
@@ -113,6 +114,14 @@ def _shown(char: str) -> tuple[str, int]:
     if category in ("Mn", "Me"):
         return char, 0
     return char, 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control, line-breaking and text-direction character shown as '�'."""
+    return _UNPRINTABLE.sub("\ufffd", text)
 
 
 def excerpt_lines(line: int, col: int, text: str) -> list[str]:

@@ -164,3 +164,15 @@ def test_an_owner_cannot_type_a_product_card(tmp_path: Path) -> None:
     build(root, root / "site")
     card = (root / "site" / "amy" / "posts" / "hello" / "index.html").read_text(encoding="utf-8").split('<aside class="embed">')[1]
     assert "21.50" in card and "19.90" not in card
+
+
+def test_what_she_typed_is_quoted_in_errors_without_driving_the_terminal(tmp_path: Path) -> None:
+    """A key or SKU with terminal escapes or text-direction overrides is reported, shown as '�'."""
+    root = make_case("_base", tmp_path / "p")
+    shop_yaml = root / "content" / "amy" / "shop.yaml"
+    text = shop_yaml.read_text(encoding="utf-8")
+    shop_yaml.write_text(text + '"\\e[2J\\e]0;owned\\a": 1\n"BB-1001\\u202e": 2\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--project", str(root)])
+    assert result.exit_code == 1
+    assert "content/amy/shop.yaml:" in result.output and "\ufffd[2J" in result.output
+    assert not any(c in result.output for c in "\x1b\x07\u202e")
