@@ -166,6 +166,21 @@ def test_a_photo_many_shops_show_is_made_once_and_linked(tmp_path: Path) -> None
     assert os.stat(root / "site" / "amy" / "media" / "catalog" / "images" / name).st_nlink >= 3
 
 
+def test_copies_of_a_photo_no_shop_shows_any_more_are_not_kept(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    build(root, root / "site")
+    kept = root / ".shopforest" / "images"
+    first = {f.name for f in kept.rglob("*.*.*")}
+    assert first
+    (root / "images" / "bb-1001-new.jpg").write_bytes(phone_jpeg(900, 1200, seed=2))
+    set_images(root, "BB-1001", ["images/bb-1001-new.jpg"])  # the platform replaces the photo
+    build(root, root / "site")
+    now = {f.name for f in kept.rglob("*.*.*")}
+    assert now and not now & first, "only the new photo's copies are kept"
+    page = (root / "site" / "amy" / "p" / "BB-1001" / "index.html").read_text(encoding="utf-8")
+    assert all((root / "site" / "amy" / "p" / "BB-1001" / src).resolve().is_file() for src in re.findall(r'src="([^"]+\.(?:jpg|png))"', page))
+
+
 def test_a_file_with_another_link_is_never_written_in_place(tmp_path: Path) -> None:
     kept, linked = tmp_path / "kept", tmp_path / "spare"
     kept.write_bytes(b"picture")

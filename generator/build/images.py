@@ -99,6 +99,25 @@ class ImageWork:
         if self.write:
             self.store.save()
 
+    def prune(self) -> int:
+        """Remove the kept copies of pictures no shop shows any more (after a build of every
+        shop, when :meth:`make_all` has seen every picture shown); the copies already linked
+        into shops stay there. Returns how many files went."""
+        if not self.write or self.path is None or not self.path.is_dir():
+            return 0
+        used = {picture.digest for picture in self.pictures.values()}
+        removed = 0
+        for folder in self.path.iterdir():
+            if not folder.is_dir():
+                continue
+            for copy in folder.iterdir():
+                if copy.name.partition(".")[0] not in used:
+                    copy.unlink()
+                    removed += 1
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        return removed
+
     def close(self) -> None:
         """Remove a temporary folder of copies (also done when the object goes, whatever happens)."""
         self._remove()

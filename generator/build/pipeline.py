@@ -173,6 +173,8 @@ def build(
                 stats.written += builder.publish_shared(prune=full)
         if policy.write:
             record_state(folder.state(out), builder.state, spool, ({r.shop_id for r in results} | left_as_before) if full else None)
+            if full and not project.broken_shops:  # every shop's pictures seen: the others' copies can go
+                images.prune()
     if policy.write:
         if only is None:
             kept.save()
