@@ -14,7 +14,7 @@ from .loading import Loader, locale_problem
 from .model import Collection, Pick, Platform, Post, Product, Shop
 from .resolved import KeptShop, files_unchanged, relink, shop_texts, text_key
 from .schema import SHOP_ID_RE, SLUG_RE, PostMetaIn, ShopIn, url_problem
-from .sources import MAX_FILE_BYTES, load_yaml_file, read_text, split_front_matter
+from .sources import MAX_FILE_BYTES, Document, load_yaml_file, read_text, split_front_matter
 from .suggest import did_you_mean
 from .validate import validate
 
@@ -58,6 +58,7 @@ class ShopLoader(Loader):
             return None
         data = validate(ShopIn, doc, self.diags)
         if data is None:
+            self.raw_picks(doc, products)  # her other mistakes in the same run, not after this one is fixed
             return None
         if data.theme not in themes:
             self.add(doc, ("theme",), f"unknown theme '{data.theme}' (available: {', '.join(themes) or 'none'}){did_you_mean(data.theme, themes)}")
@@ -149,6 +150,18 @@ class ShopLoader(Loader):
             media=tuple(sorted(media)),
             private_phones=tuple(phone.strip() for phone in data.private.phone),
         )
+
+    def raw_picks(self, doc: Document, products: dict[str, Product]) -> None:
+        """The SKUs of a shop.yaml the schema refused, checked as written (a pick is a SKU or has one)."""
+        picks = doc.data.get("picks") if isinstance(doc.data, dict) else None
+        reported = {(d.line, d.col) for d in self.diags.items if d.path == doc.path}  # one message a place
+        for i, pick in enumerate(picks if isinstance(picks, list) else []):
+            sku, loc = (
+                (pick, ("picks", i)) if isinstance(pick, str) else (pick.get("sku"), ("picks", i, "sku")) if isinstance(pick, dict) else (None, ())
+            )
+            if isinstance(sku, str) and sku not in products and sku not in self.invalid_skus and doc.at(loc) not in reported:
+                message, hint = self.unknown_sku(sku, products)
+                self.add(doc, loc, message, hint=hint)
 
     def posts(self, folder: Path, shop_id: str, products: dict[str, Product], data: ShopIn, picks: dict[str, Pick]) -> tuple[Post, ...]:
         posts_dir = folder / "posts"
