@@ -116,12 +116,9 @@ def _shown(char: str) -> tuple[str, int]:
     return char, 2 if unicodedata.east_asian_width(char) in "WF" else 1
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
-
-
 def printable(text: str) -> str:
-    """``text`` with every control, line-breaking and text-direction character shown as '�'."""
-    return _UNPRINTABLE.sub("\ufffd", text)
+    """``text`` as an excerpt shows it: every control, invisible or text-direction character as '�'."""
+    return "".join(_shown(char)[0] for char in text)
 
 
 def excerpt_lines(line: int, col: int, text: str) -> list[str]:

@@ -139,12 +139,6 @@ class Forwarder:
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="shopforest-deliver")
 
-    def deliver(self, event: Event, now: float) -> str:
-        """Deliver one event now and record the outcome (for tools and tests; batches use run_once)."""
-        outcome = self._attempt(event, now)
-        self.storage.settle([outcome])
-        return outcome.kind
-
     def _attempt(self, event: Event, now: float) -> Outcome:
         body = event.payload.encode()
         headers = {"content-type": "application/json", **webhooks.headers(self.secret, event.id, body)}
