@@ -24,13 +24,13 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from generator.catalogs import DOMAINS, message_ids
 from generator.cli import main
 from generator.hook import ledger, reports, webhooks
 from generator.hook.app import create_app
 from generator.hook.database import open_storage
 from generator.hook.ownerpage import COOKIE, SESSION_SECONDS, token_hash
 from generator.hook.ownerview import STYLE_HASH, chart, words
-from generator.hook.ownerwords import message_ids
 from generator.hook.store import Store
 from generator.pages.links import link_code
 
@@ -216,16 +216,16 @@ def test_days_are_hers_and_the_chart_scales_to_the_best_day() -> None:
 
 def test_every_word_of_her_page_has_a_chinese_translation() -> None:
     zh = words("zh_CN")
-    missing = [m for m in message_ids() if m not in zh.messages]
+    missing = [m for m in message_ids(DOMAINS["owner"]) if m not in zh.messages]
     assert missing == []
     placeholders = re.compile(r"%\(\w+\)s")
-    assert [m for m in message_ids() if sorted(placeholders.findall(m)) != sorted(placeholders.findall(zh.messages[m]))] == []
+    assert [m for m in message_ids(DOMAINS["owner"]) if sorted(placeholders.findall(m)) != sorted(placeholders.findall(zh.messages[m]))] == []
 
 
 def test_templates_and_catalogs_are_installed_with_the_package() -> None:
     declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["generator.hook"]
     hook = REPO / "generator" / "hook"
-    files = [p.relative_to(hook) for p in (*(hook / "templates").rglob("*"), *(hook / "locale").rglob("*")) if p.is_file()]
+    files = [p.relative_to(hook) for p in (hook / "templates").rglob("*") if p.is_file()]
     assert files and all(any(f.match(pattern) for pattern in declared) for f in files)
 
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import gettext
 import hashlib
 import os
 import zoneinfo
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -25,9 +23,9 @@ import jinja2
 from babel import Locale
 from babel.core import get_global
 from babel.dates import format_datetime, format_skeleton
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from ..catalogs import Words, translations
 from ..content.model import Project, Shop
 from ..pages.links import shop_codes
 from ..pages.money import format_money
@@ -36,7 +34,6 @@ from .store import LinkClicks, ReportRow
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates" / "owner"
-LOCALES = HERE / "locale"
 DAYS = 30
 ZERO = Decimal("0.00")
 # A country with several zones whose people mostly keep one clock; elsewhere the territory's
@@ -114,34 +111,8 @@ def owner_zone(locale: str) -> dt.tzinfo:
 # -- words ---------------------------------------------------------------------------
 
 
-class Words(gettext.NullTranslations):
-    """The page's words from a gettext catalog (``locale/<lang>/LC_MESSAGES/owner.po``), read
-    with Babel as it is: English message ids are the en_US text."""
-
-    def __init__(self, messages: Mapping[str, str]) -> None:
-        super().__init__()
-        self.messages = messages
-
-    def gettext(self, message: str) -> str:
-        return self.messages.get(message) or message
-
-    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        return self.gettext(msgid1 if n == 1 else msgid2)
-
-
-def catalog_path(language: str) -> Path:
-    return LOCALES / language / "LC_MESSAGES" / "owner.po"
-
-
-@lru_cache(maxsize=8)
 def words(locale: str) -> Words:
-    language = "zh_CN" if Locale.parse(locale).language == "zh" else "en_US"
-    path = catalog_path(language)
-    if not path.is_file():
-        return Words({})
-    with path.open("rb") as f:
-        catalog = read_po(f)
-    return Words({str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str) and m.string})
+    return translations("owner", locale)
 
 
 @lru_cache(maxsize=8)
