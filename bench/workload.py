@@ -141,6 +141,7 @@ def _cumulative(products: int) -> list[float]:
 
 PHOTO_SIZE = (1536, 2048)  # a phone photo as messaging apps pass it on: about 1 MB as a JPEG
 PHOTO_BASES = 8
+MARK_BITS = 20  # up to a million distinct photos
 
 
 def photo_writer(seed: int) -> Callable[[Path, int], None]:
@@ -161,6 +162,10 @@ def photo_writer(seed: int) -> Callable[[Path, int], None]:
         picture = bases[number % PHOTO_BASES].copy()
         shade = ((number * 37) % 256, (number * 91) % 256, (number * 53) % 256)
         picture.paste(shade, (64 + (number * 13) % 512, 64 + (number * 29) % 512, 320 + (number * 13) % 512, 320 + (number * 29) % 512))
+        # the patch alone repeats every 512 numbers: its number in bits makes every file its own
+        for bit in range(MARK_BITS):
+            x = 64 + bit * 24
+            picture.paste((255, 255, 255) if number >> bit & 1 else (0, 0, 0), (x, 16, x + 24, 40))
         path.parent.mkdir(parents=True, exist_ok=True)
         picture.save(path, "JPEG", quality=90, exif=exif.tobytes())
 
