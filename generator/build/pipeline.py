@@ -142,7 +142,8 @@ def build(
         builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time(), images)
         builder.bytecode = folder.templates if policy.read else None
         builder.cards, builder.cards_policy = folder.cards, policy
-        markdown = KeptFile(folder.markdown, code_tag(**MARKDOWN_TAG), codec=MARSHAL, read=policy.read) if policy.write or policy.read else None
+        tag = code_tag(**MARKDOWN_TAG)
+        markdown = KeptFile(folder.markdown, tag, codec=MARSHAL, read=policy.read, index=True) if policy.write or policy.read else None
         markup.use_stored(markdown)
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)

@@ -114,8 +114,9 @@ class ShopBuilder(Staging):
         self.make_pictures(indexes, jobs)
         if not wanted:
             return
-        store = KeptFile(CacheFolder(self.root).facts, self.code, codec=MARSHAL, read=policy.read)
-        known = store.entries()
+        store = KeptFile(CacheFolder(self.root).facts, self.code, codec=MARSHAL, read=policy.read, index=True)
+        indexed = store.known_keys()  # from the store's keys file: its entries are read only if a shop renders
+        known = indexed if indexed is not None else store.entries().keys()
         missing = {
             key: (product, locale, currency, self.products.catalog_pictures(product), media_url)
             for (_, locale), (key, product) in wanted.items()
@@ -129,18 +130,41 @@ class ShopBuilder(Staging):
                 made = pool.starmap(product_facts, missing.values(), chunksize=64)
         else:
             made = [product_facts(*args) for args in missing.values()]
-        for key, value in zip(missing, made, strict=True):
-            store.put(key, value)
+        fresh: dict[str, Any] = dict(zip(missing, made, strict=True))
         for (_, kind), (key, product) in wanted.items():
             if kind == ITEMS and key not in known:
-                store.put(key, item_pieces(product))
-        for (sku, kind), (key, _) in wanted.items():
-            if kind == ITEMS:
-                self.products.items[sku] = store.get(key)
-            else:
-                self.products.facts[(sku, kind)] = store.get(key)
+                fresh[key] = item_pieces(product)
+        for key, value in fresh.items():
+            store.put(key, value)
+        store.mark_used(key for key, _ in wanted.values())  # kept, should the file be written whole
         if policy.write:  # a --shop build keeps the other shops' facts: the limit is the platform's (old prices pile up)
             store.save(limit=2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1))
+        if store.loaded:
+            self.fill_facts(store, wanted)
+            return
+        # the facts just made are at hand; the others are read only if a shop renders
+        # something (a build with nothing new reads none): the workers inherit the loader
+        # and each reads the store on its first miss
+        for (sku, kind), (key, _) in wanted.items():
+            if key in fresh:
+                if kind == ITEMS:
+                    self.products.items[sku] = fresh[key]
+                else:
+                    self.products.facts[(sku, kind)] = fresh[key]
+        self.products.loader = partial(self.fill_facts, store, wanted)
+
+    def fill_facts(self, store: KeptFile, wanted: dict[tuple[str, str], tuple[str, Product]]) -> None:
+        """The kept facts of every wanted product into the table views read (one missing from
+        the store, which cannot be but for a store pruned under a stale keys file, is worked
+        out by the view)."""
+        for (sku, kind), (key, _) in wanted.items():
+            value = store.get(key)
+            if value is None:
+                continue
+            if kind == ITEMS:
+                self.products.items[sku] = value
+            else:
+                self.products.facts[(sku, kind)] = value
 
     def publish_shared(self, prune: bool) -> int:
         """With the platform's ``media_url``: the catalog's pictures' copies, once, in the output

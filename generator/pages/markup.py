@@ -165,7 +165,7 @@ class _Kept:
     def get(self, key: str) -> str | None:
         html = self.rendered.get(key)
         if html is None and self.store is not None:
-            html = self.store.entries().get(key)
+            html = self.store.get(key)  # (a key its keys file does not list: the store is not read)
             if html is not None:
                 self.used.add(key)
         return html

@@ -36,6 +36,17 @@ class Products:
     root: str = ""  # the project's folder, where the catalog's pictures are
     # the copies of a raster picture for places that want these widths (build/images.py)
     make_picture: Callable[[Source, tuple[int, ...]], Picture] | None = None
+    # fills ``facts`` and ``items`` from the store kept between builds, on the first miss: a
+    # build that renders nothing never reads it (build/shop.py)
+    loader: Callable[[], None] | None = None
+
+    def fill(self) -> bool:
+        """Read what the builder left to read on first use; whether there was anything."""
+        loader, self.loader = self.loader, None
+        if loader is None:
+            return False
+        loader()
+        return True
 
     def picture(self, source: Source, widths: tuple[int, ...] = PHOTO_WIDTHS) -> Picture | None:
         """The copies of ``source`` pages show, or None for a drawing (published as it is)."""
