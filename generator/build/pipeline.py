@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..cache.folder import FORCE, MARKDOWN_TAG, NONE, USE, CacheFolder, CachePolicy, code_tag
-from ..cache.keptfile import MARSHAL, KeptFile
+from ..cache.keptfile import KeptFile
+from ..cache.kepttable import KeptTable
 from ..content.model import Project, shop_of
 from ..content.project import load_project
 from ..content.rendered import check_rendered, rendered_errors
@@ -142,11 +143,12 @@ def build(
         builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time(), images)
         builder.bytecode = folder.templates if policy.read else None
         builder.cards, builder.cards_policy = folder.cards, policy
-        tag = code_tag(**MARKDOWN_TAG)
-        markdown = KeptFile(folder.markdown, tag, codec=MARSHAL, read=policy.read, index=True) if policy.write or policy.read else None
+        markdown = KeptTable(folder.markdown, code_tag(**MARKDOWN_TAG), read=policy.read) if policy.write or policy.read else None
         markup.use_stored(markdown)
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)
+        if markdown is not None:
+            markdown.close()  # each worker opens its own connection
         rendered, used = markup.fresh_entries(), markup.taken_from_store()  # by prepare; taken now, so the workers do not send it back again
         stats = BuildStats(shops=len(indexes), warnings=len(project.warnings), images=images.made, image_seconds=images.seconds)
         staging = stack.enter_context(staging_folder(builder.staging))
@@ -236,7 +238,7 @@ def open_state(folder: CacheFolder, out: Path, policy: CachePolicy) -> BuildStat
     return state
 
 
-def keep_markdown(store: KeptFile | None, rendered: dict[str, str], used: set[str], project: Project) -> None:
+def keep_markdown(store: KeptTable | None, rendered: dict[str, str], used: set[str], project: Project) -> None:
     """Add what this build rendered to the Markdown kept between runs; once the store holds
     more than twice as many texts as the project can show (old descriptions and notes pile
     up), only those this build read or rendered."""

@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
 from ..cache.folder import USE, CacheFolder, CachePolicy, code_tag
-from ..cache.keptfile import MARSHAL, KeptFile
+from ..cache.kepttable import KeptTable
 from ..content import media
 from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
@@ -114,9 +114,8 @@ class ShopBuilder(Staging):
         self.make_pictures(indexes, jobs)
         if not wanted:
             return
-        store = KeptFile(CacheFolder(self.root).facts, self.code, codec=MARSHAL, read=policy.read, index=True)
-        indexed = store.known_keys()  # from the store's keys file: its entries are read only if a shop renders
-        known = indexed if indexed is not None else store.entries().keys()
+        store = KeptTable(CacheFolder(self.root).facts, self.code, read=policy.read)
+        known = store.known_keys()  # the keys only: an entry is read when a shop renders it
         missing = {
             key: (product, locale, currency, self.products.catalog_pictures(product), media_url)
             for (_, locale), (key, product) in wanted.items()
@@ -134,37 +133,25 @@ class ShopBuilder(Staging):
         for (_, kind), (key, product) in wanted.items():
             if kind == ITEMS and key not in known:
                 fresh[key] = item_pieces(product)
-        for key, value in fresh.items():
-            store.put(key, value)
-        store.mark_used(key for key, _ in wanted.values())  # kept, should the file be written whole
-        if policy.write:  # a --shop build keeps the other shops' facts: the limit is the platform's (old prices pile up)
-            store.save(limit=2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1))
-        if store.loaded:
-            self.fill_facts(store, wanted)
-            return
-        # the facts just made are at hand; the others are read only if a shop renders
-        # something (a build with nothing new reads none): the workers inherit the loader
-        # and each reads the store on its first miss
-        for (sku, kind), (key, _) in wanted.items():
+        for (sku, kind), (key, _) in wanted.items():  # at hand for the workers, which read the others on first use
             if key in fresh:
+                store.put(key, fresh[key])
                 if kind == ITEMS:
                     self.products.items[sku] = fresh[key]
                 else:
                     self.products.facts[(sku, kind)] = fresh[key]
-        self.products.loader = partial(self.fill_facts, store, wanted)
+        store.mark_used(key for key, _ in wanted.values())
+        if policy.write:  # a --shop build keeps the other shops' facts: the limit is the platform's (old prices pile up)
+            store.save(limit=2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1))
+        store.close()  # each worker opens its own connection
+        self.products.kept = partial(self.kept_fact, store, wanted)
 
-    def fill_facts(self, store: KeptFile, wanted: dict[tuple[str, str], tuple[str, Product]]) -> None:
-        """The kept facts of every wanted product into the table views read (one missing from
-        the store, which cannot be but for a store pruned under a stale keys file, is worked
-        out by the view)."""
-        for (sku, kind), (key, _) in wanted.items():
-            value = store.get(key)
-            if value is None:
-                continue
-            if kind == ITEMS:
-                self.products.items[sku] = value
-            else:
-                self.products.facts[(sku, kind)] = value
+    @staticmethod
+    def kept_fact(store: KeptTable, wanted: dict[tuple[str, str], tuple[str, Product]], sku: str, kind: str) -> Any:
+        """A wanted product's kept facts in ``kind`` (a locale, or ITEMS), read on first use;
+        None when it is not wanted or not kept (the view then works it out)."""
+        entry = wanted.get((sku, kind))
+        return None if entry is None else store.get(entry[0])
 
     def publish_shared(self, prune: bool) -> int:
         """With the platform's ``media_url``: the catalog's pictures' copies, once, in the output

@@ -92,12 +92,12 @@ class CacheFolder:
     @property
     def facts(self) -> Path:
         """The catalog's facts about each product in each locale (build/shop.py)."""
-        return self.path / f"facts-{sys.implementation.cache_tag}.marshal"
+        return self.path / f"facts-{sys.implementation.cache_tag}.sqlite"
 
     @property
     def markdown(self) -> Path:
         """Rendered, sanitised Markdown by the hash of its text (pages/markup.py)."""
-        return self.path / f"markdown-{sys.implementation.cache_tag}.marshal"
+        return self.path / f"markdown-{sys.implementation.cache_tag}.sqlite"
 
     @property
     def images(self) -> Path:

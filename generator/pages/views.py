@@ -100,10 +100,8 @@ class ShopViews:
         """The catalog's facts about one product in one locale; shared by every shop in that locale."""
         key = (product.sku, self.locale)
         cached = self._products.facts.get(key)
-        if cached is None and self._products.fill():
-            cached = self._products.facts.get(key)
         if cached is None:
-            cached = self._products.facts[key] = product_facts(
+            cached = self._products.facts[key] = self._products.from_kept(*key) or product_facts(
                 product, self.locale, self.currency, self._products.catalog_pictures(product), self.platform.media_url
             )
         return cached
@@ -292,10 +290,8 @@ class ShopViews:
         for pick in self.shop.picks:
             sku = pick.product.sku
             pieces = known.get(sku)  # made once, by the builder, for every product shops show
-            if pieces is None and self._products.fill():
-                pieces = known.get(sku)
             if pieces is None:
-                pieces = known[sku] = item_pieces(pick.product)
+                pieces = known[sku] = self._products.from_kept(sku, ITEMS) or item_pieces(pick.product)
             if pieces:
                 url = encode_basestring(f"{base}p/{sku}/")  # product_path; what json.dumps gives a str
                 items.extend(before + url + after for before, after in pieces)
