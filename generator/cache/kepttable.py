@@ -52,7 +52,8 @@ class KeptTable:
         if self._conn is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, isolation_level=None)
+                # (one build uses it from one thread at a time; the dev server builds in another)
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA synchronous=OFF")  # a cache: a torn table is worked out again
                 conn.execute("PRAGMA mmap_size=1073741824")  # pages read from the mapping: a read call each was half of a lookup's time
                 for statement in _SCHEMA:
