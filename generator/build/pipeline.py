@@ -23,11 +23,11 @@ from typing import Any
 from ..cache.folder import FORCE, MARKDOWN_TAG, NONE, USE, CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import KeptFile
 from ..cache.kepttable import KeptTable
+from ..content.ids import SHOP_ID_RE
 from ..content.model import Project, shop_of
 from ..content.project import load_project
 from ..content.rendered import check_rendered, rendered_errors
 from ..content.resolved import open_kept
-from ..content.schema import SHOP_ID_RE
 from ..content.suggest import did_you_mean
 from ..errors import ContentError, UsageError
 from ..pages import markup

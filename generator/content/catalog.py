@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import Diagnostics
@@ -17,10 +17,11 @@ from . import raster
 from .loading import CATALOG, Loader, currency_ok, locale_problem
 from .model import Category, Payment, Platform, Product, Variant
 from .resolved import KeptHead, KeptProduct, files_unchanged, text_key
-from .schema import PAYMENT_FIELDS, CategoryIn, PlatformIn, ProductIn, url_problem
 from .sources import MAX_CATALOG_BYTES, Document, load_yaml_text, read_text
 from .suggest import did_you_mean
-from .validate import validate
+
+if TYPE_CHECKING:
+    from .schema import PlatformIn, ProductIn
 from .yamlsplit import Item, ListSplit, NotSimple, item_keys
 
 # More products new than this and reading the whole catalog at C speed is quicker than composing
@@ -52,6 +53,9 @@ class CatalogLoader(Loader):
         return catalog
 
     def catalog_doc(self, doc: Document) -> tuple[Platform, dict[str, Category], dict[str, Product]]:
+        from .schema import CategoryIn, PlatformIn, ProductIn  # (pydantic: only when something is checked)
+        from .validate import validate
+
         data = doc.data if isinstance(doc.data, dict) else {}
         if not isinstance(doc.data, dict):
             self.add(doc, (), "catalog.yaml must be a mapping with platform, categories and products")
@@ -168,6 +172,9 @@ class CatalogLoader(Loader):
 
     def fresh_product(self, item: Item, categories: dict[str, Category], currency: str) -> KeptProduct | None:
         """One product of the catalog loaded on its own; None at the first mistake."""
+        from .schema import ProductIn
+        from .validate import validate
+
         diags, self.diags = self.diags, Diagnostics()
         mark, warned = len(self.checked), len(self.warnings)
         try:
@@ -204,6 +211,8 @@ class CatalogLoader(Loader):
             )
 
     def platform_checks(self, doc: Document, p: PlatformIn) -> None:
+        from .schema import url_problem
+
         problem = locale_problem(p.locale)
         if problem:
             self.add(doc, ("platform", "locale"), problem)
@@ -278,6 +287,8 @@ class CatalogLoader(Loader):
 def payment_link_problem(template: str) -> str | None:
     """What makes a payment link template unusable, or None. The hook fills its ``{…}`` fields,
     each URL-encoded; the payment page checks ``{signature}`` (docs/checkout.md)."""
+    from .schema import PAYMENT_FIELDS
+
     names = re.findall(r"\{([^{}]*)\}", template)
     unknown = sorted({n for n in names if n not in PAYMENT_FIELDS})
     if unknown:

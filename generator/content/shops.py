@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import marktext, media, raster
+from .ids import SHOP_ID_RE, SLUG_RE
 from .loading import Loader, locale_problem
 from .model import Collection, Pick, Platform, Post, Product, Shop
 from .resolved import FileStamp, KeptShop, files_unchanged, relink, shop_texts, stamps_unchanged, text_key
-from .schema import SHOP_ID_RE, SLUG_RE, PostMetaIn, ShopIn, url_problem
 from .sources import MAX_FILE_BYTES, Document, load_yaml_file, read_text, split_front_matter
 from .suggest import did_you_mean
-from .validate import validate
+
+if TYPE_CHECKING:
+    from .schema import ShopIn
 
 
 class ShopLoader(Loader):
@@ -70,6 +73,9 @@ class ShopLoader(Loader):
         doc = load_yaml_file(folder / "shop.yaml", rel, self.diags, self.cache)
         if doc is None:
             return None
+        from .schema import ShopIn, url_problem  # (pydantic: only when a shop is checked)
+        from .validate import validate
+
         data = validate(ShopIn, doc, self.diags)
         if data is None:
             self.raw_picks(doc, products)  # her other mistakes in the same run, not after this one is fixed
@@ -199,6 +205,9 @@ class ShopLoader(Loader):
             fm = split_front_matter(text, rel, self.diags, self.cache)
             if fm.meta is None:
                 continue
+            from .schema import PostMetaIn
+            from .validate import validate
+
             meta = validate(PostMetaIn, fm.meta, self.diags)
             for offset, message in marktext.limit_problems(fm.body, "this post", post=True):
                 self.diags.add(rel, fm.body_line + offset, 1, message)
