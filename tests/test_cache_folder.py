@@ -71,3 +71,14 @@ def test_kept_markdown_is_pruned_once_old_texts_pile_up(tmp_path: Path) -> None:
     texts = len(project.products) + sum(1 + len(s.picks) + len(s.posts) + len(s.collections) for s in project.shops)
     assert len(entries) <= 2 * texts < 30
     assert any("day 29.<" in html for html in entries.values())
+
+
+def test_a_build_removes_the_stores_earlier_versions_kept(tmp_path: Path) -> None:
+    root = make_case("_base", tmp_path / "p")
+    folder = CacheFolder(root)
+    folder.path.mkdir(parents=True)
+    for path in folder.retired():
+        path.write_bytes(b"old")
+    assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
+    assert not any(path.exists() for path in folder.retired())
+    assert folder.facts.is_file() and folder.markdown.is_file()

@@ -132,6 +132,9 @@ def build(
     started = time.perf_counter()
     folder = CacheFolder(root)
     kept = open_kept(folder, policy)  # saved at the end: pickling it adds to the peak memory
+    if policy.write:
+        for path in folder.retired():
+            path.unlink(missing_ok=True)
     project = load(root, only, reporter, kept=kept, policy=policy, partial=not strict)
     full = only is None and shard is None
     with frozen(), ExitStack() as stack:  # the project lives as long as the build and holds no garbage

@@ -99,6 +99,12 @@ class CacheFolder:
         """Rendered, sanitised Markdown by the hash of its text (pages/markup.py)."""
         return self.path / f"markdown-{sys.implementation.cache_tag}.sqlite"
 
+    def retired(self) -> list[Path]:
+        """Files earlier versions kept that nothing reads any more: the facts and Markdown as
+        whole marshal files (27 MB on the benchmark's medium size), removed by a build."""
+        tag = sys.implementation.cache_tag
+        return [self.path / f"{name}-{tag}.marshal{suffix}" for name in ("facts", "markdown") for suffix in ("", ".journal", ".keys")]
+
     @property
     def images(self) -> Path:
         """Resized copies of raster pictures, by a digest of their bytes and settings (build/images.py)."""
