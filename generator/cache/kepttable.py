@@ -149,9 +149,11 @@ class KeptTable:
                         self._write(conn, limit)
                         self._pending.clear()
                         return
-                except sqlite3.Error:
+                except sqlite3.Error as exc:
                     with suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
+                    if "locked" in str(exc) or "busy" in str(exc):
+                        return  # another build writing it: what this one made is worked out again next time
             self.close()
             if attempt == 0:  # another's, not a database, or torn: made anew
                 for path in (self.path, self.path.with_name(self.path.name + "-journal")):
