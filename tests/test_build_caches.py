@@ -14,7 +14,8 @@ import pytest
 from generator.build import commit, pipeline, shop, workers, writer
 from generator.build.pipeline import build
 from generator.cache.folder import NONE, USE, CacheFolder, code_tag
-from generator.cache.keptfile import MARSHAL, KeptFile
+from generator.cache.keptfile import KeptFile
+from generator.cache.kepttable import KeptTable
 from generator.content.project import load_project
 from generator.errors import ContentError
 
@@ -24,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def kept_entries(path: Path) -> dict[str, Any]:
-    return KeptFile(path, code_tag(), codec=MARSHAL).entries()
+    return KeptTable(path, code_tag()).entries()
 
 
 @pytest.fixture(autouse=True)
@@ -135,23 +136,18 @@ def test_products_facts_are_kept_between_builds_and_worked_out_once_across_proce
     assert_same_as_full_build(root, tmp_path / "again")
 
 
-def test_a_few_new_facts_go_to_the_journal_which_folds_back_and_survives_tearing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_facts_are_added_to_the_table_which_survives_tearing(tmp_path: Path) -> None:
     root = two_shop_project(tmp_path)
     build(root, root / "site")
     store = CacheFolder(root).facts
-    journal = store.with_name(store.name + ".journal")
-    whole = store.read_bytes()
-    monkeypatch.setattr(KeptFile, "JOURNAL_SHARE", 1.0)  # a tiny project: let a few new facts go to the journal
     edit(root / "catalog.yaml", 'price: "19.90"', 'price: "18.80"')
     build(root, root / "site")
-    assert journal.is_file() and store.read_bytes() == whole  # appended, the file untouched
-    journal.write_bytes(journal.read_bytes() + b"\xff" * 5)  # a torn append after it
     kept = kept_entries(store)
-    assert "18.80" in {f["price"] for f in kept.values() if isinstance(f, dict)}
-    monkeypatch.setattr(KeptFile, "JOURNAL_SHARE", 0.0)
+    assert {"18.80", "19.90"} <= {f["price"] for f in kept.values() if isinstance(f, dict)}  # added beside the old
+    store.write_bytes(store.read_bytes()[: len(store.read_bytes()) // 2])  # torn
     edit(root / "catalog.yaml", 'price: "18.80"', 'price: "17.70"')
     build(root, root / "site")
-    assert not journal.exists() and store.read_bytes() != whole  # one file again
+    assert "17.70" in {f["price"] for f in kept_entries(store).values() if isinstance(f, dict)}
     assert_same_as_full_build(root, tmp_path)
 
 

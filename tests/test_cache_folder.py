@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import marshal
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from generator.build.gcfreeze import frozen
 from generator.cache.folder import CACHE_DIR, MARKDOWN_TAG, CacheFolder, code_tag
-from generator.cache.keptfile import MARSHAL, KeptFile
+from generator.cache.kepttable import KeptTable
 from generator.cli import main
 from generator.content.project import load_project
 
@@ -45,8 +44,11 @@ def test_force_reuses_no_kept_markdown(tmp_path: Path) -> None:
     shop_yaml.write_text(shop_yaml.read_text(encoding="utf-8").replace("note: We love it.", "note: We **love** it."), encoding="utf-8")
     assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
     store = CacheFolder(root).markdown
-    tag, entries = marshal.loads(store.read_bytes())
-    store.write_bytes(marshal.dumps((tag, {key: "<p>PLANTED</p>" for key in entries})))
+    table = KeptTable(store, code_tag(**MARKDOWN_TAG))
+    for key in table.known_keys():
+        table.put(key, "<p>PLANTED</p>")
+    table.save()
+    table.close()
     assert CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(root / "other")]).exit_code == 0
     assert "PLANTED" in (root / "other" / "amy" / "p" / "BB-1001" / "index.html").read_text(encoding="utf-8")
     assert CliRunner().invoke(main, ["build", "--force", "--project", str(root)]).exit_code == 0
@@ -64,8 +66,19 @@ def test_kept_markdown_is_pruned_once_old_texts_pile_up(tmp_path: Path) -> None:
     for i in range(30):
         shop_yaml.write_text(original.replace("note: We love it.", f"note: We **love** it on day {i}."), encoding="utf-8")
         assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
-    entries = KeptFile(CacheFolder(root).markdown, code_tag(**MARKDOWN_TAG), codec=MARSHAL).entries()
+    entries = KeptTable(CacheFolder(root).markdown, code_tag(**MARKDOWN_TAG)).entries()
     project = load_project(root)
     texts = len(project.products) + sum(1 + len(s.picks) + len(s.posts) + len(s.collections) for s in project.shops)
     assert len(entries) <= 2 * texts < 30
     assert any("day 29.<" in html for html in entries.values())
+
+
+def test_a_build_removes_the_stores_earlier_versions_kept(tmp_path: Path) -> None:
+    root = make_case("_base", tmp_path / "p")
+    folder = CacheFolder(root)
+    folder.path.mkdir(parents=True)
+    for path in folder.retired():
+        path.write_bytes(b"old")
+    assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
+    assert not any(path.exists() for path in folder.retired())
+    assert folder.facts.is_file() and folder.markdown.is_file()

@@ -77,7 +77,7 @@ def test_rendered_markdown_outlives_a_change_to_code_that_does_not_make_it(tmp_p
     shutil.copytree(ROOT / "generator", src / "generator", ignore=shutil.ignore_patterns("__pycache__"))
     project = copy_project(tmp_path / "project")
     build(src, project)
-    store = next((project / ".shopforest").glob("markdown-*.marshal"))
+    store = next((project / ".shopforest").glob("markdown-*.sqlite"))
     kept = store.read_bytes()
     insert_after(src / "generator" / "hook" / "app.py", "from __future__ import annotations\n", "# an unrelated edit\n")
     build(src, project, "--out", str(tmp_path / "other"))

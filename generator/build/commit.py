@@ -20,7 +20,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
-from ..content.schema import SHOP_ID_RE
+from ..content.ids import SHOP_ID_RE
 from .reporter import BuildStats
 from .staging import ShopResult
 from .state import ShopRow

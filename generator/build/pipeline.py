@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from ..cache.folder import FORCE, MARKDOWN_TAG, NONE, USE, CacheFolder, CachePolicy, code_tag
-from ..cache.keptfile import MARSHAL, KeptFile
+from ..cache.keptfile import KeptFile
+from ..cache.kepttable import KeptTable
+from ..content.ids import SHOP_ID_RE
 from ..content.model import Project, shop_of
 from ..content.project import load_project
 from ..content.rendered import check_rendered, rendered_errors
 from ..content.resolved import open_kept
-from ..content.schema import SHOP_ID_RE
 from ..content.suggest import did_you_mean
 from ..errors import ContentError, UsageError
 from ..pages import markup
@@ -131,6 +132,9 @@ def build(
     started = time.perf_counter()
     folder = CacheFolder(root)
     kept = open_kept(folder, policy)  # saved at the end: pickling it adds to the peak memory
+    if policy.write:
+        for path in folder.retired():
+            path.unlink(missing_ok=True)
     project = load(root, only, reporter, kept=kept, policy=policy, partial=not strict)
     full = only is None and shard is None
     with frozen(), ExitStack() as stack:  # the project lives as long as the build and holds no garbage
@@ -142,10 +146,12 @@ def build(
         builder = ShopBuilder(project, out, folder.staging(os.getpid()), open_state(folder, out, policy), build_time(), images)
         builder.bytecode = folder.templates if policy.read else None
         builder.cards, builder.cards_policy = folder.cards, policy
-        markdown = KeptFile(folder.markdown, code_tag(**MARKDOWN_TAG), codec=MARSHAL, read=policy.read) if policy.write or policy.read else None
+        markdown = KeptTable(folder.markdown, code_tag(**MARKDOWN_TAG), read=policy.read) if policy.write or policy.read else None
         markup.use_stored(markdown)
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)
+        if markdown is not None:
+            markdown.close()  # each worker opens its own connection
         rendered, used = markup.fresh_entries(), markup.taken_from_store()  # by prepare; taken now, so the workers do not send it back again
         stats = BuildStats(shops=len(indexes), warnings=len(project.warnings), images=images.made, image_seconds=images.seconds)
         staging = stack.enter_context(staging_folder(builder.staging))
@@ -235,7 +241,7 @@ def open_state(folder: CacheFolder, out: Path, policy: CachePolicy) -> BuildStat
     return state
 
 
-def keep_markdown(store: KeptFile | None, rendered: dict[str, str], used: set[str], project: Project) -> None:
+def keep_markdown(store: KeptTable | None, rendered: dict[str, str], used: set[str], project: Project) -> None:
     """Add what this build rendered to the Markdown kept between runs; once the store holds
     more than twice as many texts as the project can show (old descriptions and notes pile
     up), only those this build read or rendered."""

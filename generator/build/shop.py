@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
 from ..cache.folder import USE, CacheFolder, CachePolicy, code_tag
-from ..cache.keptfile import MARSHAL, KeptFile
+from ..cache.kepttable import KeptTable
 from ..content import media
 from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
@@ -114,8 +114,8 @@ class ShopBuilder(Staging):
         self.make_pictures(indexes, jobs)
         if not wanted:
             return
-        store = KeptFile(CacheFolder(self.root).facts, self.code, codec=MARSHAL, read=policy.read)
-        known = store.entries()
+        store = KeptTable(CacheFolder(self.root).facts, self.code, read=policy.read)
+        known = store.known_keys()  # the keys only: an entry is read when a shop renders it
         missing = {
             key: (product, locale, currency, self.products.catalog_pictures(product), media_url)
             for (_, locale), (key, product) in wanted.items()
@@ -129,18 +129,29 @@ class ShopBuilder(Staging):
                 made = pool.starmap(product_facts, missing.values(), chunksize=64)
         else:
             made = [product_facts(*args) for args in missing.values()]
-        for key, value in zip(missing, made, strict=True):
-            store.put(key, value)
+        fresh: dict[str, Any] = dict(zip(missing, made, strict=True))
         for (_, kind), (key, product) in wanted.items():
             if kind == ITEMS and key not in known:
-                store.put(key, item_pieces(product))
-        for (sku, kind), (key, _) in wanted.items():
-            if kind == ITEMS:
-                self.products.items[sku] = store.get(key)
-            else:
-                self.products.facts[(sku, kind)] = store.get(key)
+                fresh[key] = item_pieces(product)
+        for (sku, kind), (key, _) in wanted.items():  # at hand for the workers, which read the others on first use
+            if key in fresh:
+                store.put(key, fresh[key])
+                if kind == ITEMS:
+                    self.products.items[sku] = fresh[key]
+                else:
+                    self.products.facts[(sku, kind)] = fresh[key]
+        store.mark_used(key for key, _ in wanted.values())
         if policy.write:  # a --shop build keeps the other shops' facts: the limit is the platform's (old prices pile up)
             store.save(limit=2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1))
+        store.close()  # each worker opens its own connection
+        self.products.kept = partial(self.kept_fact, store, wanted)
+
+    @staticmethod
+    def kept_fact(store: KeptTable, wanted: dict[tuple[str, str], tuple[str, Product]], sku: str, kind: str) -> Any:
+        """A wanted product's kept facts in ``kind`` (a locale, or ITEMS), read on first use;
+        None when it is not wanted or not kept (the view then works it out)."""
+        entry = wanted.get((sku, kind))
+        return None if entry is None else store.get(entry[0])
 
     def publish_shared(self, prune: bool) -> int:
         """With the platform's ``media_url``: the catalog's pictures' copies, once, in the output

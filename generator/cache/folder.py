@@ -92,12 +92,18 @@ class CacheFolder:
     @property
     def facts(self) -> Path:
         """The catalog's facts about each product in each locale (build/shop.py)."""
-        return self.path / f"facts-{sys.implementation.cache_tag}.marshal"
+        return self.path / f"facts-{sys.implementation.cache_tag}.sqlite"
 
     @property
     def markdown(self) -> Path:
         """Rendered, sanitised Markdown by the hash of its text (pages/markup.py)."""
-        return self.path / f"markdown-{sys.implementation.cache_tag}.marshal"
+        return self.path / f"markdown-{sys.implementation.cache_tag}.sqlite"
+
+    def retired(self) -> list[Path]:
+        """Files earlier versions kept that nothing reads any more: the facts and Markdown as
+        whole marshal files (27 MB on the benchmark's medium size), removed by a build."""
+        tag = sys.implementation.cache_tag
+        return [self.path / f"{name}-{tag}.marshal{suffix}" for name in ("facts", "markdown") for suffix in ("", ".journal", ".keys")]
 
     @property
     def images(self) -> Path:

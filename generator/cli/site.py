@@ -14,7 +14,6 @@ from ..build.pipeline import build as run_build
 from ..build.pipeline import check as run_check
 from ..build.pipeline import check_shop_arg, default_jobs, parse_shard
 from ..cache.folder import FORCE, NONE, USE
-from ..content.scaffold import new_shop
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -82,6 +81,8 @@ def serve(project: Path, host: str, port: int, jobs: int) -> None:
 @fail_on_user_errors
 def new(project: Path, shop_id: str, locale: str | None) -> None:
     """Scaffold content/SHOP_ID/ with a shop.yaml and a first post that build at once."""
+    from ..content.scaffold import new_shop  # (it writes the JSON Schema files: pydantic, which a build does not import)
+
     folder = new_shop(project, shop_id, today=dt.date.today(), locale=locale)
     shown = folder.relative_to(project) if folder.is_relative_to(project) else folder
     click.echo(f"created {shown}/ — edit shop.yaml, then run: shopforest build --shop {shop_id}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import Diagnostics
@@ -17,10 +17,11 @@ from . import raster
 from .loading import CATALOG, Loader, currency_ok, locale_problem
 from .model import Category, Payment, Platform, Product, Variant
 from .resolved import KeptHead, KeptProduct, files_unchanged, text_key
-from .schema import PAYMENT_FIELDS, CategoryIn, PlatformIn, ProductIn, url_problem
 from .sources import MAX_CATALOG_BYTES, Document, load_yaml_text, read_text
 from .suggest import did_you_mean
-from .validate import validate
+
+if TYPE_CHECKING:
+    from .schema import PlatformIn, ProductIn
 from .yamlsplit import Item, ListSplit, NotSimple, item_keys
 
 # More products new than this and reading the whole catalog at C speed is quicker than composing
@@ -38,7 +39,8 @@ class CatalogLoader(Loader):
         if text is None:
             return None
         if self.kept is not None:
-            known = self.kept_catalog(text)
+            whole = text_key("catalog", text)
+            known = self.indexed_catalog(whole) or self.kept_catalog(text, whole)
             if known is not None:
                 return known
         errors = len(self.diags)
@@ -51,6 +53,9 @@ class CatalogLoader(Loader):
         return catalog
 
     def catalog_doc(self, doc: Document) -> tuple[Platform, dict[str, Category], dict[str, Product]]:
+        from .schema import CategoryIn, PlatformIn, ProductIn  # (pydantic: only when something is checked)
+        from .validate import validate
+
         data = doc.data if isinstance(doc.data, dict) else {}
         if not isinstance(doc.data, dict):
             self.add(doc, (), "catalog.yaml must be a mapping with platform, categories and products")
@@ -97,7 +102,39 @@ class CatalogLoader(Loader):
                 self.invalid_skus.add(sku)  # reported already; shops naming it are not blamed again
         return platform, categories, products
 
-    def kept_catalog(self, text: str) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
+    def indexed_catalog(self, whole: str) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
+        """The catalog as an earlier load found it, when its text is the very same (``whole``,
+        the hash of the text): the keys of its head and items were kept with it, so not even
+        YAML's events are read again. None when anything it was made from changed."""
+        assert self.kept is not None
+        index: tuple[str, tuple[str, ...]] | None = self.kept.get(whole)
+        if index is None:
+            return None
+        head_key, keys = index
+        head: KeptHead | None = self.kept.get(text_key("head", head_key))
+        if head is None:
+            return None
+        return self.kept_products(head, [(key, self.kept.get(text_key("product", key))) for key in keys])
+
+    def kept_products(
+        self, head: KeptHead, found: list[tuple[str, KeptProduct | None]]
+    ) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
+        """The products of kept entries, each still valid as kept; None at the first that is not."""
+        products: dict[str, Product] = {}
+        warnings: list[str] = []
+        for _, entry in found:
+            if entry is None or not files_unchanged(entry.files):
+                return None
+            if head.categories.get(entry.product.category.id) != entry.product.category or entry.currency != head.platform.currency:
+                return None  # a category's rate or the currency changed: every product in it is checked again
+            if entry.product.sku in products:
+                return None  # a duplicate SKU: reported by the full load
+            warnings.extend(entry.warnings)
+            products[entry.product.sku] = entry.product
+        self.warnings.extend(warnings)
+        return head.platform, head.categories, products
+
+    def kept_catalog(self, text: str, whole: str) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
         """The catalog from what earlier builds kept, working out only products whose text is
         new; None when anything is not as simple (the full load then checks and reports)."""
         assert self.kept is not None
@@ -119,7 +156,7 @@ class CatalogLoader(Loader):
         head: KeptHead | None = self.kept.get(text_key("head", split.head))
         if head is None:
             return None
-        products: dict[str, Product] = {}
+        checked: list[tuple[str, KeptProduct | None]] = []
         for key, entry in found:
             if isinstance(entry, Item):
                 made = self.fresh_product(entry, head.categories, head.platform.currency)
@@ -127,16 +164,17 @@ class CatalogLoader(Loader):
                     return None
                 self.kept.put(text_key("product", key), made)
                 entry = made
-            elif head.categories.get(entry.product.category.id) != entry.product.category or entry.currency != head.platform.currency:
-                return None  # a category's rate or the currency changed: every product in it is checked again
-            if entry.product.sku in products:
-                return None  # a duplicate SKU: reported by the full load
-            self.warnings.extend(entry.warnings)
-            products[entry.product.sku] = entry.product
-        return head.platform, head.categories, products
+            checked.append((key, entry))
+        catalog = self.kept_products(head, checked)
+        if catalog is not None:  # the next load of this very text needs no events
+            self.kept.put(whole, (split.head, tuple(key for key, _ in checked)))
+        return catalog
 
     def fresh_product(self, item: Item, categories: dict[str, Category], currency: str) -> KeptProduct | None:
         """One product of the catalog loaded on its own; None at the first mistake."""
+        from .schema import ProductIn
+        from .validate import validate
+
         diags, self.diags = self.diags, Diagnostics()
         mark, warned = len(self.checked), len(self.warnings)
         try:
@@ -165,6 +203,7 @@ class CatalogLoader(Loader):
         if len(values) != len(keys) or len(products) != len(values):
             return
         self.kept.put(text_key("head", head), KeptHead(platform, categories))
+        self.kept.put(text_key("catalog", text), (head, tuple(keys)))
         for key, value in zip(keys, values, strict=True):
             product = products[value["sku"]]
             self.kept.put(
@@ -172,6 +211,8 @@ class CatalogLoader(Loader):
             )
 
     def platform_checks(self, doc: Document, p: PlatformIn) -> None:
+        from .schema import url_problem
+
         problem = locale_problem(p.locale)
         if problem:
             self.add(doc, ("platform", "locale"), problem)
@@ -246,6 +287,8 @@ class CatalogLoader(Loader):
 def payment_link_problem(template: str) -> str | None:
     """What makes a payment link template unusable, or None. The hook fills its ``{…}`` fields,
     each URL-encoded; the payment page checks ``{signature}`` (docs/checkout.md)."""
+    from .schema import PAYMENT_FIELDS
+
     names = re.findall(r"\{([^{}]*)\}", template)
     unknown = sorted({n for n in names if n not in PAYMENT_FIELDS})
     if unknown:

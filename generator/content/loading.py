@@ -18,7 +18,7 @@ from babel.numbers import get_currency_name
 from ..cache.keptfile import KeptFile
 from ..errors import Diagnostics
 from . import marktext, media
-from .schema import LOCALES
+from .ids import LOCALES
 from .sources import Document, ParseCache
 from .suggest import Names, did_you_mean, folded
 

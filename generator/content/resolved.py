@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -90,7 +92,27 @@ def relink(shop: Shop, products: dict[str, Product]) -> Shop:
     return replace(shop, picks=tuple(picks.values()), collections=collections)
 
 
-def shop_texts(folder: Path, limit: int) -> list[bytes] | None:
+# A stamp is trusted only for a file left alone this long before it was read: a file written
+# twice within one tick of the file system's clock keeps its time (git's "racily clean" files).
+SETTLED_NS = 2_000_000_000
+
+FileStamp = tuple[str, int, int, int, int]  # path, size, mtime_ns, ctime_ns, inode (0: absent)
+
+
+def _stamp(path: str, st: os.stat_result) -> FileStamp:
+    return (path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@dataclass(frozen=True)
+class ShopTexts:
+    """What the loader reads of a shop's folder: names and bytes, in its order, and the stamps
+    of those files and of ``posts/`` (None when one was changed too recently to vouch for)."""
+
+    parts: list[bytes]
+    stamps: tuple[FileStamp, ...] | None
+
+
+def shop_texts(folder: Path, limit: int) -> ShopTexts | None:
     """The names and bytes of everything the loader reads in a shop's folder, in its order;
     None when a file cannot be read as is (the full load then reports why). os calls on
     strings: a thousand shops' files are read on every build."""
@@ -98,20 +120,46 @@ def shop_texts(folder: Path, limit: int) -> list[bytes] | None:
     paths = [os.path.join(base, "shop.yaml")]
     posts = os.path.join(base, "posts")
     parts: list[bytes] = []
+    stamps: list[FileStamp] = []
     try:
-        if os.path.islink(posts):
-            return None
-        if os.path.isdir(posts):
-            paths += [os.path.join(posts, name) for name in sorted(os.listdir(posts)) if name.endswith(".md")]
+        try:
+            st = os.lstat(posts)
+        except FileNotFoundError:
+            stamps.append((posts, 0, 0, 0, 0))
+        else:
+            if stat.S_ISLNK(st.st_mode):
+                return None
+            if stat.S_ISDIR(st.st_mode):
+                paths += [os.path.join(posts, name) for name in sorted(os.listdir(posts)) if name.endswith(".md")]
+            stamps.append(_stamp(posts, st))
         for path in paths:
             with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as fh:  # a link: the full load says why not
+                stamps.append(_stamp(path, os.fstat(fh.fileno())))
                 data = fh.read(limit + 1)
             if len(data) > limit:
                 return None
             parts += [os.path.basename(path).encode(), data]
     except OSError:
         return None
-    return parts
+    settled = time.time_ns() - SETTLED_NS
+    return ShopTexts(parts, tuple(stamps) if all(max(s[2], s[3]) < settled for s in stamps) else None)
+
+
+def stamps_unchanged(stamps: tuple[FileStamp, ...]) -> bool:
+    """Whether every file (or folder) is as stamped: not even opened. A folder's stamp changes
+    when a name in it comes, goes or is renamed, so the posts' names are the stamped ones."""
+    for path, size, mtime, ctime, inode in stamps:
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            if inode:
+                return False
+            continue
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (size, mtime, ctime, inode):
+            return False
+    return True
 
 
 def open_kept(folder: CacheFolder, policy: CachePolicy) -> KeptFile:

@@ -19,15 +19,13 @@ from babel.numbers import get_currency_precision
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-SHOP_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}$")
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}$")
-VARIANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # share-link channels and campaigns
-# The locales a shop can be shown in: the theme has every word in each (pages/i18n.py), and
-# Babel writes its dates and prices. Any other is refused, never shown half in English.
-LOCALES = ("en_US", "zh_CN")
+from .ids import CURRENCY_RE as CURRENCY_RE  # the schema's names too
+from .ids import LOCALES as LOCALES
+from .ids import SHOP_ID_RE as SHOP_ID_RE
+from .ids import SKU_RE as SKU_RE
+from .ids import SLUG_RE as SLUG_RE
+from .ids import TAG_RE as TAG_RE
+from .ids import VARIANT_RE as VARIANT_RE
 
 
 def _decimal(value: Any, what: str) -> Decimal:

@@ -8,25 +8,32 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import marktext, media, raster
+from .ids import SHOP_ID_RE, SLUG_RE
 from .loading import Loader, locale_problem
 from .model import Collection, Pick, Platform, Post, Product, Shop
-from .resolved import KeptShop, files_unchanged, relink, shop_texts, text_key
-from .schema import SHOP_ID_RE, SLUG_RE, PostMetaIn, ShopIn, url_problem
+from .resolved import FileStamp, KeptShop, files_unchanged, relink, shop_texts, stamps_unchanged, text_key
 from .sources import MAX_FILE_BYTES, Document, load_yaml_file, read_text, split_front_matter
 from .suggest import did_you_mean
-from .validate import validate
+
+if TYPE_CHECKING:
+    from .schema import ShopIn
 
 
 class ShopLoader(Loader):
     def shop(self, folder: Path, platform: Platform, products: dict[str, Product], themes: tuple[str, ...]) -> Shop | None:
         """One shop: as an earlier build kept it when nothing it was made from changed, else
         loaded and checked (and kept, when it has no mistake)."""
-        texts = shop_texts(folder, MAX_FILE_BYTES)
-        if texts is None:  # a file that cannot be read: the full load says why
-            return self.load_shop(folder, platform, products, themes)
-        digest = text_key("shop", folder.name, *texts)
+        digest = self.unchanged_shop(folder)
+        if digest is None:
+            texts = shop_texts(folder, MAX_FILE_BYTES)
+            if texts is None:  # a file that cannot be read: the full load says why
+                return self.load_shop(folder, platform, products, themes)
+            digest = text_key("shop", folder.name, *texts.parts)
+            if texts.stamps is not None and self.kept is not None:
+                self.kept.put(text_key("shop-stamps", str(folder)), (texts.stamps, digest))
         key = text_key("kept-shop", str(folder), digest)
         kept: KeptShop | None = self.kept.get(key) if self.kept is not None else None
         if kept is not None and kept.context == self.context and files_unchanged(kept.files):
@@ -40,6 +47,16 @@ class ShopLoader(Loader):
         if self.kept is not None and len(self.diags) == errors:
             self.kept.put(key, KeptShop(self.context, shop, tuple(self.warnings[warnings:]), tuple(self.checked[checked:])))
         return shop
+
+    def unchanged_shop(self, folder: Path) -> str | None:
+        """The digest of the shop's files when every one is as the last load stamped it (as
+        make does: nothing is read); None when one changed, or none was stamped."""
+        if self.kept is None:
+            return None
+        stamped: tuple[tuple[FileStamp, ...], str] | None = self.kept.get(text_key("shop-stamps", str(folder)))
+        if stamped is None or not stamps_unchanged(stamped[0]):
+            return None
+        return stamped[1]
 
     def load_shop(self, folder: Path, platform: Platform, products: dict[str, Product], themes: tuple[str, ...]) -> Shop | None:
         shop_id = folder.name
@@ -56,6 +73,9 @@ class ShopLoader(Loader):
         doc = load_yaml_file(folder / "shop.yaml", rel, self.diags, self.cache)
         if doc is None:
             return None
+        from .schema import ShopIn, url_problem  # (pydantic: only when a shop is checked)
+        from .validate import validate
+
         data = validate(ShopIn, doc, self.diags)
         if data is None:
             self.raw_picks(doc, products)  # her other mistakes in the same run, not after this one is fixed
@@ -185,6 +205,9 @@ class ShopLoader(Loader):
             fm = split_front_matter(text, rel, self.diags, self.cache)
             if fm.meta is None:
                 continue
+            from .schema import PostMetaIn
+            from .validate import validate
+
             meta = validate(PostMetaIn, fm.meta, self.diags)
             for offset, message in marktext.limit_problems(fm.body, "this post", post=True):
                 self.diags.add(rel, fm.body_line + offset, 1, message)

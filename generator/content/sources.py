@@ -228,7 +228,7 @@ class ParseCache:
     kept, so every mistake is reported on every run."""
 
     def __init__(self, path: Path | None, tag: str, *, read: bool = True) -> None:
-        self.kept = KeptFile(path, tag, read=read)
+        self.kept = KeptFile(path, tag, read=read, index=True)  # a new text: a miss without reading the store
 
     def parse(self, text: str, shown: str, diags: Diagnostics, *, line_offset: int = 0, max_nodes: int = MAX_NODES) -> Document | None:
         key = hashlib.sha256(f"{shown}\0{line_offset}\0{text}".encode()).hexdigest()

@@ -20,8 +20,6 @@ from functools import lru_cache
 
 import yaml
 
-from . import schema
-
 # A key as the schema's are written (ASCII), after the indentation and any '- ' of list items.
 _BLOCK_KEY = re.compile(r"^(?P<lead>[ \t]*(?:-[ \t]+)*)(?P<key>[A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?P<mark>：|:(?=[^ \t/\r\n]))")
 _FLOW_KEY = re.compile(r"(?<=[{,])[ \t]*(?P<key>[A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?P<mark>：)")
@@ -102,6 +100,8 @@ def _unquoted(line: str) -> list[bool]:
 def known_keys() -> frozenset[str]:
     """The keys of every schema, and the contact kinds: a colon with no space after one of these
     is a slip (after any other word it may be text: ``data:image/…``, ``mailto:…``)."""
+    from . import schema  # here: a build that reads no YAML never imports pydantic
+
     models: tuple[type[schema.Strict], ...] = (schema.PlatformIn, schema.CategoryIn, schema.ProductIn, schema.VariantIn, schema.CatalogIn)
     models += (schema.ShopIn, schema.PickIn, schema.CollectionIn, schema.PrivateIn, schema.PostMetaIn)
     names = {name for model in models for name in model.model_fields}

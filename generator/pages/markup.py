@@ -28,7 +28,7 @@ from typing import Any
 
 import nh3
 
-from ..cache.keptfile import KeptFile
+from ..cache.kepttable import KeptTable
 from ..content.marktext import RENDER_SECONDS, SHORTCODE_RE, is_remote
 
 _CARD_TOKEN = "SFCARD{}:{}:END"
@@ -157,7 +157,7 @@ class _Kept:
     nothing never reads it), and what this process rendered itself."""
 
     def __init__(self) -> None:
-        self.store: KeptFile | None = None
+        self.store: KeptTable | None = None
         self.rendered: dict[str, str] = {}  # by this process, in this build
         self.fresh: dict[str, str] = {}  # of those, what fresh_entries has not yet handed over
         self.used: set[str] = set()  # the store's entries read here, not yet handed over
@@ -165,7 +165,7 @@ class _Kept:
     def get(self, key: str) -> str | None:
         html = self.rendered.get(key)
         if html is None and self.store is not None:
-            html = self.store.entries().get(key)
+            html = self.store.get(key)  # one entry read from the kept table
             if html is not None:
                 self.used.add(key)
         return html
@@ -186,7 +186,7 @@ def take_failures() -> dict[str, str]:
     return failed
 
 
-def use_stored(store: KeptFile | None) -> None:
+def use_stored(store: KeptTable | None) -> None:
     """Use ``store`` for rendered Markdown (None: none); forget what was rendered (or failed) before."""
     global _kept  # one per build, replaced whole
     _kept = _Kept()

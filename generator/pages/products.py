@@ -36,6 +36,12 @@ class Products:
     root: str = ""  # the project's folder, where the catalog's pictures are
     # the copies of a raster picture for places that want these widths (build/images.py)
     make_picture: Callable[[Source, tuple[int, ...]], Picture] | None = None
+    # a fact kept between builds, by SKU and locale (or views.ITEMS), read from the store on a
+    # miss: a build renders from the facts of the products its shops show, never reads all
+    kept: Callable[[str, str], Any] | None = None
+
+    def from_kept(self, sku: str, kind: str) -> Any:
+        return None if self.kept is None else self.kept(sku, kind)
 
     def picture(self, source: Source, widths: tuple[int, ...] = PHOTO_WIDTHS) -> Picture | None:
         """The copies of ``source`` pages show, or None for a drawing (published as it is)."""

@@ -101,7 +101,7 @@ class ShopViews:
         key = (product.sku, self.locale)
         cached = self._products.facts.get(key)
         if cached is None:
-            cached = self._products.facts[key] = product_facts(
+            cached = self._products.facts[key] = self._products.from_kept(*key) or product_facts(
                 product, self.locale, self.currency, self._products.catalog_pictures(product), self.platform.media_url
             )
         return cached
@@ -291,7 +291,7 @@ class ShopViews:
             sku = pick.product.sku
             pieces = known.get(sku)  # made once, by the builder, for every product shops show
             if pieces is None:
-                pieces = known[sku] = item_pieces(pick.product)
+                pieces = known[sku] = self._products.from_kept(sku, ITEMS) or item_pieces(pick.product)
             if pieces:
                 url = encode_basestring(f"{base}p/{sku}/")  # product_path; what json.dumps gives a str
                 items.extend(before + url + after for before, after in pieces)
