@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from generator.catalogs import DOMAINS, read
 from generator.cli import main
 from generator.content.loading import locale_problem
-from generator.content.scaffold import SCAFFOLDS
+from generator.content.scaffold import post_md, shop_yaml
 from generator.content.schema import LOCALES
 
 from .conftest import first_lines
@@ -109,8 +110,11 @@ def comments(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if line.startswith("#"))
 
 
-def test_every_locale_has_a_scaffold() -> None:
-    assert set(SCAFFOLDS) == set(LOCALES)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_locale_has_a_scaffold_in_its_language(locale: str) -> None:
+    text = shop_yaml(locale, "lily-home", ["BB-1001"], "") + post_md(locale, date(2026, 1, 2), "BB-1001")
+    prose = [line for line in comments(text).splitlines()[1:] if not line.startswith("# private: {")]
+    assert prose and all(bool(CJK.search(line)) == locale.startswith("zh") for line in prose)
 
 
 def test_new_writes_the_scaffold_in_the_platforms_locale(tmp_path: Path) -> None:
