@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import escape
 
 from ..catalogs import LANGUAGES, Words, language_of, read, theme_domain, words_of
+from ..errors import TemplateError
 
 ENGLISH = Words({})
 
@@ -31,13 +32,22 @@ def catalog_file(theme_dir: Path, language: str) -> Path:
     return theme_domain(theme_dir).catalog_path(language)
 
 
-def theme_words(dirs: Sequence[Path], locale: str) -> Words:
+def theme_words(dirs: Sequence[Path], locale: str, root: Path | None = None) -> Words:
     """The words of a theme chain (most specific first) in ``locale``'s language; English, the
-    ids themselves, has no catalog, and nor need a theme: it then shows its ids."""
+    ids themselves, has no catalog, and nor need a theme: it then shows its ids. A catalog
+    that cannot be read is a template error naming it (relative to ``root``)."""
     language = language_of(locale)
     if language not in LANGUAGES:
         return ENGLISH
-    return words_of([read(theme_domain(d), language) for d in dirs])
+    catalogs = []
+    for d in dirs:
+        try:
+            catalogs.append(read(theme_domain(d), language))
+        except (ValueError, LookupError) as exc:  # not UTF-8, an unknown charset, a malformed entry
+            path = catalog_file(d, language)
+            shown = path.relative_to(root).as_posix() if root is not None and path.is_relative_to(root) else str(path)
+            raise TemplateError(f"{shown}: the theme's catalog cannot be read ({exc}); save it as UTF-8 gettext .po") from None
+    return words_of(catalogs)
 
 
 def _shown(context: jinja2.runtime.Context, text: str, variables: dict[str, Any]) -> str:

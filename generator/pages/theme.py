@@ -89,7 +89,7 @@ class Theme:
         language = language_of(locale)
         found = self._words.get(language)
         if found is None:
-            found = self._words[language] = i18n.theme_words(self.dirs, language)
+            found = self._words[language] = i18n.theme_words(self.dirs, language, self.root)
         return found
 
     def catalogs(self, locale: str) -> tuple[str, ...]:
