@@ -8,6 +8,7 @@ so only the other languages have a catalog (``generator/locale/<lang>/LC_MESSAGE
 read with Babel as it is, with no compile step. ``python -m generator.catalogs`` extracts the ids
 in use with Babel, adds new ones to each catalog (untranslated, for a translator to fill in),
 drops ids no longer used, and exits 1 while any id has no translation; a test does the same.
+``python -m generator.catalogs themes/pink`` does the same for a theme of one's own.
 """
 
 from __future__ import annotations
@@ -205,9 +206,10 @@ def update(domain: Domain, language: str) -> list[str]:
     return [key_text(m.context, m.id) for m in new if m.id and not (m.string if isinstance(m.string, str) else m.string and all(m.string))]
 
 
-def main() -> int:
+def main(argv: Sequence[str] = ()) -> int:
+    """Update every domain's catalogs; with theme folders as arguments, those themes' instead."""
     missing = 0
-    for domain in DOMAINS.values():
+    for domain in [theme_domain(Path(folder)) for folder in argv] or list(DOMAINS.values()):
         for language in LANGUAGES:
             for message in update(domain, language):
                 print(f"{domain.catalog_path(language)}: no translation for {message!r}", file=sys.stderr)
@@ -216,4 +218,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

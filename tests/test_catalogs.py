@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from generator.build.pipeline import build
 from generator.catalogs import DOMAINS, LANGUAGES, extracted, key_text, read, translations
+from generator.catalogs import main as catalogs_main
 from generator.cli import main
 
 from .test_invalid_content import make_case
@@ -116,3 +117,15 @@ def test_every_catalog_of_the_program_is_installed_with_the_package() -> None:
                 assert any(path.relative_to(generator).match(pattern) for pattern in declared), name
             else:
                 assert path.is_relative_to(REPO / "themes"), name
+
+
+def test_catalogs_of_a_theme_of_ones_own_are_updated_by_the_same_command(tmp_path: Path) -> None:
+    pink = tmp_path / "themes" / "pink"
+    (pink / "templates").mkdir(parents=True)
+    (pink / "templates" / "404.html").write_text('{% block main %}{{ _("Oops, %(who)s", who=1) }}{% endblock %}\n', encoding="utf-8")
+    assert catalogs_main([str(pink)]) == 1  # one word, not yet translated
+    po = pink / "locale" / "zh_CN" / "LC_MESSAGES" / "theme.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('msgid "Oops, %(who)s"\nmsgstr ""', 'msgid "Oops, %(who)s"\nmsgstr "哎呀，%(who)s"'), encoding="utf-8")
+    assert catalogs_main([str(pink)]) == 0
+    assert "哎呀" in po.read_text(encoding="utf-8")
