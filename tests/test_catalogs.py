@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from markupsafe import Markup
 
 from generator.build.pipeline import build
 from generator.catalogs import DOMAINS, LANGUAGES, extracted, key_text, read, translations
 from generator.catalogs import main as catalogs_main
 from generator.cli import main
+from generator.pages.render import render_template
+from generator.pages.theme import load_theme
 
 from .test_invalid_content import make_case
 
@@ -129,3 +132,30 @@ def test_catalogs_of_a_theme_of_ones_own_are_updated_by_the_same_command(tmp_pat
     po.write_text(text.replace('msgid "Oops, %(who)s"\nmsgstr ""', 'msgid "Oops, %(who)s"\nmsgstr "哎呀，%(who)s"'), encoding="utf-8")
     assert catalogs_main([str(pink)]) == 0
     assert "哎呀" in po.read_text(encoding="utf-8")
+
+
+def test_templates_speak_newstyle_gettext_in_the_renders_locale(tmp_path: Path) -> None:
+    root = make_case("_base", tmp_path / "p")
+    templates = root / "themes" / "default" / "templates"
+    parts = [
+        '{% from "words-macro.html" import card %}{{ _("Add to cart") }}',
+        '{{ _("%(owner)s\'s shop", owner="A&B") }}',
+        "{% trans n=3 %}Only {{ n }} left{% endtrans %}",
+        '{{ ngettext("%(num)s pick", "%(num)s picks", 1) }}',
+        '{{ pgettext("contact", "Phone") }}',
+        '{{ _("%(label)s: %(value)s", label=label, value="<x>") }}',
+        "{{ card() }}\n",
+    ]
+    (templates / "words.html").write_text("|".join(parts), encoding="utf-8")
+    macro = '{% macro card() %}{{ _("Sold out") }}{% endmacro %}'  # imported without the page's context
+    (templates / "words-macro.html").write_text(macro, encoding="utf-8")
+    (templates / "words.txt").write_text('{{ _("%(owner)s\'s shop", owner="A&B") }} {{ _("Add to cart") }}', encoding="utf-8")
+    (templates / "own.html").write_text('{% set _ = "mine" %}{{ _ }} {{ gettext("Add to cart") }}', encoding="utf-8")
+    theme = load_theme(root, "default")
+    view = {"label": Markup("<b>微信</b>")}
+    zh = "加入购物车|A&amp;B的小店|仅剩 3 件|1 件好物|电话|<b>微信</b>：&lt;x&gt;|已售罄\n"
+    assert render_template(theme, "words.html", view, root, "zh_CN") == zh
+    en = "Add to cart|A&amp;B&#39;s shop|Only 3 left|1 pick|Phone|<b>微信</b>: &lt;x&gt;|Sold out\n"
+    assert render_template(theme, "words.html", view, root, "en_US") == en
+    assert render_template(theme, "words.txt", {}, root, "en_US") == "A&B's shop Add to cart"  # a text file is not escaped
+    assert render_template(theme, "own.html", {}, root, "zh_CN") == "mine 加入购物车"

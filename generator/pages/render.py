@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 
 from ..errors import TemplateError
-from .i18n import speaking
+from .i18n import WORDS, speaking
 from .theme import Theme, loaded_templates, relative
 
 
@@ -38,13 +38,14 @@ def recording_render(theme: Theme, template: str, view: dict[str, Any], root: Pa
         text = render_template(theme, template, view, root, locale)
     finally:
         loaded_templates.reset(token)
-    return text, {relative(f, root) for f in seen} | set(theme.catalogs(locale))
+    return text, {relative(f, root) for f in seen}.union(theme.speech(locale)[1])
 
 
 def render_template(theme: Theme, template: str, view: dict[str, Any], root: Path, locale: str) -> str:
-    token = speaking.set(theme.words(locale))
+    speech = theme.speech(locale)[0]
+    token = speaking.set(speech)
     try:
-        return theme.env.get_template(template).render(view)
+        return theme.env.get_template(template).render(view, **{WORDS: speech})
     except jinja2.TemplateSyntaxError as exc:
         where = _shown(exc.filename or template, root)
         raise TemplateError(f"{where}:{exc.lineno}: template error: {exc.message}") from None

@@ -42,6 +42,9 @@ class TrackingEnvironment(jinja2.Environment):
             seen.add(template.filename)
         return template
 
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        return i18n.fold(super()._parse(source, name, filename))
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``p.title`` on a view (a dict) is a key lookup first, as in Django templates: Jinja's
         own order tries the attribute first, and the AttributeError that raises for every
@@ -82,7 +85,8 @@ class Theme:
     asset_bytes: dict[str, bytes] = field(default_factory=dict)  # fingerprinted path -> bytes
     file_hashes: dict[str, str] = field(default_factory=dict)  # every template and catalog of the chain (project-relative) -> sha256, what hides it
     root: Path = Path()
-    _words: dict[str, Words] = field(default_factory=dict)
+    _words: dict[str, Words] = field(default_factory=dict)  # by language
+    _speech: dict[str, tuple[i18n.Speech, tuple[str, ...]]] = field(default_factory=dict)  # by locale
 
     def words(self, locale: str) -> Words:
         """The theme's words in ``locale``'s language, read once per build."""
@@ -92,13 +96,16 @@ class Theme:
             found = self._words[language] = i18n.theme_words(self.dirs, language, self.root)
         return found
 
-    def catalogs(self, locale: str) -> tuple[str, ...]:
-        """The project-relative catalog files a render in ``locale`` reads its words from,
-        whether or not each theme of the chain has one yet (one that appears changes words)."""
-        language = language_of(locale)
-        if language not in LANGUAGES:
-            return ()
-        return tuple(relative(i18n.catalog_file(d, language), self.root) for d in self.dirs)
+    def speech(self, locale: str) -> tuple[i18n.Speech, tuple[str, ...]]:
+        """What a render in ``locale`` speaks, and the project-relative catalog files its words
+        come from, whether or not each theme of the chain has one yet (one that appears changes
+        words); one lookup per render."""
+        found = self._speech.get(locale)
+        if found is None:
+            language = language_of(locale)
+            files = tuple(relative(i18n.catalog_file(d, language), self.root) for d in self.dirs) if language in LANGUAGES else ()
+            found = self._speech[locale] = (i18n.Speech(self.words(locale)), files)
+        return found
 
 
 @lru_cache(maxsize=4096)
@@ -152,7 +159,7 @@ def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # a build loads its themes afresh; no stat of every template on every render
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)) if bytecode is not None else None,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode), f"%s.{i18n.FOLD_TAG}.cache") if bytecode is not None else None,
     )
     i18n.install(env)
     env.filters["embed_products"] = embed_products
@@ -195,7 +202,7 @@ def compile_all(theme: Theme) -> None:
     instead of each compiling its own copies. A template that does not compile is left for
     the render that needs it to report. The theme's words are read now for the same reason."""
     for language in LANGUAGES:
-        theme.words(language)
+        theme.speech(language)
     for name in theme.env.list_templates():
         try:
             theme.env.get_template(name)
