@@ -126,7 +126,7 @@ def key_text(context: str | None, message: str | Sequence[str]) -> str:
 
 
 def words_of(catalogs: Sequence[Catalog]) -> Words:
-    """The translations of ``catalogs``; the first that translates an id has the last word."""
+    """The translations of ``catalogs``: of two that translate an id, the first wins (a theme over its parents)."""
     messages: dict[str, str] = {}
     plurals: dict[str, tuple[str, ...]] = {}
     for catalog in reversed(catalogs):

@@ -3,9 +3,10 @@
 A template writes its words in English, the message ids (``{{ _("Add to cart") }}``,
 ``{% trans n=p.stock %}Only {{ n }} left{% endtrans %}``); the translations are in each theme's
 ``locale/<lang>/LC_MESSAGES/theme.po`` (generator/catalogs.py), read along the theme chain, the
-most specific theme first, so a theme overrides single words and inherits the rest. The
-functions are installed once per Jinja environment; each render says which language it speaks
-(``speaking``), so one set of compiled templates serves every locale.
+most specific theme first, so a theme overrides single words and inherits the rest. One set
+of compiled templates serves every locale: ``fold`` compiles the gettext functions as those of
+``WORDS``, which each render is given in its language (a ``Speech``), and which a macro imported
+without the page's context finds through ``speaking``.
 """
 
 from __future__ import annotations
