@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib.machinery
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -136,12 +137,52 @@ def files(project: Path) -> dict[str, bytes]:
     return out
 
 
-def _i18n(locale: str) -> bytes:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from generator.pages.i18n import CATALOGS
+# The keys the Hugo theme's templates name, and the default theme's English message id of each.
+HUGO_WORDS = {
+    "add_to_cart": "Add to cart",
+    "all_picks": "All picks",
+    "back_home": "Back to the shop",
+    "cart": "Cart",
+    "cart_empty": "Your cart is empty.",
+    "collections": "Collections",
+    "continue_shopping": "Keep shopping",
+    "details": "Details",
+    "home": "Home",
+    "items": "%(num)s picks",
+    "list_price": "Was",
+    "no_posts": "No notes yet.",
+    "not_found_text": "This link may have expired. Have a look around the shop instead.",
+    "not_found_title": "Page not found",
+    "owner_says": "Why I love it",
+    "poster_hint": "Press and hold the picture to save it, or tap to download",
+    "posts": "Notes",
+    "powered_by": "Sourced and shipped by %(platform)s",
+    "quantity": "Quantity",
+    "recent_posts": "Latest notes",
+    "redirecting": "Opening…",
+    "scan": "Scan to shop",
+    "share": "Share with friends",
+    "share_link": "Share link",
+    "shop_by": "%(owner)s's shop",
+    "skip": "Skip to content",
+    "sold_out": "Sold out",
+    "thanks_text": "Payment received. We will ship it soon.",
+    "thanks_title": "Thank you for your order!",
+    "variant": "Option",
+    "view_product": "View product",
+}
 
-    words = CATALOGS.get(locale.split("_")[0], CATALOGS["en"])
-    return json.dumps(words, ensure_ascii=False, indent=1).encode()  # JSON is YAML
+
+def _i18n(locale: str) -> bytes:
+    """Hugo's i18n file of the default theme's words in ``locale``, read from its catalog."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from generator.catalogs import DEFAULT_THEME
+    from generator.pages.i18n import theme_words
+
+    words = theme_words([DEFAULT_THEME], locale)
+    hugo = {key: words.ngettext("%(num)s pick", message, 2) if key == "items" else words.gettext(message) for key, message in HUGO_WORDS.items()}
+    hugo = {key: re.sub(r"%\((\w+)\)s", r"{\1}", text).replace("{num}", "{n}") for key, text in hugo.items()}  # Hugo's templates replace {n}
+    return json.dumps(hugo, ensure_ascii=False, indent=1).encode()  # JSON is YAML
 
 
 def _shop(folder: Path, products: dict[str, dict[str, Any]]) -> dict[str, bytes]:

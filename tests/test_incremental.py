@@ -314,3 +314,27 @@ def test_a_template_that_comes_to_hide_its_parents_is_rendered(tmp_path: Path) -
     (root / "themes" / "plain" / "templates" / "cart.html").unlink()
     assert "bea/cart/index.html" in rewritten(root)
     assert_same_as_full_build(root, tmp_path / "removed")
+
+
+def test_a_translation_edit_rewrites_exactly_the_pages_that_show_the_word(tmp_path: Path) -> None:
+    """The theme's catalog is read like a template: every page rendered in its language depends
+    on it, and of those only the pages that show the edited word get other bytes."""
+    root = two_shop_project(tmp_path)
+    edit(root / "content" / "bea" / "shop.yaml", "owner: Bea\n", "owner: Bea\nlocale: en_US\n")  # amy zh_CN, bea en_US
+    build(root, root / "site")
+    po = root / "themes" / "default" / "locale" / "zh_CN" / "LC_MESSAGES" / "theme.po"
+    edit(po, 'msgstr "查看商品"', 'msgstr "去看看"')  # "View product": only the card a post embeds
+    assert rewritten(root) == {"amy/posts/hello/index.html"}
+    assert "去看看 →" in (root / "site" / "amy" / "posts" / "hello" / "index.html").read_text(encoding="utf-8")
+    edit(po, 'msgstr "加入购物车"', 'msgstr "放进购物车"')  # "Add to cart": her product pages, none of bea's English ones
+    assert rewritten(root) == {"amy/p/BB-1001/index.html", "amy/p/FD-2001/index.html"}
+    assert_same_as_full_build(root, tmp_path / "edited")
+    # a catalog of her own theme, where it had none, overrides the default's word
+    (root / "themes" / "plain" / "locale" / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)
+    (root / "themes" / "plain" / "templates").mkdir()
+    edit(root / "content" / "amy" / "shop.yaml", "owner: Amy\n", "owner: Amy\ntheme: plain\n")
+    build(root, root / "site")
+    own = root / "themes" / "plain" / "locale" / "zh_CN" / "LC_MESSAGES" / "theme.po"
+    own.write_text('msgid ""\nmsgstr ""\n"Language: zh_CN\\n"\n\nmsgid "View product"\nmsgstr "瞧瞧"\n', encoding="utf-8")
+    assert rewritten(root) == {"amy/posts/hello/index.html"}
+    assert_same_as_full_build(root, tmp_path / "own")

@@ -286,6 +286,6 @@ def check_shops(project: Project, only: str | None, builder: ShopBuilder) -> int
                 raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
             seen.add(output.path)
             safe_join(Path("."), output.path)
-            builder.make(output, theme)
+            builder.make(output, theme, shop.locale)
             files += 1
     return files

@@ -302,7 +302,7 @@ class ShopBuilder(Staging):
                 result.unchanged += 1
                 result.skipped += 1
                 continue
-            data, deps = self.make(output, theme)
+            data, deps = self.make(output, theme, shop.locale)
             new = entry.files[output.path] = FileEntry(key, sha(data), len(data), deps)
             check_relative(output.path)
             size = sizes.get(output.path)
@@ -340,7 +340,7 @@ class ShopBuilder(Staging):
         view = output.view() if callable(output.view) else output.view
         return sha(f"{output.template}\0".encode() + canonical(view))
 
-    def make(self, output: Output, theme: Theme) -> tuple[bytes, dict[str, str]]:
+    def make(self, output: Output, theme: Theme, locale: str) -> tuple[bytes, dict[str, str]]:
         if output.data is not None:
             return (output.data() if callable(output.data) else output.data), {}
         if output.source is not None:
@@ -352,5 +352,5 @@ class ShopBuilder(Staging):
                 return fh.read(), {}
         assert output.template is not None and output.view is not None
         view = output.view() if callable(output.view) else output.view
-        text, loaded = recording_render(theme, output.template, view, self.root)
+        text, loaded = recording_render(theme, output.template, view, self.root, locale)
         return text.encode("utf-8"), {f: theme.file_hashes.get(f, "") for f in sorted(loaded)}

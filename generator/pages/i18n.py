@@ -1,216 +1,206 @@
-"""The theme's fixed words in the shop's language; a theme reads them as ``t.<key>``."""
+"""The theme's words in the shop's language: gettext in templates, from the theme's own catalog.
+
+A template writes its words in English, the message ids (``{{ _("Add to cart") }}``,
+``{% trans n=p.stock %}Only {{ n }} left{% endtrans %}``); the translations are in each theme's
+``locale/<lang>/LC_MESSAGES/theme.po`` (generator/catalogs.py), read along the theme chain, the
+most specific theme first, so a theme overrides single words and inherits the rest. One set
+of compiled templates serves every locale: ``fold`` compiles the gettext functions as those of
+``WORDS``, which each render is given in its language (a ``Speech``), and which a macro imported
+without the page's context finds through ``speaking``.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import contextvars
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from babel import Locale
+import jinja2
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup, escape
 
-_ZH = {
-    "home": "首页",
-    "posts": "好物笔记",
-    "all_picks": "全部好物",
-    "featured": "店主推荐",
-    "collections": "合集",
-    "recent_posts": "最新笔记",
-    "owner_says": "店主说",
-    "sold_out": "已售罄",
-    "in_stock": "有货",
-    "only_left": "仅剩 {n} 件",
-    "list_price": "原价",
-    "price": "价格",
-    "variant": "规格",
-    "quantity": "数量",
-    "max_per_order": "每单限购 {n} 件",
-    "add_to_cart": "加入购物车",
-    "details": "商品详情",
-    "brand": "品牌",
-    "category": "分类",
-    "contact": "联系店主",
-    "read_more": "阅读全文",
-    "view_product": "查看商品",
-    "not_found_title": "页面不见了",
-    "not_found_text": "这个链接可能已经失效，去店里逛逛吧。",
-    "back_home": "回到首页",
-    "shop_by": "{owner}的小店",
-    "powered_by": "由 {platform} 提供货源与发货",
-    "items": "{n} 件好物",
-    "no_posts": "还没有笔记。",
-    "published": "发布于",
-    "skip": "跳到正文",
-    "cart": "购物车",
-    "cart_empty": "购物车是空的。",
-    "remove": "删除",
-    "total": "合计",
-    "your_details": "收货信息",
-    "name": "收货人",
-    "phone": "手机号",
-    "address": "收货地址",
-    "email_optional": "邮箱（选填）",
-    "note_optional": "备注（选填）",
-    "place_order": "提交订单",
-    "added": "已加入购物车",
-    "view_cart": "去结算",
-    "thanks_title": "下单成功，谢谢！",
-    "thanks_text": "我们会尽快安排发货，发货后会通知你。",
-    "order_number": "订单号",
-    "your_order": "订单内容",
-    "order_loading": "正在查询订单…",
-    "pay_now": "去支付",
-    "next_link": "请在 {expires} 前点下面的按钮付款，付款后我们会尽快发货。",
-    "next_cod": "货到付款：包裹送到时付款即可，我们会尽快发货。",
-    "next_contact": "平台会尽快联系你确认付款方式，请留意电话。",
-    "next_expired": "支付链接已过期，平台会联系你。",
-    "next_paid": "已收到付款，我们会尽快发货。",
-    "next_shipped": "已发货，请留意物流通知。",
-    "next_cancelled": "这个订单已取消。",
-    "next_refunded": "这个订单已退款。",
-    "order_unknown": "查不到这个订单。请用下单时的浏览器打开这个页面，或联系店主。",
-    "order_offline": "暂时查不到订单信息，请稍后刷新这个页面。",
-    "hint_name": "请填写收货人姓名，不能只有空格，也不能含控制字符或文字方向控制符",
-    "hint_phone": "只用数字、空格、括号和短横线，例如 13800000000",
-    "msg_bad_chars": "含有不能用的控制字符或文字方向控制符，请删掉。",
-    "msg_required": "请填写这一项。",
-    "msg_price_changed": "有商品价格变了，已更新为最新价格，请确认后再提交。",
-    "msg_network": "网络不太好，订单还没提交。请稍后再点一次，不会重复下单。",
-    "msg_error": "订单没有提交成功：",
-    "msg_unavailable": "这件商品现在买不了，请删除后再提交。",
-    "msg_sending": "正在提交…",
-    "msg_invalid": "请检查标红的信息。",
-    "continue_shopping": "继续逛逛",
-    "share": "分享给朋友",
-    "share_link": "分享链接",
-    "copy_link": "复制链接",
-    "copied": "已复制，去群里粘贴吧",
-    "share_native": "分享",
-    "poster": "生成分享海报",
-    "poster_hint": "长按图片保存海报，或点按下载",
-    "poster_alt": "分享海报：{title}",
-    "poster_failed": "海报生成失败，请截图分享",
-    "scan": "扫码购买",
-    "redirecting": "正在打开…",
-    "contact_item": "{label}：{value}",
-    "tags": "标签",
-    "tag_title": "标签：{tag}",
-}
+from ..catalogs import LANGUAGES, Words, language_of, read, theme_domain, words_of
+from ..errors import TemplateError
 
-_EN = {
-    "home": "Home",
-    "posts": "Notes",
-    "all_picks": "All picks",
-    "featured": "Featured",
-    "collections": "Collections",
-    "recent_posts": "Latest notes",
-    "owner_says": "Why I love it",
-    "sold_out": "Sold out",
-    "in_stock": "In stock",
-    "only_left": "Only {n} left",
-    "list_price": "Was",
-    "price": "Price",
-    "variant": "Option",
-    "quantity": "Quantity",
-    "max_per_order": "Limit {n} per order",
-    "add_to_cart": "Add to cart",
-    "details": "Details",
-    "brand": "Brand",
-    "category": "Category",
-    "contact": "Say hello",
-    "read_more": "Read more",
-    "view_product": "View product",
-    "not_found_title": "Page not found",
-    "not_found_text": "This link may have expired. Have a look around the shop instead.",
-    "back_home": "Back to the shop",
-    "shop_by": "{owner}'s shop",
-    "powered_by": "Sourced and shipped by {platform}",
-    "items": "{n} picks",
-    "no_posts": "No notes yet.",
-    "published": "Published",
-    "skip": "Skip to content",
-    "cart": "Cart",
-    "cart_empty": "Your cart is empty.",
-    "remove": "Remove",
-    "total": "Total",
-    "your_details": "Delivery details",
-    "name": "Name",
-    "phone": "Phone",
-    "address": "Delivery address",
-    "email_optional": "Email (optional)",
-    "note_optional": "Note (optional)",
-    "place_order": "Place order",
-    "added": "Added to your cart",
-    "view_cart": "Go to cart",
-    "thanks_title": "Thank you for your order!",
-    "thanks_text": "We will ship it soon and let you know when it is on its way.",
-    "order_number": "Order number",
-    "your_order": "Your order",
-    "order_loading": "Looking up your order…",
-    "pay_now": "Pay now",
-    "next_link": "Please pay with the button below before {expires}; we ship as soon as it is paid.",
-    "next_cod": "Cash on delivery: pay when your parcel arrives. We will ship it soon.",
-    "next_contact": "The platform will contact you shortly about payment; please keep your phone at hand.",
-    "next_expired": "The payment link has expired; the platform will contact you.",
-    "next_paid": "Payment received. We will ship it soon.",
-    "next_shipped": "Shipped: it is on its way.",
-    "next_cancelled": "This order was cancelled.",
-    "next_refunded": "This order was refunded.",
-    "order_unknown": "We could not look up this order. Open this page in the browser you ordered with, or contact the shop.",
-    "order_offline": "Your order could not be looked up just now; please reload this page in a moment.",
-    "hint_name": "Your name: not only spaces, and no control or text-direction characters",
-    "hint_phone": "Digits, spaces, brackets and dashes, e.g. +1 (555) 010-0000",
-    "msg_bad_chars": "Contains control or text-direction characters; please remove them.",
-    "msg_required": "Please fill this in.",
-    "msg_price_changed": "A price has changed. Your cart now shows the current prices; please check and confirm again.",
-    "msg_network": "The connection failed and your order was not sent. Please try again; you will not be charged twice.",
-    "msg_error": "Your order could not be placed: ",
-    "msg_unavailable": "This item cannot be bought right now; please remove it.",
-    "msg_sending": "Sending…",
-    "msg_invalid": "Please check the fields marked in red.",
-    "continue_shopping": "Keep shopping",
-    "share": "Share with friends",
-    "share_link": "Share link",
-    "copy_link": "Copy link",
-    "copied": "Copied — paste it in your group",
-    "share_native": "Share",
-    "poster": "Make a share poster",
-    "poster_hint": "Press and hold the picture to save it, or tap to download",
-    "poster_alt": "Share poster: {title}",
-    "poster_failed": "The poster could not be made; take a screenshot instead",
-    "scan": "Scan to shop",
-    "redirecting": "Opening…",
-    "contact_item": "{label}: {value}",
-    "tags": "Tags",
-    "tag_title": "Tagged “{tag}”",
-}
-
-CATALOGS = {"zh": _ZH, "en": _EN}
-
-# The names of the contact kinds a footer shows; any other is shown as she wrote it.
-_CONTACT_ZH = {
-    "wechat": "微信",
-    "phone": "电话",
-    "email": "邮箱",
-    "weibo": "微博",
-    "xiaohongshu": "小红书",
-    "xhs": "小红书",
-    "douyin": "抖音",
-    "qq": "QQ",
-}
-_CONTACT_EN = {"wechat": "WeChat", "phone": "Phone", "email": "Email", "weibo": "Weibo", "xiaohongshu": "Xiaohongshu", "xhs": "Xiaohongshu"}
-_CONTACT_EN |= {"douyin": "Douyin", "qq": "QQ", "whatsapp": "WhatsApp", "instagram": "Instagram", "line": "LINE", "telegram": "Telegram"}
-CONTACT_LABELS = {"zh": _CONTACT_ZH, "en": _CONTACT_EN}
+ENGLISH = Words({})
 
 
-def contact_label(kind: str, locale: str) -> str:
-    """``wechat`` → 微信 / WeChat; the names of other apps are the same in every language."""
-    key = kind.lower()
-    language = Locale.parse(locale).language
-    return CONTACT_LABELS.get(language, {}).get(key) or _CONTACT_EN.get(key) or kind
+class Speech(dict[str, str]):
+    """One language's words as templates print them, given to each render as ``WORDS``.
+
+    A translation is text, not markup: the template escapes it where it escapes (a
+    translator's ``&`` or ``'`` prints as the English did), placeholders filled in first;
+    a placeholder's value that is markup stays markup, and makes the whole markup, the
+    translation escaped. As in Jinja's newstyle gettext, a translation is always a format
+    string, so a literal ``%`` is written ``%%``. As a mapping it holds each word without
+    placeholders, made the first time a page asks (``fold`` compiles ``_("Add to cart")`` as
+    ``WORDS["Add to cart"]``: a lookup, where Jinja's call of a function costs several; and
+    plain text, which the template escapes faster than markup it must check)."""
+
+    __slots__ = ("_escaped", "words")
+
+    def __init__(self, words: Words) -> None:
+        super().__init__()
+        self.words = words
+        self._escaped: dict[str, Markup] = {}
+
+    def __missing__(self, message: str) -> str:
+        found = self[message] = self.words.gettext(message) % {}
+        return found
+
+    def escaped(self, text: str) -> Markup:
+        found = self._escaped.get(text)
+        if found is None:
+            found = self._escaped[text] = escape(text)
+        return found
+
+    def shown(self, context: jinja2.runtime.Context, text: str, variables: dict[str, Any]) -> str:
+        if context.eval_ctx.autoescape and any(hasattr(value, "__html__") for value in variables.values()):
+            return self.escaped(text) % variables  # markup stays markup, the rest escaped
+        return text % variables  # text, escaped as the template prints it
+
+    @jinja2.pass_context
+    def gettext(self, context: jinja2.runtime.Context, message: str, /, **variables: Any) -> str:
+        return self.shown(context, self.words.gettext(message), variables)
+
+    @jinja2.pass_context
+    def ngettext(self, context: jinja2.runtime.Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return self.shown(context, self.words.ngettext(singular, plural, num), variables)
+
+    @jinja2.pass_context
+    def pgettext(self, context: jinja2.runtime.Context, where: str, message: str, /, **variables: Any) -> str:
+        return self.shown(context, self.words.pgettext(where, message), variables)
+
+    @jinja2.pass_context
+    def npgettext(self, context: jinja2.runtime.Context, where: str, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return self.shown(context, self.words.npgettext(where, singular, plural, num), variables)
 
 
-@lru_cache(maxsize=64)
-def words(locale: str) -> dict[str, str]:
-    """UI words for a Babel locale; English where the language has no catalog yet."""
-    return CATALOGS.get(Locale.parse(locale).language, _EN)
+IDS = Speech(ENGLISH)  # outside a render: the ids themselves
+# The words of the render under way; set by render.py around each render.
+speaking: contextvars.ContextVar[Speech] = contextvars.ContextVar("speaking", default=IDS)
+
+
+def catalog_file(theme_dir: Path, language: str) -> Path:
+    """Where the theme in ``theme_dir`` keeps its words in ``language``."""
+    return theme_domain(theme_dir).catalog_path(language)
+
+
+def theme_words(dirs: Sequence[Path], locale: str, root: Path | None = None) -> Words:
+    """The words of a theme chain (most specific first) in ``locale``'s language; English, the
+    ids themselves, has no catalog, and nor need a theme: it then shows its ids. A catalog
+    that cannot be read is a template error naming it (relative to ``root``)."""
+    language = language_of(locale)
+    if language not in LANGUAGES:
+        return ENGLISH
+    catalogs = []
+    for d in dirs:
+        try:
+            catalogs.append(read(theme_domain(d), language))
+        except (ValueError, LookupError) as exc:  # not UTF-8, an unknown charset, a malformed entry
+            path = catalog_file(d, language)
+            shown = path.relative_to(root).as_posix() if root is not None and path.is_relative_to(root) else str(path)
+            raise TemplateError(f"{shown}: the theme's catalog cannot be read ({exc}); save it as UTF-8 gettext .po") from None
+    return words_of(catalogs)
+
+
+class Printer:
+    """``WORDS`` where a render did not give its own: in a macro imported without the page's
+    context, say. The words of the render under way (``speaking``)."""
+
+    def __getitem__(self, message: str) -> str:
+        return speaking.get()[message]
+
+    @jinja2.pass_context
+    def gettext(self, context: jinja2.runtime.Context, message: str, /, **variables: Any) -> str:
+        return speaking.get().gettext(context, message, **variables)
+
+    @jinja2.pass_context
+    def ngettext(self, context: jinja2.runtime.Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        return speaking.get().ngettext(context, singular, plural, num, **variables)
+
+    @jinja2.pass_context
+    def pgettext(self, context: jinja2.runtime.Context, where: str, message: str, /, **variables: Any) -> str:
+        return speaking.get().pgettext(context, where, message, **variables)
+
+    @jinja2.pass_context
+    def npgettext(self, context: jinja2.runtime.Context, where: str, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        return speaking.get().npgettext(context, where, singular, plural, num, **variables)
+
+
+WORDS = "shopforest_words"  # each render's Speech, a global Printer else; compiled templates kept between builds name it
+FOLD_TAG = "words3"  # in the names of kept compiled templates: a change to ``fold`` changes it
+FUNCTIONS = {"_": "gettext", "gettext": "gettext", "ngettext": "ngettext", "pgettext": "pgettext", "npgettext": "npgettext"}
+
+
+class _Fold(NodeTransformer):
+    def __init__(self, own: set[str]) -> None:
+        self.own = own  # the names the template assigns itself
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        call = self.generic_visit(node)
+        if (
+            isinstance(call, nodes.Call)
+            and isinstance(call.node, nodes.Getattr)
+            and call.node.attr == "gettext"
+            and isinstance(call.node.node, nodes.Name)
+            and call.node.node.name == WORDS
+            and len(call.args) == 1
+            and isinstance(call.args[0], nodes.Const)
+            and isinstance(call.args[0].value, str)
+            and not (call.kwargs or call.dyn_args or call.dyn_kwargs)
+        ):
+            return nodes.Getitem(nodes.Name(WORDS, "load"), call.args[0], "load", lineno=call.lineno)
+        return call
+
+    def visit_Name(self, node: nodes.Name) -> nodes.Node:
+        if node.ctx == "load" and node.name in FUNCTIONS and node.name not in self.own:
+            return nodes.Getattr(nodes.Name(WORDS, "load", lineno=node.lineno), FUNCTIONS[node.name], "load", lineno=node.lineno)
+        return node
+
+
+def fold(tree: nodes.Template) -> nodes.Template:
+    """A template's ``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext`` (its own
+    and those of its ``{% trans %}`` blocks) compiled as the methods of ``WORDS``, the one
+    name they need (a render's every new context copies the environment's globals: five more
+    of them cost every page more than its words); and ``_("Add to cart")``, without
+    placeholders, as ``WORDS["Add to cart"]``. A name the template assigns itself stays its own."""
+    folded = _Fold({n.name for n in tree.find_all(nodes.Name) if n.ctx != "load"}).visit(tree)
+    assert isinstance(folded, nodes.Template)
+    return folded
+
+
+def install(env: jinja2.Environment) -> None:
+    """Give ``env``'s templates Jinja's newstyle gettext (placeholders as keywords, ``{% trans %}``
+    blocks too), through ``fold``: the environment's ``_parse`` calls it."""
+    env.add_extension("jinja2.ext.i18n")
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.globals.pop("_", None)  # the extension's own; fold names WORDS instead
+    env.globals[WORDS] = Printer()
+
+
+def contact_labels(words: Words) -> dict[str, str]:
+    """The names of the contact kinds a footer shows (``wechat`` → 微信 / WeChat); any other
+    kind is shown as she wrote it."""
+    pgettext = words.pgettext
+    return {
+        "wechat": pgettext("contact", "WeChat"),
+        "phone": pgettext("contact", "Phone"),
+        "email": pgettext("contact", "Email"),
+        "weibo": pgettext("contact", "Weibo"),
+        "xiaohongshu": pgettext("contact", "Xiaohongshu"),
+        "xhs": pgettext("contact", "Xiaohongshu"),
+        "douyin": pgettext("contact", "Douyin"),
+        "qq": pgettext("contact", "QQ"),
+        "whatsapp": pgettext("contact", "WhatsApp"),
+        "instagram": pgettext("contact", "Instagram"),
+        "line": pgettext("contact", "LINE"),
+        "telegram": pgettext("contact", "Telegram"),
+    }
 
 
 def html_lang(locale: str) -> str:

@@ -50,7 +50,7 @@ def plan_shop(
 ) -> list[Output]:
     """Every output of ``shop``; with ``only``, just the outputs that show one of those products
     (an incremental build in which nothing but the catalog's facts about them changed)."""
-    views = ShopViews(shop, project.platform, products)
+    views = ShopViews(shop, project.platform, products, theme.words(shop.locale))
     assets = theme.assets
     out: list[Output] = []
 
@@ -136,7 +136,7 @@ def plan_shop(
 
     def tag_page(tag: Tag) -> View:
         view = views.tag(tag)
-        title = views.t["tag_title"].format(tag=tag.title)
+        title = views.words.gettext("Tagged “%(tag)s”") % {"tag": tag.title}
         return views.page(view["path"], "tag", title, title, assets, tag=view)
 
     for tag in shop_tags(shop):
@@ -177,7 +177,7 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
     """The outputs that show no catalog facts: lists of posts, the share, cart and thanks
     pages, feeds and maps, the theme's files and the owner's images."""
     assets = theme.assets
-    t = views.t
+    _ = views.words.gettext  # the page titles are the theme's words (its catalog holds them)
     out: list[Output] = []
 
     def lazy_page(path: str, template: str, inputs: str, make: Callable[[], View]) -> None:
@@ -187,23 +187,25 @@ def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.d
         "posts/",
         "posts.html",
         digest(chrome, shop.posts),
-        lambda: views.page("posts/", "posts", t["posts"], t["posts"], assets, posts=views.post_summaries()),
+        lambda: views.page("posts/", "posts", _("Notes"), _("Notes"), assets, posts=views.post_summaries()),
     )
     tags = shop_tags(shop)
     listed = [(tag.slug, tag.title, len(tag.picks)) for tag in tags]
 
     def tags_page() -> View:
         entries = [{"title": title, "count": n, "path": tag_path(slug)} for slug, title, n in listed]
-        return views.page("tags/", "tags", t["tags"], t["tags"], assets, tags=entries)
+        return views.page("tags/", "tags", _("Tags"), _("Tags"), assets, tags=entries)
 
     if tags:
         lazy_page("tags/", "tags.html", digest(chrome, listed), tags_page)
     # A crawler reads this one page for every code (it runs no script): it shows the owner's card.
     lazy_page("s/", "s.html", chrome, lambda: views.page("s/", "s", shop.title, views.site("../", assets)["bio_text"] or shop.title, assets))
     out.append(Output("s/codes.json", data=partial(links.codes_json, shop), inputs=digest(chrome, [p.product.sku for p in shop.picks])))
-    lazy_page("cart/", "cart.html", chrome, lambda: views.page("cart/", "cart", t["cart"], t["cart"], assets))
-    lazy_page("thanks/", "thanks.html", chrome, lambda: views.page("thanks/", "thanks", t["thanks_title"], t["thanks_title"], assets))
-    lazy_page("404.html", "404.html", chrome, lambda: views.page("404.html", "404", t["not_found_title"], t["not_found_text"], assets))
+    lazy_page("cart/", "cart.html", chrome, lambda: views.page("cart/", "cart", _("Cart"), _("Cart"), assets))
+    thanks = _("Thank you for your order!")
+    lazy_page("thanks/", "thanks.html", chrome, lambda: views.page("thanks/", "thanks", thanks, thanks, assets))
+    gone = _("This link may have expired. Have a look around the shop instead.")
+    lazy_page("404.html", "404.html", chrome, lambda: views.page("404.html", "404", _("Page not found"), gone, assets))
 
     updated = max((p.date for p in shop.posts), default=now.date())
     feed = partial(views.page, "feed.xml", "feed", shop.title, shop.title, assets, updated=f"{updated.isoformat()}T00:00:00Z")

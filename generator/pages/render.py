@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 
 from ..errors import TemplateError
+from .i18n import WORDS, speaking
 from .theme import Theme, loaded_templates, relative
 
 
@@ -28,20 +29,23 @@ def _shown(filename: str, root: Path) -> str:
     return relative(filename, root)
 
 
-def recording_render(theme: Theme, template: str, view: dict[str, Any], root: Path) -> tuple[str, set[str]]:
-    """Render, and return the project-relative paths of every template the render loaded."""
+def recording_render(theme: Theme, template: str, view: dict[str, Any], root: Path, locale: str) -> tuple[str, set[str]]:
+    """Render in ``locale``, and return the project-relative paths of every template the render
+    loaded and of the catalogs its words came from."""
     seen: set[str] = set()
     token = loaded_templates.set(seen)
     try:
-        text = render_template(theme, template, view, root)
+        text = render_template(theme, template, view, root, locale)
     finally:
         loaded_templates.reset(token)
-    return text, {relative(f, root) for f in seen}
+    return text, {relative(f, root) for f in seen}.union(theme.speech(locale)[1])
 
 
-def render_template(theme: Theme, template: str, view: dict[str, Any], root: Path) -> str:
+def render_template(theme: Theme, template: str, view: dict[str, Any], root: Path, locale: str) -> str:
+    speech = theme.speech(locale)[0]
+    token = speaking.set(speech)
     try:
-        return theme.env.get_template(template).render(view)
+        return theme.env.get_template(template).render(view, **{WORDS: speech})
     except jinja2.TemplateSyntaxError as exc:
         where = _shown(exc.filename or template, root)
         raise TemplateError(f"{where}:{exc.lineno}: template error: {exc.message}") from None
@@ -51,3 +55,5 @@ def render_template(theme: Theme, template: str, view: dict[str, Any], root: Pat
         frame = _template_frame(sys.exc_info()[2])
         where = f"{_shown(frame[0], root)}:{frame[1]}" if frame else f"themes/{theme.name}/templates/{template}"
         raise TemplateError(f"{where}: template error: {exc}") from None
+    finally:
+        speaking.reset(token)

@@ -3,7 +3,8 @@
 Lookup order for a shop whose theme is ``T``: ``themes/T/`` first, then the theme named by
 ``extends:`` in ``themes/T/theme.yaml`` (and so on), then ``themes/default/``. A template
 can also name a theme explicitly, e.g. ``{% extends "default:product.html" %}``, to wrap
-the template it overrides.
+the template it overrides. A theme's words are in its own catalog, read along the same chain
+(pages/i18n.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import jinja2
 import markupsafe
 import yaml
 
-from . import markup, pictures
+from ..catalogs import LANGUAGES, Words, language_of
+from . import i18n, markup, pictures
 
 ASSET_DIR = "assets/"
 
@@ -39,6 +41,9 @@ class TrackingEnvironment(jinja2.Environment):
         if seen is not None and template.filename:
             seen.add(template.filename)
         return template
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        return i18n.fold(super()._parse(source, name, filename))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``p.title`` on a view (a dict) is a key lookup first, as in Django templates: Jinja's
@@ -63,7 +68,7 @@ def embed_products(context: jinja2.runtime.Context, html: str, cards: dict[str, 
         offer = cards.get(sku)
         if offer is None:
             return ""
-        return card.render({"p": offer, "root": context["root"], "t": context["t"]})
+        return card.render({"p": offer, "root": context["root"]})
 
     return markupsafe.Markup(markup.embed_cards(html, one))
 
@@ -78,7 +83,29 @@ class Theme:
     statics: dict[str, Path] = field(default_factory=dict)  # name under static/ -> file
     assets: dict[str, str] = field(default_factory=dict)  # logical name -> fingerprinted path
     asset_bytes: dict[str, bytes] = field(default_factory=dict)  # fingerprinted path -> bytes
-    file_hashes: dict[str, str] = field(default_factory=dict)  # every template file of the chain (project-relative) -> sha256, and what hides it
+    file_hashes: dict[str, str] = field(default_factory=dict)  # every template and catalog of the chain (project-relative) -> sha256, what hides it
+    root: Path = Path()
+    _words: dict[str, Words] = field(default_factory=dict)  # by language
+    _speech: dict[str, tuple[i18n.Speech, tuple[str, ...]]] = field(default_factory=dict)  # by locale
+
+    def words(self, locale: str) -> Words:
+        """The theme's words in ``locale``'s language, read once per build."""
+        language = language_of(locale)
+        found = self._words.get(language)
+        if found is None:
+            found = self._words[language] = i18n.theme_words(self.dirs, language, self.root)
+        return found
+
+    def speech(self, locale: str) -> tuple[i18n.Speech, tuple[str, ...]]:
+        """What a render in ``locale`` speaks, and the project-relative catalog files its words
+        come from, whether or not each theme of the chain has one yet (one that appears changes
+        words); one lookup per render."""
+        found = self._speech.get(locale)
+        if found is None:
+            language = language_of(locale)
+            files = tuple(relative(i18n.catalog_file(d, language), self.root) for d in self.dirs) if language in LANGUAGES else ()
+            found = self._speech[locale] = (i18n.Speech(self.words(locale)), files)
+        return found
 
 
 @lru_cache(maxsize=4096)
@@ -132,14 +159,15 @@ def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # a build loads its themes afresh; no stat of every template on every render
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)) if bytecode is not None else None,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode), f"%s.{i18n.FOLD_TAG}.cache") if bytecode is not None else None,
     )
+    i18n.install(env)
     env.filters["embed_products"] = embed_products
     env.filters["srcset"] = pictures.srcset
     env.filters["under"] = pictures.under
     env.filters["absolute"] = pictures.absolute
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # tojson still escapes < > & '
-    theme = Theme(name, dirs, env)
+    theme = Theme(name, dirs, env, root=root)
     # A file hidden by a more specific theme's file of the same name says so in its entry: an
     # output that loaded it by that name loads the other file once it appears (a template added
     # to the shop's theme, another theme chosen), though its own bytes are the same.
@@ -151,6 +179,10 @@ def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
                 above = hiding.setdefault(f.relative_to(d / "templates").as_posix(), [])
                 theme.file_hashes[path] = f"{digest} hidden by {' '.join(above)}" if above else digest
                 above.append(path)
+        for language in LANGUAGES:  # a catalog hides none: the chain's catalogs are read together
+            po = i18n.catalog_file(d, language)
+            if po.is_file():
+                theme.file_hashes[relative(po, root)] = hashlib.sha256(po.read_bytes()).hexdigest()
     for d in reversed(dirs):  # more specific themes override
         static = d / "static"
         if static.is_dir():
@@ -168,7 +200,9 @@ def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
 def compile_all(theme: Theme) -> None:
     """Load every template of the chain now, so processes forked later inherit them compiled
     instead of each compiling its own copies. A template that does not compile is left for
-    the render that needs it to report."""
+    the render that needs it to report. The theme's words are read now for the same reason."""
+    for language in LANGUAGES:
+        theme.speech(language)
     for name in theme.env.list_templates():
         try:
             theme.env.get_template(name)

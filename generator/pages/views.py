@@ -17,11 +17,12 @@ from typing import Any
 from babel.dates import format_date
 from markupsafe import Markup, escape
 
+from ..catalogs import Words
 from ..content import marktext
 from ..content.media import Source, is_raster
 from ..content.model import Collection, Pick, Platform, Post, Product, Shop
 from . import headers, markup, pictures, sharecard
-from .i18n import contact_label, html_lang, words
+from .i18n import contact_labels, html_lang
 from .money import as_text, format_money
 from .pictures import AVATAR_WIDTHS, PHOTO_WIDTHS, Picture
 from .products import Products
@@ -65,12 +66,12 @@ def card_view(path: str, alt: str) -> View:
 class ShopViews:
     """Builds the views of one shop; product facts are computed once per product and shared."""
 
-    def __init__(self, shop: Shop, platform: Platform, products: Products) -> None:
+    def __init__(self, shop: Shop, platform: Platform, products: Products, words: Words) -> None:
         self.shop = shop
         self.platform = platform
         self.locale = shop.locale
         self.currency = platform.currency
-        self.t = words(shop.locale)
+        self.words = words  # the theme's, in the shop's language: for the words a view holds (page titles, contact names)
         self._products = products
         self._site_cache: dict[str, View] = {}
         self._offers: dict[str, View] = {}
@@ -179,7 +180,7 @@ class ShopViews:
             "avatar_picture": avatar_view,
             "icon": OWNER_MEDIA + avatar.name(avatar.best(64), avatar.fallback) if avatar else avatar_view["src"] if avatar_view else None,
             "card": card_view(sharecard.card_path(shop.avatar, owner=True), f"{shop.owner} · {shop.title}") if shop.avatar else None,
-            "contact": [{"kind": k, "label": contact_label(k, shop.locale), "value": v} for k, v in shop.contact],
+            "contact": [{"kind": k, "label": self.contact_label(k), "value": v} for k, v in shop.contact],
             "locale": shop.locale,
             "lang": html_lang(shop.locale),
             "currency": self.currency,
@@ -195,11 +196,15 @@ class ShopViews:
             "has_posts": bool(shop.posts),
         }
 
+    def contact_label(self, kind: str) -> str:
+        """``wechat`` → 微信 / WeChat; a kind the theme has no name for is shown as she wrote it."""
+        return contact_labels(self.words).get(kind.lower()) or kind
+
     def media_origin(self) -> str:
         return origin(self.platform.media_url) if self.platform.media_url else ""
 
     def page(self, path: str, kind: str, title: str, description: str, assets: dict[str, str], **extra: Any) -> View:
-        """The full view of one page: ``site``, ``page``, ``t``, ``root``, ``assets`` plus page data."""
+        """The full view of one page: ``site``, ``page``, ``root``, ``assets`` plus page data."""
         root = depth_root(path) if kind != "404" else self.shop_path_root()
         return {
             "root": root,
@@ -212,7 +217,6 @@ class ShopViews:
                 "description": description,
                 "canonical": self.shop.base_url + path,
             },
-            "t": self.t,
             **extra,
         }
 
