@@ -25,13 +25,14 @@ READERS = 4  # connections for reads, per process
 # A whole group of orders in one statement, so one round trip and one commit: each order's
 # idempotency key claimed (in key order, so two processes' groups never wait for each other in a
 # circle), and for each key claimed the order, its outbox event and its ledger entries. The
-# groups come as arrays (one per column), so the statement is the same for any group and is
-# prepared once.
+# group comes as two JSON documents (its orders, their ledger entries): the statement is the
+# same for any group, so it is prepared once, and a JSON text is made by json.dumps in C, where
+# psycopg makes an array parameter element by element in Python.
 GROUP_INSERT = """
 WITH input AS (
-    SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::text[], %s::text[],
-                         %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-        AS t(key, request_hash, order_id, response, now, shop, created_at, total, currency, lid, data, event_id, type, payload)
+    SELECT * FROM json_to_recordset(%s::json) AS t(
+        key text, request_hash text, order_id text, response text, now float8, shop text, created_at text,
+        total text, currency text, lid text, data text, event_id text, type text, payload text)
 ), claimed AS (
     INSERT INTO idempotency (key, request_hash, order_id, response, created_at)
     SELECT key, request_hash, order_id, response, now FROM input ORDER BY key
@@ -48,13 +49,14 @@ WITH input AS (
 ), new_entries AS (
     INSERT INTO ledger (order_id, shop, line, kind, amount, reason, source, created_at)
     SELECT e.order_id, e.shop, e.line, e.kind, e.amount, e.reason, e.source, e.created_at
-    FROM unnest(%s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[], %s::float8[]) WITH ORDINALITY
-        AS e(order_id, shop, line, kind, amount, reason, source, created_at, n)
+    FROM json_to_recordset(%s::json) WITH ORDINALITY AS e(
+        order_id text, shop text, line int, kind text, amount text, reason text, source text, created_at float8, n bigint)
     WHERE e.order_id IN (SELECT order_id FROM claimed)
     ORDER BY e.n
 )
 SELECT key FROM claimed
 """
+ENTRY_FIELDS = ("order_id", "shop", "line", "kind", "amount", "reason", "source", "created_at")
 
 MIGRATIONS: list[str] = [
     """
@@ -153,20 +155,30 @@ class PgStorage(SqlStore):
                 cursor.executemany(sql.replace("?", "%s"), rows)  # pipelined: one round trip
 
     def _commit_group(self, items: list[NewOrder]) -> list[Placed | Exception]:
-        orders = [order_row(o) for o in items]  # id, shop, created_at, total, currency, lid, data
-        events = [outbox_row(o) for o in items]  # id, order_id, type, payload, …
-        entries = [ledger_row(e, o.now) for o in items for e in o.entries]
-        params: list[Any] = [
-            [o.key for o in items],
-            [o.request_hash for o in items],
-            [o.order["order_id"] for o in items],
-            [json.dumps(o.response) for o in items],
-            [o.now for o in items],
-            *([row[i] for row in orders] for i in range(1, 7)),
-            *([row[i] for row in events] for i in (0, 2, 3)),
-            KEY_TTL,
-            *([row[i] for row in entries] for i in range(8)),
-        ]
+        orders = []
+        for o in items:
+            order_id, shop, created_at, total, currency, lid, data = order_row(o)
+            event_id, _, kind, payload, *_ = outbox_row(o)
+            orders.append(
+                {
+                    "key": o.key,
+                    "request_hash": o.request_hash,
+                    "order_id": order_id,
+                    "response": json.dumps(o.response),
+                    "now": o.now,
+                    "shop": shop,
+                    "created_at": created_at,
+                    "total": total,
+                    "currency": currency,
+                    "lid": lid,
+                    "data": data,
+                    "event_id": event_id,
+                    "type": kind,
+                    "payload": payload,
+                }
+            )
+        entries = [dict(zip(ENTRY_FIELDS, ledger_row(e, o.now), strict=True)) for o in items for e in o.entries]
+        params = (json.dumps(orders), KEY_TTL, json.dumps(entries))
         with self._lock:
             claimed = {row[0] for row in self._conn.execute(GROUP_INSERT, params).fetchall()}
             if items[-1].now >= self._next_purge:  # expired keys go once an hour
@@ -175,8 +187,8 @@ class PgStorage(SqlStore):
             others = [o for o in items if o.key not in claimed]
             stored: dict[str, Any] = {}
             if others:  # keys an earlier order holds (committed: the INSERT waited for it)
-                rows = self._conn.execute("SELECT key, request_hash, response FROM idempotency WHERE key = ANY(%s)", ([o.key for o in others],))
-                stored = {r[0]: (r[1], r[2]) for r in rows.fetchall()}
+                kept = self._conn.execute("SELECT key, request_hash, response FROM idempotency WHERE key = ANY(%s)", ([o.key for o in others],))
+                stored = {r[0]: (r[1], r[2]) for r in kept.fetchall()}
         out: list[Placed | Exception] = []
         for o in items:
             if o.key in claimed:
