@@ -46,8 +46,7 @@ def commit(storage: SqlStore, items: list[NewOrder]) -> list[Future[Any]]:
 
 def test_a_group_stores_every_order_with_its_event_and_ledger(storage: SqlStore) -> None:
     items = [new_order(lines=i % 3) for i in range(40)]
-    futures = commit(storage, items)
-    assert [f.result() for f in futures] == [(o.response, True) for o in items]
+    assert storage._commit_group(items) == [(o.response, True) for o in items], "in one go, not order by order"
     assert storage.count_orders() == 40
     for o in items:
         assert storage.order(o.order["order_id"]) == o.order
@@ -72,11 +71,9 @@ def test_a_key_seen_before_answers_with_its_order_or_is_refused(storage: SqlStor
     storage.create_order(first.key, "h", first.order, first.event_id, first.event, first.now, first.entries, first.response)
     again, other = new_order(key=first.key), new_order(key=first.key, request_hash="another body")
     fresh = new_order()
-    futures = commit(storage, [again, fresh])
-    assert futures[0].result() == (first.response, False)
-    assert futures[1].result() == (fresh.response, True)
-    with pytest.raises(KeyReused):
-        commit(storage, [other])[0].result()
+    assert storage._commit_group([again, fresh]) == [(first.response, False), (fresh.response, True)]
+    refused = storage._commit_group([other])
+    assert len(refused) == 1 and isinstance(refused[0], KeyReused)
     assert storage.count_orders() == 2
 
 

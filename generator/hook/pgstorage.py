@@ -49,8 +49,9 @@ WITH input AS (
 ), new_entries AS (
     INSERT INTO ledger (order_id, shop, line, kind, amount, reason, source, created_at)
     SELECT e.order_id, e.shop, e.line, e.kind, e.amount, e.reason, e.source, e.created_at
-    FROM json_to_recordset(%s::json) WITH ORDINALITY AS e(
-        order_id text, shop text, line int, kind text, amount text, reason text, source text, created_at float8, n bigint)
+    FROM ROWS FROM (json_to_recordset(%s::json) AS (
+        order_id text, shop text, line int, kind text, amount text, reason text, source text, created_at float8))
+        WITH ORDINALITY AS e(order_id, shop, line, kind, amount, reason, source, created_at, n)
     WHERE e.order_id IN (SELECT order_id FROM claimed)
     ORDER BY e.n
 )

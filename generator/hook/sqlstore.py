@@ -283,19 +283,15 @@ class SqlStore(ABC):
             self._lease(event_ids, until)
 
     def settle(self, outcomes: list[Outcome]) -> None:
-        with self._writing():  # one transaction, one fsync, for a whole batch of deliveries
-            for o in outcomes:
-                if o.kind == "delivered":
-                    sql = "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, lease_until = 0 WHERE id = ?"
-                    self._run(sql, (o.at, o.event_id))
-                elif o.kind == "retry":
-                    sql = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = 0 WHERE id = ?"
-                    self._run(sql, (o.at, o.reason, o.event_id))
-                elif o.kind == "dead":
-                    sql = "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?"
-                    self._run(sql, (o.reason, o.event_id))
-                else:  # not attempted: due again at ``at``, no attempt counted
-                    self._run("UPDATE outbox SET next_attempt_at = ?, lease_until = 0 WHERE id = ? AND status = 'pending'", (o.at, o.event_id))
+        delivered = [(o.at, o.event_id) for o in outcomes if o.kind == "delivered"]
+        retry = [(o.at, o.reason, o.event_id) for o in outcomes if o.kind == "retry"]
+        dead = [(o.reason, o.event_id) for o in outcomes if o.kind == "dead"]
+        release = [(o.at, o.event_id) for o in outcomes if o.kind == "release"]  # not attempted: due again at ``at``, no attempt counted
+        with self._writing():  # one transaction, one fsync, a statement per kind of outcome (pipelined on PostgreSQL)
+            self._many("UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, lease_until = 0 WHERE id = ?", delivered)
+            self._many("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = 0 WHERE id = ?", retry)
+            self._many("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?", dead)
+            self._many("UPDATE outbox SET next_attempt_at = ?, lease_until = 0 WHERE id = ? AND status = 'pending'", release)
 
     def release_backlog(self, now: float) -> int:
         return self._change("UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?", (now, now))
