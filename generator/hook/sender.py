@@ -2,7 +2,7 @@
 delivering thread, on the standard library's ``http.client``.
 
 Not httpx: the forwarder runs beside the hook's workers on the same cores, and an httpx POST
-costs about five times the CPU of an ``http.client`` one (docs/checkout.md, "Throughput"). The
+costs about five times the CPU of an ``http.client`` one (docs/checkout.md, "Forwarding"). The
 forwarder needs nothing httpx adds: one known URL, no redirects, no cookies, the status code and
 ``Retry-After``.
 """

@@ -6,8 +6,8 @@ sqlstore.py's, shared with PostgreSQL.
 Writers queue for that lock on a file beside the database (``orders.db-writer``, ``flock``)
 before they begin: the kernel wakes the next writer the moment the last one is done. Left to
 SQLite, a writer that finds the database locked sleeps and polls (1, 2, 5, 10 … 100 ms), and
-with several hook processes each committing a group every few milliseconds, the unlucky one
-keeps finding it locked: that polling, not the fsyncs, was the tail of the hook's latency.
+with several hook processes each committing a group every few milliseconds, it can sleep on
+long after the lock is free, while its orders' customers wait.
 SQLite's own lock and ``busy_timeout`` stay, for any other program writing the file.
 """
 
