@@ -85,3 +85,12 @@ def test_one_key_twice_at_once_is_one_order(storage: SqlStore) -> None:
     assert [created for _, created in answers] == [True, False, False]
     assert {a["order_id"] for a, _ in answers} == {twins[0].order["order_id"]}
     assert storage.count_orders() == 1
+
+
+def test_an_order_whose_request_went_away_before_its_group_is_not_stored(storage: SqlStore) -> None:
+    gone, kept = new_order(), new_order()
+    jobs: list[tuple[NewOrder, Future[Any]]] = [(gone, Future()), (kept, Future())]
+    assert jobs[0][1].cancel()  # as asyncio.wrap_future does when the request's task is cancelled
+    storage._group._commit(jobs)
+    assert jobs[1][1].result() == (kept.response, True)
+    assert storage.order(gone.order["order_id"]) is None and storage.count_orders() == 1

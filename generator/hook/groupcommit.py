@@ -3,11 +3,14 @@ last one committed (sqlstore.py's ``submit_order``)."""
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from typing import Any, Generic, Protocol, TypeVar
+
+log = logging.getLogger("shopforest.hook")
 
 Item = TypeVar("Item", bound="Keyed")
 Result = TypeVar("Result")
@@ -105,9 +108,21 @@ class GroupCommit(Generic[Item, Result]):
                     pending = []
                 else:
                     pending = [more]
-            self._commit(jobs)
+            try:
+                self._commit(jobs)
+            except Exception as exc:  # a bug, not the database: this group fails, the thread goes on
+                log.exception("group commit failed")
+                for _, future in jobs:
+                    if not future.done():
+                        future.set_exception(exc)
 
     def _commit(self, jobs: list[tuple[Item, Future[Result]]]) -> None:
+        # An order whose request was cancelled before its group began (the client went away) is
+        # not stored: no 201 was sent, and a retry with its key makes it. Once begun, a future
+        # can no longer be cancelled, so each one taken is answered.
+        jobs = [job for job in jobs if job[1].set_running_or_notify_cancel()]
+        if not jobs:
+            return
         items = [item for item, _ in jobs]
         try:
             results = self.store._commit_group(items)
