@@ -15,7 +15,8 @@ import pytest
 
 from generator.hook.database import open_storage
 from generator.hook.ledger import Entry
-from generator.hook.sqlstore import NewOrder, SqlStore
+from generator.hook.neworder import NewOrder
+from generator.hook.sqlstore import SqlStore
 from generator.hook.store import KeyReused
 
 

@@ -17,7 +17,8 @@ import psycopg
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool
 
-from .sqlstore import KEY_TTL, NewOrder, Placed, SqlStore, ledger_row, order_row, outbox_row, stored_answer
+from .neworder import KEY_TTL, NewOrder, Placed, ledger_row, order_row, outbox_row, stored_answer
+from .sqlstore import SqlStore
 from .store import KeyReused
 
 READERS = 4  # connections for reads, per process

@@ -20,20 +20,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol
 
 from .groupcommit import GroupCommit
 from .ledger import Entry
+from .neworder import KEY_TTL, LEDGER_INSERT, NewOrder, Placed, ledger_row, order_row, outbox_row, stored_answer
 from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, Outcome, ReportRow, UnknownOrder
 
 EVENT_COLUMNS = "id, order_id, type, payload, created_at, attempts, status, last_error"
 
-# An Idempotency-Key answers the same for a day after its first use, as Stripe's do; after
-# that it is free again (a browser retrying a day later is a new checkout).
-KEY_TTL = 24 * 3600.0
 ORDER_KEYS = ("order_id", "shop", "created_at", "total", "currency", "lid", "delivery", "attempts")
 
 
@@ -50,47 +47,6 @@ class Cursor(Protocol):
 
 def _event(row: Any) -> Event:
     return Event(row[0], row[1], row[2], row[3], float(row[4]), int(row[5]), row[6], row[7])
-
-
-def stored_answer(key: str, request_hash: str, row: Any) -> dict[str, Any]:
-    """The stored response for an idempotency key, if it was stored for this same request."""
-    if row[0] != request_hash:
-        raise KeyReused(key)
-    return dict(json.loads(row[1]))
-
-
-@dataclass(frozen=True)
-class NewOrder:
-    """An order on its way into a group (``groupcommit.py``)."""
-
-    key: str
-    request_hash: str
-    order: dict[str, Any]
-    event_id: str
-    event: dict[str, Any]
-    now: float
-    entries: list[Entry]
-    response: dict[str, Any]
-
-
-Placed: TypeAlias = tuple[dict[str, Any], bool]
-"""The answer for an order, and whether it was stored now (False: its key's earlier order)."""
-
-LEDGER_INSERT = "INSERT INTO ledger (order_id, shop, line, kind, amount, reason, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-
-
-def order_row(o: NewOrder) -> tuple[Any, ...]:
-    order = o.order
-    lid = (order.get("attribution") or {}).get("lid")
-    return (order["order_id"], order["shop"], order["created_at"], order["total"], order["currency"], lid, json.dumps(order))
-
-
-def outbox_row(o: NewOrder) -> tuple[Any, ...]:
-    return (o.event_id, o.order["order_id"], o.event["type"], json.dumps(o.event, separators=(",", ":")), o.now, o.now)
-
-
-def ledger_row(e: Entry, now: float) -> tuple[Any, ...]:
-    return (e.order_id, e.shop, e.line, e.kind, str(e.amount), e.reason, e.source, now)
 
 
 def _shop_filter(shop: str | None) -> tuple[str, tuple[Any, ...]]:
