@@ -51,6 +51,8 @@ class Level:
     created: list[str] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     lag: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process group while the level ran
+    load: float = 0.0  # the 1-minute load average when the level started
 
     def row(self) -> str:
         n = len(self.latencies)
@@ -59,10 +61,67 @@ class Level:
         p50 = statistics.median(ordered) * 1000 if ordered else 0.0
         p99 = ordered[min(n - 1, int(n * 0.99))] * 1000 if ordered else 0.0
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(self.errors.items())) or "none"
-        return f"| {self.concurrency} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | {len(self.created)} | {errors} | {self.lag:.1f} |"
+        return f"| {self.concurrency} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | {len(self.created)} | {errors} | {self.lag:.1f} | {self.load:.1f} |"
+
+    def cpu_row(self) -> str:
+        per_order = {k: v / max(1, len(self.created)) * 1000 for k, v in self.cpu.items()}
+        return f"| {self.concurrency} | " + " | ".join(f"{per_order.get(k, 0.0):.2f}" for k in CPU_GROUPS) + " |"
 
 
-HEADER = "| clients | orders/s (201) | p50 ms | p99 ms | orders | errors | delivery lag after the last 201, s |\n|---|---|---|---|---|---|---|"
+HEADER = (
+    "| clients | orders/s (201) | p50 ms | p99 ms | orders | errors | delivery lag after the last 201, s | load |\n|---|---|---|---|---|---|---|---|"
+)
+CPU_GROUPS = ("hook workers", "hook main (forwarder)", "database", "receiver", "load client", "rest of the machine")
+CPU_HEADER = "| clients | " + " | ".join(CPU_GROUPS) + " |\n|---|" + "---|" * len(CPU_GROUPS)
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu() -> tuple[dict[int, int], dict[int, float]]:
+    """Every process's parent and CPU seconds (user + system), from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    seconds: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
+    return parents, seconds
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / TICK  # less idle and iowait
+
+
+def tree(root: int, parents: dict[int, int]) -> set[int]:
+    found = {root}
+    grew = True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in found} - found
+        grew = bool(more)
+        found |= more
+    return found
+
+
+def cpu_snapshot(hook: int, receiver: int, database: int | None) -> dict[str, float]:
+    """CPU seconds so far of each group of processes the benchmark runs (CPU_GROUPS)."""
+    parents, seconds = process_cpu()
+    workers = tree(hook, parents) - {hook}
+    times = os.times()
+    out = {
+        "hook workers": sum(seconds.get(p, 0.0) for p in workers),
+        "hook main (forwarder)": seconds.get(hook, 0.0),
+        "database": sum(seconds.get(p, 0.0) for p in tree(database, parents)) if database else 0.0,
+        "receiver": sum(seconds.get(p, 0.0) for p in tree(receiver, parents)),
+        "load client": times.user + times.system,
+    }
+    out["rest of the machine"] = machine_busy() - sum(out.values())
+    return out
 
 
 def free_port() -> int:
@@ -122,7 +181,8 @@ async def drive(port: int, level: Level) -> None:
 def delivered(jsonl: Path) -> set[str]:
     if not jsonl.is_file():
         return set()
-    return {json.loads(line)["event"]["data"]["order_id"] for line in jsonl.read_text(encoding="utf-8").splitlines() if line.strip()}
+    lines = jsonl.read_text(encoding="utf-8").split("\n")[:-1]  # the last line may be half written
+    return {json.loads(line)["event"]["data"]["order_id"] for line in lines if line.strip()}
 
 
 def main() -> None:
@@ -166,8 +226,13 @@ def main() -> None:
         print(f"hook: {' '.join(serve[2:])}", flush=True)
         print(HEADER, flush=True)
         everything: set[str] = set()
+        postmaster = int((pg.data / "postmaster.pid").read_text().split()[0]) if pg is not None else None
         for level in levels:
+            level.load = os.getloadavg()[0]
+            before = cpu_snapshot(procs[1].pid, procs[0].pid, postmaster)
             asyncio.run(drive(hook_port, level))
+            after = cpu_snapshot(procs[1].pid, procs[0].pid, postmaster)
+            level.cpu = {k: after[k] - before[k] for k in after}
             last = time.perf_counter()
             wanted = set(level.created)
             everything |= wanted
@@ -182,6 +247,10 @@ def main() -> None:
         storage = open_storage(db)
         stored = {o["order_id"] for o in storage.orders(10**7)}
         storage.close()
+        print("\nCPU ms per stored order while each level ran (both cores: 2,000 ms a second in all):\n")
+        print(CPU_HEADER)
+        for level in levels:
+            print(level.cpu_row())
         print(f"\n201s: {len(everything)}; stored: {len(stored)}; delivered: {len(got)}")
         print(f"every 201 stored: {everything <= stored}; every 201 delivered: {everything <= got}")
     finally:

@@ -69,12 +69,13 @@ def storage(db_url: str) -> Iterator[Store]:
 def add_orders(storage: Store, shops: list[str]) -> list[str]:
     """One order per entry of ``shops``, created in that order; their ids."""
     ids = []
+    start = time.time() - 1  # all due by the time a forwarder starts, each a millisecond after the last
     for i, shop in enumerate(shops):
         order_id = f"SF{i:05d}{uuid.uuid4().hex[:6]}"
         created = f"2026-12-02T10:00:{i % 60:02d}Z"
         order = {"order_id": order_id, "shop": shop, "created_at": created, "total": "10.00", "currency": "CNY", "lines": []}
         event = {"type": "order.created", "timestamp": created, "data": order}
-        storage.create_order(str(uuid.uuid4()), "h", order, f"evt_{uuid.uuid4().hex}", event, time.time() + i * 1e-3)
+        storage.create_order(str(uuid.uuid4()), "h", order, f"evt_{uuid.uuid4().hex}", event, start + i * 1e-3)
         ids.append(order_id)
     return ids
 

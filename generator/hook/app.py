@@ -7,6 +7,7 @@ order's secret), ``POST /clicks``, ``GET /health``.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
@@ -239,6 +240,12 @@ def create_app(
 
         return guard
 
+    async def replayed(key: str, digest: str) -> dict[str, Any] | None:
+        try:
+            return await anyio.to_thread.run_sync(storage.replay, key, digest)
+        except KeyReused:
+            raise error("idempotency_key_reused") from None
+
     async def orders(request: Request) -> Response:
         if request.method == "OPTIONS":
             return cors(request, Response(status_code=204))
@@ -253,15 +260,18 @@ def create_app(
             body = await read_json(request, MAX_BODY)
             locale = locale_of(catalog.current(), body)
             digest = request_hash(body)
-            try:
-                replay = await anyio.to_thread.run_sync(storage.replay, key, digest)
-            except KeyReused:
-                raise error("idempotency_key_reused") from None
-            if replay is not None:
-                return cors(request, JSONResponse(replay, status_code=201, headers={"Idempotent-Replayed": "true"}))
             now = dt.datetime.now(tz=dt.UTC)
             project = catalog.current()
-            priced = price_order(project, body, now)
+            # A key seen before is found when the order is stored (its claim, in the group), so
+            # the usual order costs no look-up of its own. Only an order that no longer prices
+            # (a price changed since, a product gone) looks first for an answer kept for its key.
+            try:
+                priced = price_order(project, body, now)
+            except OrderError:
+                replay = await replayed(key, digest)
+                if replay is None:
+                    raise
+                return cors(request, JSONResponse(replay, status_code=201, headers={"Idempotent-Replayed": "true"}))
             order_id = new_order_id(now)
             order = order_record(priced, order_id, now, key)
             # What the customer does next, fixed with the order: the link's amount and expiry
@@ -282,10 +292,9 @@ def create_app(
                 "payment": order["payment"],
             }
             entries = ledger.accruals(order, owner_phones(project, order["shop"]), ledger.region(project.platform.locale))
-            try:
-                response, created = await anyio.to_thread.run_sync(
-                    partial(storage.create_order, key, digest, order, event_id, event, time.time(), entries, answer)
-                )
+            try:  # answered by the group commit's thread once the order is durable: no thread waits here
+                stored = storage.submit_order(key, digest, order, event_id, event, time.time(), entries, answer)
+                response, created = await asyncio.wrap_future(stored)
             except KeyReused:
                 raise error("idempotency_key_reused") from None
         except OrderError as exc:

@@ -31,9 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import httpx
-
 from . import webhooks
+from .sender import Sender, SendError
 from .store import Event, Outcome, Store
 
 log = logging.getLogger("shopforest.forwarder")
@@ -132,7 +131,7 @@ class Forwarder:
         self.secret = secret
         self.policy = policy or RetryPolicy()
         self.concurrency = concurrency
-        self.client = httpx.Client(timeout=timeout, limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency))
+        self.sender = Sender(url, timeout)
         self.breaker = Breaker(url)
         self.rng = random.Random()
         self._rng_lock = threading.Lock()
@@ -143,22 +142,22 @@ class Forwarder:
         body = event.payload.encode()
         headers = {"content-type": "application/json", **webhooks.headers(self.secret, event.id, body)}
         try:
-            response = self.client.post(self.url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
+            response = self.sender.post(body, headers)
+        except SendError as exc:
             reason = f"{type(exc).__name__}: {exc}"
             self.breaker.failed(time.time(), reason)
             return self._later(event, now, reason, None)
-        if 200 <= response.status_code < 300:
+        if 200 <= response.status < 300:
             self.breaker.succeeded()
             log.debug("delivered %s (order %s)", event.id, event.order_id)  # INFO has one line per order: its intake
             return Outcome(event.id, "delivered", time.time())
-        if response.status_code == 410:
+        if response.status == 410:
             log.error("fulfilment endpoint answered 410 Gone; %s dead-lettered", event.id)
             return Outcome(event.id, "dead", time.time(), "410 Gone: the endpoint is disabled")
-        reason = f"HTTP {response.status_code}"
-        if response.status_code == 429 or response.status_code >= 500:
+        reason = f"HTTP {response.status}"
+        if response.status == 429 or response.status >= 500:
             self.breaker.failed(time.time(), reason)  # the endpoint's trouble, not this event's
-        retry_after = response.headers.get("retry-after")
+        retry_after = response.retry_after
         wait = float(retry_after) if retry_after and retry_after.isdigit() else None
         return self._later(event, now, reason, wait)
 

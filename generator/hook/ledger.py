@@ -15,6 +15,7 @@ is compared by its digits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,6 +42,7 @@ def digits(phone: str) -> str:
     return re.sub(r"\D", "", phone)
 
 
+@functools.lru_cache(maxsize=64)  # asked for the platform's locale at every order
 def region(locale: str) -> str | None:
     """The country a locale's national numbers belong to: its territory, else the one its
     language is most likely written in (``zh`` → CN); None when the locale is unknown."""
@@ -55,6 +57,7 @@ def region(locale: str) -> str | None:
     return territory if territory.isalpha() and territory.isupper() and len(territory) == 2 else None
 
 
+@functools.lru_cache(maxsize=4096)  # the owners' numbers come back at every order of their shops
 def phone_key(phone: str, region: str | None) -> str:
     """The number in E.164 (``+8613800000000``), or, when it cannot be parsed as a phone number
     of ``region`` (or as an international one), its digits; "" when it has none."""

@@ -7,6 +7,7 @@ order's row. The queries are sqlstore.py's, shared with SQLite.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +17,48 @@ import psycopg
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool
 
+from .neworder import KEY_TTL, NewOrder, Placed, ledger_row, order_row, outbox_row, stored_answer
 from .sqlstore import SqlStore
+from .store import KeyReused
 
 READERS = 4  # connections for reads, per process
+
+# A whole group of orders in one statement, so one round trip and one commit: each order's
+# idempotency key claimed (in key order, so two processes' groups never wait for each other in a
+# circle), and for each key claimed the order, its outbox event and its ledger entries. The
+# group comes as two JSON documents (its orders, their ledger entries): the statement is the
+# same for any group, so it is prepared once, and a JSON text is made by json.dumps in C, where
+# psycopg makes an array parameter element by element in Python.
+GROUP_INSERT = """
+WITH input AS (
+    SELECT * FROM json_to_recordset(%s::json) AS t(
+        key text, request_hash text, order_id text, response text, now float8, shop text, created_at text,
+        total text, currency text, lid text, data text, event_id text, type text, payload text)
+), claimed AS (
+    INSERT INTO idempotency (key, request_hash, order_id, response, created_at)
+    SELECT key, request_hash, order_id, response, now FROM input ORDER BY key
+    ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, order_id = excluded.order_id,
+        response = excluded.response, created_at = excluded.created_at
+        WHERE idempotency.created_at <= excluded.created_at - %s
+    RETURNING key, order_id
+), new_orders AS (
+    INSERT INTO orders (id, shop, created_at, total, currency, lid, data)
+    SELECT i.order_id, i.shop, i.created_at, i.total, i.currency, i.lid, i.data FROM input i JOIN claimed c ON c.key = i.key
+), new_events AS (
+    INSERT INTO outbox (id, order_id, type, payload, created_at, next_attempt_at)
+    SELECT i.event_id, i.order_id, i.type, i.payload, i.now, i.now FROM input i JOIN claimed c ON c.key = i.key
+), new_entries AS (
+    INSERT INTO ledger (order_id, shop, line, kind, amount, reason, source, created_at)
+    SELECT e.order_id, e.shop, e.line, e.kind, e.amount, e.reason, e.source, e.created_at
+    FROM ROWS FROM (json_to_recordset(%s::json) AS (
+        order_id text, shop text, line int, kind text, amount text, reason text, source text, created_at float8))
+        WITH ORDINALITY AS e(order_id, shop, line, kind, amount, reason, source, created_at, n)
+    WHERE e.order_id IN (SELECT order_id FROM claimed)
+    ORDER BY e.n
+)
+SELECT key FROM claimed
+"""
+ENTRY_FIELDS = ("order_id", "shop", "line", "kind", "amount", "reason", "source", "created_at")
 
 MIGRATIONS: list[str] = [
     """
@@ -82,7 +122,10 @@ class PgStorage(SqlStore):
 
     def __init__(self, url: str) -> None:
         super().__init__(url)  # the URL is shown in messages, like the SQLite path
-        self._conn = psycopg.connect(url)  # writes: one connection, orders batched by group commit
+        # Writes: one connection, orders batched by group commit. Autocommit: a group's one
+        # statement is its own transaction, committed in the same round trip; every other write
+        # is in an explicit transaction (``_transaction``).
+        self._conn = psycopg.connect(url, autocommit=True)
         self._local = threading.local()  # the pooled connection a thread is reading on, if any
         self._migrate()
         # Reads (an order looked up by the thanks page, reports, the owner's page) take their own
@@ -107,6 +150,57 @@ class PgStorage(SqlStore):
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> psycopg.Cursor[TupleRow]:
         conn = getattr(self._local, "reader", None) or self._conn
         return conn.execute(sql.replace("?", "%s"), args)
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(sql.replace("?", "%s"), rows)  # pipelined: one round trip
+
+    def _commit_group(self, items: list[NewOrder]) -> list[Placed | Exception]:
+        orders = []
+        for o in items:
+            order_id, shop, created_at, total, currency, lid, data = order_row(o)
+            event_id, _, kind, payload, *_ = outbox_row(o)
+            orders.append(
+                {
+                    "key": o.key,
+                    "request_hash": o.request_hash,
+                    "order_id": order_id,
+                    "response": json.dumps(o.response),
+                    "now": o.now,
+                    "shop": shop,
+                    "created_at": created_at,
+                    "total": total,
+                    "currency": currency,
+                    "lid": lid,
+                    "data": data,
+                    "event_id": event_id,
+                    "type": kind,
+                    "payload": payload,
+                }
+            )
+        entries = [dict(zip(ENTRY_FIELDS, ledger_row(e, o.now), strict=True)) for o in items for e in o.entries]
+        params = (json.dumps(orders), KEY_TTL, json.dumps(entries))
+        with self._lock:
+            claimed = {row[0] for row in self._conn.execute(GROUP_INSERT, params).fetchall()}
+            if items[-1].now >= self._next_purge:  # expired keys go once an hour
+                self._conn.execute("DELETE FROM idempotency WHERE created_at <= %s", (items[-1].now - KEY_TTL,))
+                self._next_purge = items[-1].now + 3600
+            others = [o for o in items if o.key not in claimed]
+            stored: dict[str, Any] = {}
+            if others:  # keys an earlier order holds (committed: the INSERT waited for it)
+                kept = self._conn.execute("SELECT key, request_hash, response FROM idempotency WHERE key = ANY(%s)", ([o.key for o in others],))
+                stored = {r[0]: (r[1], r[2]) for r in kept.fetchall()}
+        out: list[Placed | Exception] = []
+        for o in items:
+            if o.key in claimed:
+                out.append((o.response, True))
+                continue
+            try:
+                out.append((stored_answer(o.key, o.request_hash, stored[o.key]), False))
+            except KeyReused as exc:
+                out.append(exc)
+        return out
 
     @contextmanager
     def _reading(self) -> Iterator[None]:

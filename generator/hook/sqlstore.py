@@ -18,21 +18,19 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from .groupcommit import GroupCommit
 from .ledger import Entry
+from .neworder import KEY_TTL, LEDGER_INSERT, NewOrder, Placed, ledger_row, order_row, outbox_row, stored_answer
 from .store import Compute, DuplicateEvent, Event, KeyReused, LinkClicks, Outcome, ReportRow, UnknownOrder
 
 EVENT_COLUMNS = "id, order_id, type, payload, created_at, attempts, status, last_error"
-T = TypeVar("T")
 
-# An Idempotency-Key answers the same for a day after its first use, as Stripe's do; after
-# that it is free again (a browser retrying a day later is a new checkout).
-KEY_TTL = 24 * 3600.0
 ORDER_KEYS = ("order_id", "shop", "created_at", "total", "currency", "lid", "delivery", "attempts")
 
 
@@ -51,13 +49,6 @@ def _event(row: Any) -> Event:
     return Event(row[0], row[1], row[2], row[3], float(row[4]), int(row[5]), row[6], row[7])
 
 
-def _answer(key: str, request_hash: str, row: Any) -> dict[str, Any]:
-    """The stored response for an idempotency key, if it was stored for this same request."""
-    if row[0] != request_hash:
-        raise KeyReused(key)
-    return dict(json.loads(row[1]))
-
-
 def _shop_filter(shop: str | None) -> tuple[str, tuple[Any, ...]]:
     return ("WHERE shop = ?", (shop,)) if shop is not None else ("", ())
 
@@ -73,7 +64,7 @@ class SqlStore(ABC):
         self.path = path
         self._lock = threading.Lock()
         self._next_purge = 0.0
-        self._group = GroupCommit(self)
+        self._group: GroupCommit[NewOrder, Placed] = GroupCommit(self)
 
     @abstractmethod
     def close(self) -> None: ...
@@ -81,6 +72,10 @@ class SqlStore(ABC):
     @abstractmethod
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> Cursor:
         """Execute one statement written with ``?`` placeholders."""
+
+    @abstractmethod
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Execute one statement for each of ``rows`` (none: nothing)."""
 
     @abstractmethod
     def _transaction(self, write: bool) -> AbstractContextManager[None]:
@@ -112,7 +107,7 @@ class SqlStore(ABC):
         since = (time.time() if now is None else now) - KEY_TTL
         with self._reading():
             row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ? AND created_at > ?", (key, since)).fetchone()
-        return None if row is None else _answer(key, request_hash, row)
+        return None if row is None else stored_answer(key, request_hash, row)
 
     def create_order(
         self,
@@ -125,10 +120,9 @@ class SqlStore(ABC):
         entries: list[Entry] | None = None,
         response: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        response = response or {"order_id": order["order_id"], "total": order["total"], "currency": order["currency"]}
-        return self._group.run(lambda: self._store_order(key, request_hash, order, event_id, event, now, entries or [], response))
+        return self.submit_order(key, request_hash, order, event_id, event, now, entries, response).result()
 
-    def _store_order(
+    def submit_order(
         self,
         key: str,
         request_hash: str,
@@ -136,37 +130,68 @@ class SqlStore(ABC):
         event_id: str,
         event: dict[str, Any],
         now: float,
-        entries: list[Entry],
-        response: dict[str, Any],
-    ) -> tuple[dict[str, Any], bool]:
-        """An order's rows, inside the group's transaction (``groupcommit.py``)."""
-        # The key's row first: a concurrent request with the same key waits here for this
-        # transaction to end, then finds the key and answers with this order.
-        # A key older than KEY_TTL is free again: its row is taken over, as a new key's would be.
-        claimed = self._run(
-            "INSERT INTO idempotency (key, request_hash, order_id, response, created_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, order_id = excluded.order_id,"
-            " response = excluded.response, created_at = excluded.created_at WHERE idempotency.created_at <= ?",
-            (key, request_hash, order["order_id"], json.dumps(response), now, now - KEY_TTL),
-        ).rowcount
+        entries: list[Entry] | None = None,
+        response: dict[str, Any] | None = None,
+    ) -> Future[tuple[dict[str, Any], bool]]:
+        response = response or {"order_id": order["order_id"], "total": order["total"], "currency": order["currency"]}
+        return self._group.submit(NewOrder(key, request_hash, order, event_id, event, now, entries or [], response))
+
+    def _commit_group(self, items: list[NewOrder]) -> list[Placed | Exception]:
+        """Every order of a group in one transaction (``groupcommit.py``): each key claimed, then
+        the new orders' rows, a statement per table for them all."""
+        with self._writing():
+            claimed = [self._claim(o) for o in items]
+            self._purge(items[-1].now)
+            fresh = [o for o, c in zip(items, claimed, strict=True) if c]
+            self._many("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)", [order_row(o) for o in fresh])
+            self._many(
+                "INSERT INTO outbox (id, order_id, type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [outbox_row(o) for o in fresh],
+            )
+            self._many(LEDGER_INSERT, [ledger_row(e, o.now) for o in fresh for e in o.entries])
+            return [(o.response, True) if c else self._answer_kept(o) for o, c in zip(items, claimed, strict=True)]
+
+    def _claim(self, o: NewOrder) -> bool:
+        """Take the order's idempotency key. A concurrent request with the same key waits here
+        (on PostgreSQL) for this transaction to end, then finds the key and answers with this
+        order. A key older than KEY_TTL is free again: its row is taken over, as a new key's
+        would be."""
+        return bool(
+            self._run(
+                "INSERT INTO idempotency (key, request_hash, order_id, response, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, order_id = excluded.order_id,"
+                " response = excluded.response, created_at = excluded.created_at WHERE idempotency.created_at <= ?",
+                (o.key, o.request_hash, o.order["order_id"], json.dumps(o.response), o.now, o.now - KEY_TTL),
+            ).rowcount
+        )
+
+    def _purge(self, now: float) -> None:
         if now >= self._next_purge:  # expired keys go once an hour, in the transaction of an order
             self._run("DELETE FROM idempotency WHERE created_at <= ?", (now - KEY_TTL,))
             self._next_purge = now + 3600
+
+    def _answer_kept(self, o: NewOrder) -> Placed | Exception:
+        """The answer kept for a key another order claimed first."""
+        row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (o.key,)).fetchone()
+        assert row is not None  # the conflicting row is committed (or this group's own): the INSERT waited for it
+        try:
+            return stored_answer(o.key, o.request_hash, row), False
+        except KeyReused as exc:
+            return exc
+
+    def _store_one(self, o: NewOrder) -> Placed:
+        """One order's rows, in its own savepoint of a group's transaction (``groupcommit.py``)."""
+        claimed = self._claim(o)
+        self._purge(o.now)
         if not claimed:
-            row = self._run("SELECT request_hash, response FROM idempotency WHERE key = ?", (key,)).fetchone()
-            assert row is not None  # the conflicting row is committed: the INSERT waited for it
-            return _answer(key, request_hash, row), False
-        lid = (order.get("attribution") or {}).get("lid")
-        self._run(
-            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (order["order_id"], order["shop"], order["created_at"], order["total"], order["currency"], lid, json.dumps(order)),
-        )
-        self._run(
-            "INSERT INTO outbox (id, order_id, type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (event_id, order["order_id"], event["type"], json.dumps(event, separators=(",", ":")), now, now),
-        )
-        self._insert_entries(entries, now)
-        return response, True
+            answer = self._answer_kept(o)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        self._run("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)", order_row(o))
+        self._run("INSERT INTO outbox (id, order_id, type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)", outbox_row(o))
+        self._insert_entries(o.entries, o.now)
+        return o.response, True
 
     def order(self, order_id: str) -> dict[str, Any] | None:
         with self._reading():
@@ -214,19 +239,15 @@ class SqlStore(ABC):
             self._lease(event_ids, until)
 
     def settle(self, outcomes: list[Outcome]) -> None:
-        with self._writing():  # one transaction, one fsync, for a whole batch of deliveries
-            for o in outcomes:
-                if o.kind == "delivered":
-                    sql = "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, lease_until = 0 WHERE id = ?"
-                    self._run(sql, (o.at, o.event_id))
-                elif o.kind == "retry":
-                    sql = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = 0 WHERE id = ?"
-                    self._run(sql, (o.at, o.reason, o.event_id))
-                elif o.kind == "dead":
-                    sql = "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?"
-                    self._run(sql, (o.reason, o.event_id))
-                else:  # not attempted: due again at ``at``, no attempt counted
-                    self._run("UPDATE outbox SET next_attempt_at = ?, lease_until = 0 WHERE id = ? AND status = 'pending'", (o.at, o.event_id))
+        delivered = [(o.at, o.event_id) for o in outcomes if o.kind == "delivered"]
+        retry = [(o.at, o.reason, o.event_id) for o in outcomes if o.kind == "retry"]
+        dead = [(o.reason, o.event_id) for o in outcomes if o.kind == "dead"]
+        release = [(o.at, o.event_id) for o in outcomes if o.kind == "release"]  # not attempted: due again at ``at``, no attempt counted
+        with self._writing():  # one transaction, one fsync, a statement per kind of outcome (pipelined on PostgreSQL)
+            self._many("UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, lease_until = 0 WHERE id = ?", delivered)
+            self._many("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = 0 WHERE id = ?", retry)
+            self._many("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?", dead)
+            self._many("UPDATE outbox SET next_attempt_at = ?, lease_until = 0 WHERE id = ? AND status = 'pending'", release)
 
     def release_backlog(self, now: float) -> int:
         return self._change("UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?", (now, now))
@@ -256,10 +277,7 @@ class SqlStore(ABC):
 
     def _insert_entries(self, entries: list[Entry], now: float) -> None:
         for e in entries:
-            self._run(
-                "INSERT INTO ledger (order_id, shop, line, kind, amount, reason, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (e.order_id, e.shop, e.line, e.kind, str(e.amount), e.reason, e.source, now),
-            )
+            self._run(LEDGER_INSERT, ledger_row(e, now))
 
     def _entries(self, order_id: str) -> list[Entry]:
         rows = self._run(

@@ -9,6 +9,7 @@ imports neither, so everything that only uses a store depends on this interface 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -99,6 +100,21 @@ class Store(Protocol):
         key gets the first order's response and ``created`` False, never a second order.
         ``response`` is the answer kept for the key (by default the order's id, total and
         currency)."""
+        ...
+
+    def submit_order(
+        self,
+        key: str,
+        request_hash: str,
+        order: dict[str, Any],
+        event_id: str,
+        event: dict[str, Any],
+        now: float,
+        entries: list[Entry] | None = None,
+        response: dict[str, Any] | None = None,
+    ) -> Future[tuple[dict[str, Any], bool]]:
+        """``create_order`` without waiting: the future is done once the order is committed. An
+        event loop awaits it (``asyncio.wrap_future``) without tying up a thread."""
         ...
 
     def order(self, order_id: str) -> dict[str, Any] | None: ...
