@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).parent
@@ -38,6 +39,7 @@ class Domain:
     methods: list[tuple[str, str]]
     options: dict[str, dict[str, str]] = field(default_factory=dict)
     locale_dir: Path = LOCALE_DIR
+    keywords: Mapping[str, Any] = field(default_factory=lambda: DEFAULT_KEYWORDS)
 
     def catalog_path(self, language: str) -> Path:
         return self.locale_dir / language / "LC_MESSAGES" / f"{self.name}.po"
@@ -49,6 +51,22 @@ DOMAINS: dict[str, Domain] = {
         HERE / "hook",
         [("templates/owner/**.html", "jinja2.ext:babel_extract"), ("ownerview.py", "python")],
         {"templates/owner/**.html": JINJA_OPTIONS},
+    ),
+    # What the generator tells the owner about her files and the operator at the command line
+    # (generator/messages.py: msg() and msgs() mark the ids).
+    "messages": Domain(
+        "messages",
+        HERE,
+        [
+            ("content/scaffold.py", "ignore"),
+            ("pages/i18n.py", "ignore"),
+            ("*.py", "python"),
+            ("content/**.py", "python"),
+            ("build/**.py", "python"),
+            ("cli/**.py", "python"),
+            ("pages/**.py", "python"),
+        ],
+        keywords={"msg": None, "msgs": (1, 2)},
     ),
 }
 
@@ -96,7 +114,7 @@ def translations(domain: str, locale: str) -> Words:
 def message_ids(domain: Domain) -> list[str]:
     """Every id the domain's sources use, in the order they are first met."""
     out: list[str] = []
-    found = extract_from_dir(str(domain.root), method_map=domain.methods, options_map=domain.options)
+    found = extract_from_dir(str(domain.root), method_map=domain.methods, options_map=domain.options, keywords=domain.keywords)
     for _file, _line, message, _comments, _context in found:
         for text in message if isinstance(message, tuple) else (message,):
             if isinstance(text, str) and text and text not in out:
