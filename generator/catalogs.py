@@ -1,8 +1,10 @@
 """Gettext catalogs: every word a person reads, by domain, translated in ``.po`` files.
 
 Each domain is one part of the program with its own catalog, so a translator sees the words of
-one screen together: ``owner`` is the owner's own page. English message ids are the en_US text,
-so only the other languages have a catalog (``generator/locale/<lang>/LC_MESSAGES/<domain>.po``),
+one screen together: ``owner`` is the owner's own page, ``messages`` what the generator tells
+her about her files and the operator at the command line (generator/messages.py). English
+message ids are the en_US text, so only the other languages have a catalog
+(``generator/locale/<lang>/LC_MESSAGES/<domain>.po``),
 read with Babel as it is, with no compile step. ``python -m generator.catalogs`` extracts the ids
 in use with Babel, adds new ones to each catalog (untranslated, for a translator to fill in),
 drops ids no longer used, and exits 1 while any id has no translation; a test does the same.

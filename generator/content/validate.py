@@ -90,12 +90,13 @@ def message_for(error: dict[str, Any], model: type[BaseModel] | None = None) -> 
         return msg("{field}: expected {expected}, got {got}", field=field, expected=_TYPE_WORDS[kind], got=kind_of(error.get("input"))), False
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        suggestion = did_you_mean(str(error.get("input")), re.findall(r"'([^']*)'", expected))
+        choices = re.findall(r"'([^']*)'", expected)
+        suggestion = did_you_mean(str(error.get("input")), choices)
         return (
             msg(
                 "{field}: expected one of {expected}, got '{got}'{suggestion}",
                 field=field,
-                expected=expected,
+                expected=", ".join(choices) or expected,  # pydantic's "'a', 'b' or 'c'" says "or" in English
                 got=error.get("input"),
                 suggestion=suggestion,
             ),
