@@ -34,8 +34,9 @@ class Message(str):
     params: tuple[tuple[str, Any], ...]
 
     def __new__(cls, msgid: str, params: Mapping[str, Any] | None = None) -> Message:
-        values = tuple((params or {}).items())
-        self = super().__new__(cls, _format(msgid, msgid, values, None))
+        values = tuple(params.items()) if params else ()
+        plain = not values and "{" not in msgid and "}" not in msgid  # most hints: nothing to fill
+        self = super().__new__(cls, msgid if plain else _format(msgid, msgid, values, None))
         self.msgid = msgid
         self.params = values
         return self
@@ -49,7 +50,7 @@ class Message(str):
 
 
 def _format(text: str, msgid: str, params: tuple[tuple[str, Any], ...], locale: str | None) -> str:
-    values = {name: _shown(value, locale) for name, value in params}
+    values = dict(params) if locale is None else {name: _shown(value, locale) for name, value in params}
     try:
         return text.format_map(values)
     except (KeyError, IndexError, ValueError):  # a translation naming a value the id does not: the id
