@@ -2,8 +2,9 @@
 
 Each domain is one part of the program with its own catalog, so a translator sees the words of
 one screen together: ``owner`` is the owner's own page, ``theme`` the shop pages' words (kept in
-the theme's own folder, ``themes/default/locale/``), ``hook`` the checkout's refusals and
-``scaffold`` what ``shopforest new`` writes. English message ids are the en_US text,
+the theme's own folder, ``themes/default/locale/``), ``hook`` the checkout's refusals,
+``scaffold`` what ``shopforest new`` writes and ``messages`` what the generator tells her about
+her files and the operator at the command line (generator/messages.py). English message ids are the en_US text,
 so only the other languages have a catalog (``generator/locale/<lang>/LC_MESSAGES/<domain>.po``),
 read with Babel as it is, with no compile step. ``python -m generator.catalogs`` extracts the ids
 in use with Babel, adds new ones to each catalog (untranslated, for a translator to fill in),
@@ -19,10 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).parent
@@ -44,6 +46,10 @@ class Domain:
     # more folders whose files use the domain's words: (root, method map), e.g. the Python that
     # names the pages the theme's templates print
     more: tuple[tuple[Path, list[tuple[str, str]]], ...] = ()
+    keywords: Mapping[str, Any] = field(default_factory=lambda: DEFAULT_KEYWORDS)
+    # False: a call naming two ids (``msgs(one, many, n)``) gives two plain ids, each translated
+    # whole, rather than one plural entry
+    plurals: bool = True
 
     def catalog_path(self, language: str) -> Path:
         return self.locale_dir / language / "LC_MESSAGES" / f"{self.name}.po"
@@ -69,6 +75,23 @@ DOMAINS: dict[str, Domain] = {
     "theme": replace(theme_domain(DEFAULT_THEME), more=((HERE / "pages", [("*.py", "python")]),)),
     "hook": Domain("hook", HERE / "hook", [("messages.py", "python")]),
     "scaffold": Domain("scaffold", HERE / "content", [("scaffold.py", "python")]),
+    # What the generator tells the owner about her files and the operator at the command line
+    # (generator/messages.py: msg() and msgs() mark the ids).
+    "messages": Domain(
+        "messages",
+        HERE,
+        [
+            ("content/scaffold.py", "ignore"),
+            ("pages/i18n.py", "ignore"),
+            ("*.py", "python"),
+            ("content/**.py", "python"),
+            ("build/**.py", "python"),
+            ("cli/**.py", "python"),
+            ("pages/**.py", "python"),
+        ],
+        keywords={"msg": None, "msgs": (1, 2)},
+        plurals=False,
+    ),
 }
 
 
@@ -172,10 +195,14 @@ def extracted(domain: Domain) -> list[Key]:
     """Every message the domain's sources use, with its context, in the order they are first met."""
     out: dict[Key, None] = {}
     for root, methods in ((domain.root, domain.methods), *domain.more):
-        found = extract_from_dir(str(root), method_map=methods, options_map=domain.options)
+        found = extract_from_dir(str(root), method_map=methods, options_map=domain.options, keywords=domain.keywords)
         for _file, _line, message, _comments, context in found:
             if isinstance(message, str) and message:
                 out.setdefault((context, message), None)
+            elif isinstance(message, tuple) and not domain.plurals:
+                for text in message:
+                    if isinstance(text, str) and text:
+                        out.setdefault((context, text), None)
             elif isinstance(message, tuple) and len(message) >= 2 and message[0] and message[1]:
                 out.setdefault((context, (str(message[0]), str(message[1]))), None)
     return list(out)

@@ -30,7 +30,8 @@ from .build.reporter import BuildStats, Reporter
 from .build.writer import safe_join
 from .cache.folder import CacheFolder
 from .content.model import Project
-from .errors import ContentError, TemplateError, UsageError
+from .errors import ContentError, Diagnostic, TemplateError, UsageError
+from .messages import Readers, cli_locale, msg, tr
 from .pages import headers
 
 STATIC = Path(__file__).resolve().parent / "devserver_static"
@@ -62,17 +63,19 @@ class DevSite:
 
     def rebuild(self) -> BuildStats | None:
         try:
-            stats = build(self.root, self.out, reporter=_LogReporter(self.log), jobs=self.jobs, adjust=self.adjust, commit_lock=self.lock)
+            readers = Readers(self.root)
+            stats = build(self.root, self.out, reporter=_LogReporter(self.log, readers), jobs=self.jobs, adjust=self.adjust, commit_lock=self.lock)
         except ContentError as exc:
-            self._publish([d.render() for d in exc.diagnostics])
-            self.log(exc.render())
+            # the overlay in her browser and the log: each mistake in the language of who fixes it
+            self._publish([d.render(readers.of(d.path)) for d in exc.diagnostics])
+            self.log(exc.render(readers))
             return None
         except (TemplateError, UsageError) as exc:
-            self._publish([str(exc)])
-            self.log(str(exc))
+            self._publish([tr(exc.args[0], readers.cli)])
+            self.log(tr(exc.args[0], readers.cli))
             return None
         self._publish([], changed=bool(stats.written or stats.removed))
-        self.log(stats.summary())
+        self.log(stats.summary(readers.cli))
         return stats
 
     def _publish(self, errors: list[str], *, changed: bool = False) -> None:
@@ -142,11 +145,12 @@ class _Handler(FileSystemEventHandler):
 
 
 class _LogReporter(Reporter):
-    def __init__(self, log: Callable[[str], None]) -> None:
+    def __init__(self, log: Callable[[str], None], readers: Readers) -> None:
         self.log = log
+        self.readers = readers
 
-    def warning(self, message: str) -> None:
-        self.log(message)
+    def warning(self, warning: Diagnostic) -> None:
+        self.log(warning.render(self.readers.of(warning.path)))
 
 
 def create_app(site: DevSite, hook: Any | None = None, receiver: Any | None = None) -> Starlette:
@@ -240,7 +244,9 @@ def run(root: Path, host: str, port: int, *, jobs: int, log: Callable[[str], Non
     site.rebuild()
     hook, receiver, forwarder = checkout_loop(root, origin)
     observer = site.watch()
-    log(f"serving {len(list(site.out.iterdir())) if site.out.is_dir() else 0} shops at http://{host}:{port}/ (Ctrl-C to stop)")
+    cli = cli_locale()
+    shops = len(list(site.out.iterdir())) if site.out.is_dir() else 0
+    log(tr(msg("serving {n} shops at http://{host}:{port}/ (Ctrl-C to stop)", n=shops, host=host, port=port), cli))
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
@@ -249,10 +255,10 @@ def run(root: Path, host: str, port: int, *, jobs: int, log: Callable[[str], Non
 
     config = uvicorn.Config(create_app(site, hook, receiver), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
     forwarder.start()
-    log(f"checkout hook at {origin}/hook/; orders arrive in var/fulfilment-dev.jsonl")
+    log(tr(msg("checkout hook at {origin}/hook/; orders arrive in var/fulfilment-dev.jsonl", origin=origin), cli))
     orders_db = CacheFolder(root).serve_orders
     shown = orders_db.relative_to(root) if orders_db.is_relative_to(root) else orders_db
-    log(f"orders kept in {shown}: shopforest orders list --db {shown}")
+    log(tr(msg("orders kept in {path}: shopforest orders list --db {path}", path=shown), cli))
     try:
         Server(config).run()
     except KeyboardInterrupt:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .messages import ENGLISH, Readers, msg, msgs, tr
+
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
@@ -26,18 +28,26 @@ class Diagnostic:
     hint: str = field(default="", compare=False)
     whole_file: bool = field(default=False, compare=False)  # about the file itself: no line to show
     excerpt: str | None = field(default=None, compare=False)  # the text of the line, once attached
+    warning: bool = field(default=False, compare=False)  # shown, but nothing is refused for it
 
     def __str__(self) -> str:
-        # a message quotes what she wrote (a key, a SKU): no character of it may drive a terminal
-        return f"{self.path}:{self.line}:{self.col}: {printable(self.message)}"
+        return self.first_line(ENGLISH)
 
-    def render(self) -> str:
+    def first_line(self, locale: str) -> str:
+        """``path:line:col: message`` in ``locale``'s language (editors read this line)."""
+        # a message quotes what she wrote (a key, a SKU): no character of it may drive a terminal
+        text = printable(tr(self.message, locale))
+        if self.warning:
+            text = tr(msg("warning: {message}", message=text), locale)
+        return f"{self.path}:{self.line}:{self.col}: {text}"
+
+    def render(self, locale: str = ENGLISH) -> str:
         """The first line, then the excerpt with its caret and the hint, indented."""
-        lines = [str(self)]
+        lines = [self.first_line(locale)]
         if self.excerpt is not None:
             lines.extend(excerpt_lines(self.line, self.col, self.excerpt))
         if self.hint:
-            lines.append(f"{INDENT}hint: {printable(self.hint)}")
+            lines.append(INDENT + tr(msg("hint: {hint}", hint=printable(tr(self.hint, locale))), locale))
         return "\n".join(lines)
 
 
@@ -72,12 +82,13 @@ class ContentError(Exception):
         self.diagnostics = sorted(set(diagnostics))
         super().__init__(self.render())
 
-    def render(self) -> str:
-        """Every diagnostic (a blank line after one that shows more than its first line), then the count."""
-        blocks = [d.render() for d in self.diagnostics]
+    def render(self, readers: Readers | None = None) -> str:
+        """Every diagnostic (a blank line after one that shows more than its first line), then the
+        count; each in its reader's language (``readers``), or as written (English) without."""
+        blocks = [d.render(readers.of(d.path) if readers else ENGLISH) for d in self.diagnostics]
         lines = [block + "\n" if "\n" in block else block for block in blocks]
         n = len(self.diagnostics)
-        lines.append(f"{n} error{'s' if n != 1 else ''}")
+        lines.append(tr(msgs("1 error", "{n} errors", n), readers.cli if readers else ENGLISH))
         return "\n".join(lines)
 
 

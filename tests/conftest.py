@@ -23,6 +23,11 @@ EPOCH = "1764000000"  # SOURCE_DATE_EPOCH for reproducible builds in tests
 @pytest.fixture(autouse=True)
 def _fixed_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    # The command line speaks the language LANG names (generator/messages.py): English in tests,
+    # whatever the machine running them is set to; a test about Chinese sets LANG itself.
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")  # installed everywhere (initdb refuses a missing locale)
 
 
 def first_lines(stderr: str) -> list[str]:

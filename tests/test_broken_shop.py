@@ -34,14 +34,14 @@ def test_a_broken_shop_keeps_its_pages_and_the_others_are_built(tmp_path: Path) 
 
     code, out, err = run("build", "--project", str(root))
     assert code == 1
-    assert "content/bea/shop.yaml:3:1: unknown key 'favourite colour'" in err
+    assert "content/bea/shop.yaml:3:1: 不认识的设置项“favourite colour”" in err
     assert "1 error" in err and "Traceback" not in err
     assert "1 shop with mistakes left as before" in out
     assert "79.00" in (site / "amy" / "p" / "BB-1001" / "index.html").read_text(encoding="utf-8")
     assert snapshot(site / "bea") == bea_before  # her last good pages, untouched
 
     code, _, err = run("build", "--project", str(root), "--shop", "bea")
-    assert code == 1 and "unknown key 'favourite colour'" in err  # her own build says why, not "no such shop"
+    assert code == 1 and "不认识的设置项“favourite colour”" in err  # her own build says why, not "no such shop"
 
     edit(root / "content" / "bea" / "shop.yaml", "\nfavourite colour: red", "")
     assert run("build", "--project", str(root))[0] == 0
@@ -54,7 +54,7 @@ def test_strict_builds_nothing_while_any_shop_is_broken(tmp_path: Path) -> None:
     edit(root / "content" / "bea" / "shop.yaml", "owner: Bea", "owner: Bea\nfavourite colour: red")
     edit(root / "catalog.yaml", 'price: "89.00"', 'price: "79.00"')
     code, _, err = run("build", "--strict", "--project", str(root))
-    assert code == 1 and "unknown key 'favourite colour'" in err
+    assert code == 1 and "不认识的设置项“favourite colour”" in err
     assert snapshot(root / "site") == before
 
 

@@ -183,7 +183,7 @@ def test_kept_products_and_shops_load_exactly_as_a_fresh_load(tmp_path: Path) ->
         assert kept == load_project(root, policy=NONE), (path, new)
         build(root, root / "site")
     assert not load_project(root, policy=USE).shop("bea").picks  # type: ignore[union-attr]  # FD-2001 recalled
-    assert any("FD-2001 is recalled" in w for w in load_project(root, policy=USE).warnings)
+    assert any("FD-2001 is recalled" in str(w) for w in load_project(root, policy=USE).warnings)
     assert_same_as_full_build(root, tmp_path)
 
 

@@ -102,8 +102,8 @@ def test_edit_rebuild_reload_error_overlay_and_recovery(server: Server) -> None:
     shop_yaml.write_text(good.replace("owner: Amy", "owner: [Amy"), encoding="utf-8")
     broken = server.next_event()
     # on the line of the '[' never closed, with that line and a caret under it, in the overlay's <pre>
-    assert broken["errors"] and broken["errors"][0].startswith("content/amy/shop.yaml:2:8: this list is not closed")
-    assert "\n    2 | owner: [Amy\n      |        ^\n    hint: " in broken["errors"][0]
+    assert broken["errors"] and broken["errors"][0].startswith("content/amy/shop.yaml:2:8: 这个列表没有关上")  # her (zh_CN) words
+    assert "\n    2 | owner: [Amy\n      |        ^\n    提示：" in broken["errors"][0]
     still = httpx.get(server.url + "/amy/p/BB-1001/")
     assert still.status_code == 200 and "Our baby asks for more." in still.text  # the last good site
 

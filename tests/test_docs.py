@@ -39,5 +39,5 @@ def test_the_error_guide_shows_a_real_report() -> None:
     assert "```yaml\n" + (case / "content" / "amy" / "shop.yaml").read_text(encoding="utf-8") + "```" in guide
     assert "```\n" + (case / "expected.txt").read_text(encoding="utf-8") + "```" in guide
     did_you_mean = (REPO / "tests" / "invalid" / "did-you-mean" / "expected.txt").read_text(encoding="utf-8").splitlines()
-    shown = [line for line in did_you_mean if "did you mean" in line and not line.startswith(" ")]
+    shown = [line for line in did_you_mean if "您是不是想写" in line and not line.startswith(" ")]
     assert "```\n" + "\n".join(shown) + "\n```" in guide

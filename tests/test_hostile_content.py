@@ -138,7 +138,7 @@ def test_platform_urls_are_checked_like_base_urls(tmp_path: Path) -> None:
     catalog.write_text(text.replace("platform:\n", 'platform:\n  checkout_url: "https://pay.example/\\r\\nX: y"\n', 1), encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--project", str(root)])
     assert result.exit_code == 1
-    assert "catalog.yaml:2:17: checkout_url contains a control character or space (U+000D at character 21)" in result.stderr
+    assert "catalog.yaml:2:17: checkout_url 含有控制字符或空格（第 21 个字符，U+000D）" in result.stderr  # the zh_CN platform's words
 
 
 def test_an_owner_cannot_type_a_product_card(tmp_path: Path) -> None:

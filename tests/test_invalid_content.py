@@ -31,6 +31,14 @@ def make_case(case: str, dest: Path) -> Path:
     return dest
 
 
+def in_english(root: Path) -> Path:
+    """The project with an en_US platform (its shops follow it): for the tests that pin a rule's
+    English wording; tests/test_messages.py shows the same mistakes told in Chinese."""
+    catalog = root / "catalog.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace("locale: zh_CN", "locale: en_US"), encoding="utf-8")
+    return root
+
+
 def case_names() -> list[str]:
     return sorted(p.name for p in CASES.iterdir() if p.is_dir() and not p.name.startswith("_"))
 

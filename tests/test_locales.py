@@ -99,7 +99,8 @@ def test_ja_jp_is_refused_in_shop_yaml_and_catalog_yaml(where: str, tmp_path: Pa
         path.write_text(path.read_text(encoding="utf-8").replace("locale: zh_CN", "locale: ja_JP"), encoding="utf-8")
     result = CliRunner().invoke(main, ["build", "--project", str(root)])
     assert result.exit_code == 1
-    assert first_lines(result.stderr) == [line + "locale 'ja_JP' is not supported: write one of en_US, zh_CN", "1 error"]
+    # told in Chinese: her shop (and a platform whose locale cannot be used) reads the platform's default
+    assert first_lines(result.stderr) == [line + "不支持语言“ja_JP”：请写其中一个：en_US, zh_CN", "1 error"]
     assert not (root / "site").exists()
 
 

@@ -22,7 +22,7 @@ from generator.content.project import load_project
 from generator.pages import markup
 
 from .conftest import REPO, first_lines
-from .test_invalid_content import make_case, snapshot
+from .test_invalid_content import in_english, make_case, snapshot
 
 SECONDS = 10.0  # what "within a few seconds" allows on a slow, busy machine
 POST = "content/amy/posts/hello.md"
@@ -150,7 +150,7 @@ def assert_located(result: Result, seconds: float, expected: str) -> None:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_check_reports_the_located_error_quickly(case: str, tmp_path: Path) -> None:
-    root = make_case("_base", tmp_path / "p")
+    root = in_english(make_case("_base", tmp_path / "p"))
     write, expected = CASES[case]
     write(root)
     result, seconds = timed(["check", "--project", str(root)])
@@ -159,7 +159,7 @@ def test_check_reports_the_located_error_quickly(case: str, tmp_path: Path) -> N
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_build_reports_the_located_error_quickly_and_leaves_site_untouched(case: str, tmp_path: Path) -> None:
-    root = make_case("_base", tmp_path / "p")
+    root = in_english(make_case("_base", tmp_path / "p"))
     add_second_shop(root)  # two shops and two jobs: the texts render in worker processes
     assert CliRunner().invoke(main, ["build", "--project", str(root), "-j", "2"]).exit_code == 0
     before = snapshot(root / "site")
@@ -177,7 +177,7 @@ def add_second_shop(root: Path) -> None:
 def test_every_failure_is_reported_at_once(tmp_path: Path) -> None:
     """All mistakes the load finds, at once; and all texts that fail to render, at once (the
     render comes after a load without mistakes)."""
-    root = make_case("_base", tmp_path / "p")
+    root = in_english(make_case("_base", tmp_path / "p"))
     write_shop(root, note="- " * 40 + "x", bio=brackets(100))
     write_post(root, "- " * 50 + "x")
     result = CliRunner().invoke(main, ["check", "--project", str(root)])
@@ -212,7 +212,7 @@ def test_a_renderer_failure_is_a_located_error(
     """Whatever the renderer raises on a text (here made to raise on one note) is an error at
     that text, in the process that renders it (the build's workers are forked, so they inherit
     the patched renderer)."""
-    root = make_case("_base", tmp_path / "p")
+    root = in_english(make_case("_base", tmp_path / "p"))
     add_second_shop(root)
     note = f"A note the renderer fails on, **{type(error).__name__}** {command[0]}."
     write_shop(root, note=note)
@@ -259,7 +259,7 @@ def test_ordinary_rich_markdown_still_renders(tmp_path: Path) -> None:
     assert '<a href="https://example.com/a" rel="noopener nofollow ugc">官网</a>' in html
     assert re.search(r"<ul>\s*<li>一级<ul>\s*<li>二级<ul>\s*<li>三级 <a ", html)
     assert "<ol>" in html and "<blockquote>" in html
-    root = make_case("_base", tmp_path / "p")
+    root = in_english(make_case("_base", tmp_path / "p"))
     write_post(root, RICH)
     write_shop(root, note=RICH, bio="**Mother** of two: [about](https://example.com/me)")
     for command in (["check"], ["build"]):

@@ -48,7 +48,7 @@ def test_a_yen_catalog_refuses_cents_then_keeps_no_stale_product(project: Path) 
     catalog.write_text(text.replace("currency: CNY", "currency: JPY"), encoding="utf-8")
     result = runner.invoke(main, ["check", "--project", str(project)])
     assert result.exit_code == 1
-    assert 'price: money in JPY has no decimal places, got 89.00: write it like "1250"' in result.stderr
+    assert 'price：JPY 的金额不能有小数，现在是 89.00：请写成 "1250" 这样' in result.stderr  # a zh_CN platform
 
 
 def test_the_hook_refuses_odd_spellings_of_a_unit_price(project: Path) -> None:

@@ -20,7 +20,7 @@ from PIL import Image
 from generator.build.pipeline import build
 from generator.cli import main
 
-from .test_invalid_content import make_case, snapshot
+from .test_invalid_content import in_english, make_case, snapshot
 
 
 def _encoded(fmt: str) -> bytes:
@@ -46,7 +46,7 @@ EVIL_SVG = (
 
 
 def project(tmp_path: Path) -> tuple[Path, Path]:
-    root = make_case("_base", tmp_path / "p")
+    root = in_english(make_case("_base", tmp_path / "p"))
     return root, root / "content" / "amy"
 
 

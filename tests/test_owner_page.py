@@ -283,7 +283,7 @@ def test_a_database_from_before_owner_pages_is_brought_up_to_date(db_url: str) -
 
 def test_owner_link_names_the_shops_it_knows(storage: Store, project: Path) -> None:
     result = CliRunner().invoke(main, ["owner-link", "xiaomey", "--project", str(project), "--db", str(storage.path)])
-    assert result.exit_code == 2 and "there is no shop 'xiaomey' (shops: chef-lin, glow-with-amy, xiaomei); did you mean 'xiaomei'?" in result.output
+    assert result.exit_code == 2 and "there is no shop 'xiaomey' (shops: chef-lin, glow-with-amy, xiaomei): did you mean 'xiaomei'?" in result.output
     revoked = CliRunner().invoke(main, ["owner-link", "xiaomei", "--revoke", "--project", str(project), "--db", str(storage.path)])
     assert revoked.exit_code == 0 and "xiaomei: had no live link" in revoked.output
     url = cli(project, storage, "owner-link", "xiaomei", "--hook-url", "https://hook.example/").stdout.strip()

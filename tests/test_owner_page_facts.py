@@ -48,7 +48,7 @@ def test_a_private_phone_must_be_a_phone_number(project: Path) -> None:
     with_private_phone(project, "my-phone")
     result = CliRunner().invoke(main, ["check", "--project", str(project)])
     assert result.exit_code == 1
-    assert "content/xiaomei/shop.yaml:10:10: phone: 'my-phone' is not a phone number" in result.stderr
+    assert "content/xiaomei/shop.yaml:10:10: phone：“my-phone”不是电话号码" in result.stderr
 
 
 def test_contact_labels_are_in_the_shops_language(project: Path) -> None:

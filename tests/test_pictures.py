@@ -24,11 +24,11 @@ from generator.cli import main
 from generator.content import raster
 
 from .photos import phone_jpeg
-from .test_invalid_content import make_case
+from .test_invalid_content import in_english, make_case
 
 
 def project(tmp_path: Path, photo: bytes | None = None) -> Path:
-    root = make_case("_base", tmp_path / "p")
+    root = in_english(make_case("_base", tmp_path / "p"))
     (root / "images" / "bb-1001.jpg").write_bytes(photo if photo is not None else phone_jpeg(900, 1200, seed=1))
     set_images(root, "BB-1001", ["images/bb-1001.jpg"])
     return root

@@ -30,6 +30,7 @@ from ..content.rendered import check_rendered, rendered_errors
 from ..content.resolved import open_kept
 from ..content.suggest import did_you_mean
 from ..errors import ContentError, UsageError
+from ..messages import msg
 from ..pages import markup
 from ..pages.plan import plan_shop
 from ..pages.views import card_ref
@@ -51,13 +52,13 @@ def build_time() -> dt.datetime:
         try:
             return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
         except ValueError:
-            raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}") from None
+            raise UsageError(msg("SOURCE_DATE_EPOCH must be whole seconds, got {epoch}", epoch=repr(epoch))) from None
     return dt.datetime.now(tz=dt.UTC)
 
 
 def check_shop_arg(shop: str | None) -> None:
     if shop is not None and not SHOP_ID_RE.fullmatch(shop):
-        raise UsageError(f"invalid shop id {shop!r}")
+        raise UsageError(msg("invalid shop id {shop}", shop=repr(shop)))
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -67,9 +68,9 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     try:
         k, n = (int(x) for x in text.split("/"))
     except ValueError:
-        raise UsageError(f"--shard must look like K/N (for example 1/4), got {text!r}") from None
+        raise UsageError(msg("--shard must look like K/N (for example 1/4), got {text}", text=repr(text))) from None
     if not 1 <= k <= n:
-        raise UsageError(f"--shard K/N needs 1 <= K <= N, got {text!r}")
+        raise UsageError(msg("--shard K/N needs 1 <= K <= N, got {text}", text=repr(text)))
     return k, n
 
 
@@ -94,7 +95,9 @@ def load(
         raise ContentError(list(project.broken))
     if only is not None and project.shop(only) is None:
         ids = [s.id for s in load_project(root, partial=True).shops]
-        raise UsageError(f"no shop '{only}' in content/ (known: {', '.join(ids)}){did_you_mean(only, ids)}")
+        raise UsageError(
+            msg("no shop '{shop}' in content/ (known: {known}){suggestion}", shop=only, known=", ".join(ids), suggestion=did_you_mean(only, ids))
+        )
     for warning in project.warnings:
         reporter.warning(warning)
     return project
@@ -283,7 +286,7 @@ def check_shops(project: Project, only: str | None, builder: ShopBuilder) -> int
         seen: set[str] = set()
         for output in plan_shop(project, shop, theme, builder.products, builder.now):
             if output.path in seen:
-                raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
+                raise UsageError(msg("two outputs at one path: {id}/{path}", id=shop.id, path=output.path))
             seen.add(output.path)
             safe_join(Path("."), output.path)
             builder.make(output, theme, shop.locale)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import Diagnostic
+from ..messages import ENGLISH, msg, msgs, tr
+
 
 @dataclass
 class BuildStats:
@@ -23,15 +26,30 @@ class BuildStats:
     def pages_per_second(self) -> float:
         return (self.written + self.unchanged + self.skipped) / self.seconds if self.seconds else 0.0
 
-    def summary(self) -> str:
-        return (
-            f"{self.shops} shop{'s' if self.shops != 1 else ''}, {self.written} written, "
-            f"{self.unchanged} unchanged, {self.removed} removed, {self.skipped} skipped, {self.warnings} warning"
-            f"{'s' if self.warnings != 1 else ''} in {self.seconds:.2f}s"
-            + (f" ({self.pages_per_second:,.0f} pages/s)" if self.seconds and self.written else "")
-            + (f"; {self.images} picture{'s' if self.images != 1 else ''} resized in {self.image_seconds:.2f}s" if self.images else "")
-            + (f"; {self.broken} shop{'s' if self.broken != 1 else ''} with mistakes left as before" if self.broken else "")
-        )
+    def summary(self, locale: str = ENGLISH) -> str:
+        """One line: what the build did, in ``locale``'s language (the command line's)."""
+        parts = [
+            msgs("1 shop", "{n} shops", self.shops),
+            msg(
+                "{written} written, {unchanged} unchanged, {removed} removed, {skipped} skipped",
+                written=self.written,
+                unchanged=self.unchanged,
+                removed=self.removed,
+                skipped=self.skipped,
+            ),
+            msgs("1 warning in {seconds:.2f}s", "{n} warnings in {seconds:.2f}s", self.warnings, seconds=self.seconds),
+        ]
+        line = tr(msg("{shops}, {counts}, {warnings}", shops=parts[0], counts=parts[1], warnings=parts[2]), locale)
+        if self.seconds and self.written:
+            line += tr(msg(" ({rate:,.0f} pages/s)", rate=self.pages_per_second), locale)
+        if self.images:
+            line += tr(
+                msgs("; 1 picture resized in {seconds:.2f}s", "; {n} pictures resized in {seconds:.2f}s", self.images, seconds=self.image_seconds),
+                locale,
+            )
+        if self.broken:
+            line += tr(msgs("; 1 shop with mistakes left as before", "; {n} shops with mistakes left as before", self.broken), locale)
+        return line
 
 
 class Reporter:
@@ -43,7 +61,7 @@ class Reporter:
     def shop_done(self, shop_id: str, pages: int = 0) -> None:
         """``pages``: the outputs of the shop, written or found unchanged."""
 
-    def warning(self, message: str) -> None:
+    def warning(self, warning: Diagnostic) -> None:
         pass
 
     def finish(self, stats: BuildStats) -> None:
@@ -58,8 +76,8 @@ class RecordingReporter(Reporter):
     def shop_done(self, shop_id: str, pages: int = 0) -> None:
         self.events.append(("shop", shop_id))
 
-    def warning(self, message: str) -> None:
-        self.events.append(("warning", message))
+    def warning(self, warning: Diagnostic) -> None:
+        self.events.append(("warning", str(warning)))
 
     def finish(self, stats: BuildStats) -> None:
         self.stats = stats

@@ -28,6 +28,7 @@ from ..content import media
 from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
 from ..errors import UsageError
+from ..messages import msg
 from ..pages import markup, sharecard
 from ..pages.plan import Output, plan_shop
 from ..pages.products import Products, catalog_files, catalog_uses, product_key
@@ -285,7 +286,7 @@ class ShopBuilder(Staging):
         planned: set[str] = set()
         for output in outputs:
             if output.path in planned:
-                raise UsageError(f"two outputs at one path: {shop.id}/{output.path}")
+                raise UsageError(msg("two outputs at one path: {id}/{path}", id=shop.id, path=output.path))
             planned.add(output.path)
             old = old_files.get(output.path)
             if output.copy is not None:

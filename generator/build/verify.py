@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from ..content.model import Project
+from ..messages import msg
 from ..pages import markup
 from ..pages.plan import plan_shop
 from .shop import ShopBuilder
@@ -51,4 +52,4 @@ def verify_site(project: Project, indexes: list[int], out: Path, now_builder: Sh
             if not same:
                 differ.append(f"{shop.id}/{output.path}")
     if differ:
-        raise VerifyError(f"verify: {len(differ)} file(s) differ from a build from nothing: " + ", ".join(differ[:20]))
+        raise VerifyError(msg("verify: {n} file(s) differ from a build from nothing: {files}", n=len(differ), files=", ".join(differ[:20])))

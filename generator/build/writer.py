@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..cache.folder import atomic_write
 from ..errors import UsageError
+from ..messages import msg
 
 SHOP_MARKER = "products.json"  # every shop folder we build has one; used to recognise stale shops
 
@@ -20,7 +21,7 @@ SHOP_MARKER = "products.json"  # every shop folder we build has one; used to rec
 def check_relative(rel: str) -> str:
     """``rel`` if it is a plain relative path that cannot leave its folder, else a UsageError."""
     if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel or any(part in ("..", ".", "") for part in rel.split("/")):
-        raise UsageError(f"refusing to write outside the output folder: {rel!r}")
+        raise UsageError(msg("refusing to write outside the output folder: {path}", path=repr(rel)))
     return rel
 
 

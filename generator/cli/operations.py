@@ -16,6 +16,7 @@ import click
 from ..cache.folder import CacheFolder
 from ..errors import UsageError
 from ..hook import CLICKS_PER_DAY, MAX_CONNECTIONS
+from ..messages import msg
 
 if TYPE_CHECKING:
     from ..content.model import Platform, Project
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ..hook.store import Store
 
 from .options import fail_on_user_errors, print_rows, project_option
+from .options import say as tell
 
 
 def _db_url(project: Path, db: str | None) -> str:
@@ -48,15 +50,21 @@ def _storage(project: Path, db: str | None, *, create: bool = False, say: bool =
         hint = ""
         dev = CacheFolder(project).serve_orders
         if dev.is_file() and dev.resolve() != Path(url).resolve():
-            hint = f"; the orders `shopforest serve` took are in {dev} (--db {dev})"
-        raise UsageError(f"no order database at {shown} (set --db or SHOPFOREST_DB; `shopforest hook serve` creates it with its first order){hint}")
+            hint = msg("; the orders `shopforest serve` took are in {path} (--db {path})", path=dev)
+        raise UsageError(
+            msg(
+                "no order database at {shown} (set --db or SHOPFOREST_DB; `shopforest hook serve` creates it with its first order){hint}",
+                shown=shown,
+                hint=hint,
+            )
+        )
     if say:
-        click.echo(f"orders from {shown}", err=True)
+        tell(msg("orders from {database}", database=shown), err=True)
     try:
         storage = open_storage(url)
     except Exception as exc:  # sqlite3, psycopg and OS errors alike: the database cannot be opened
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(f"cannot open the order database {shown}: {reason}") from None
+        raise UsageError(msg("cannot open the order database {shown}: {reason}", shown=shown, reason=reason)) from None
     click.get_current_context().call_on_close(storage.close)
     return storage
 
@@ -69,7 +77,7 @@ def _forwarder(storage: Store, url: str | None, secret: str | None) -> Forwarder
     if not url:
         return None
     if not secret:
-        raise UsageError("SHOPFOREST_WEBHOOK_SECRET (whsec_…) is required to sign webhooks to fulfilment")
+        raise UsageError(msg("SHOPFOREST_WEBHOOK_SECRET (whsec_…) is required to sign webhooks to fulfilment"))
     base = float(os.environ.get("SHOPFOREST_RETRY_BASE", "5"))
     try:
         return Forwarder(storage, url, secret, RetryPolicy(base=base))
@@ -152,11 +160,15 @@ def hook_serve(
     forwarder = _forwarder(storage, fulfilment_url, None)
     app = create_app(project, storage, rate=rate, burst=burst, clicks_per_day=clicks_per_day)
     if not os.environ.get("SHOPFOREST_PAYMENT_SECRET") and load_project(project, only="\0none").platform.payment.method == "link":
-        unsigned = "customers are told the platform will contact them"
-        click.echo(f"warning: platform.payment.method is link but SHOPFOREST_PAYMENT_SECRET is not set: {unsigned}", err=True)
+        tell(
+            msg(
+                "warning: platform.payment.method is link but SHOPFOREST_PAYMENT_SECRET is not set: customers are told the platform will contact them"
+            ),
+            err=True,
+        )
     if forwarder is not None:
         forwarder.start()
-    click.echo(f"checkout hook on http://{host}:{port}/ (orders in {storage.path})", err=True)
+    tell(msg("checkout hook on http://{host}:{port}/ (orders in {database})", host=host, port=port, database=storage.path), err=True)
     from ..hook.logs import start_logging
 
     start_logging(log_file)
@@ -186,12 +198,12 @@ def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once
     storage = _storage(project, db)
     forwarder = _forwarder(storage, fulfilment_url, None)
     if forwarder is None:
-        raise UsageError("set --fulfilment-url or SHOPFOREST_FULFILMENT_URL")
+        raise UsageError(msg("set --fulfilment-url or SHOPFOREST_FULFILMENT_URL"))
     from ..hook.logs import start_logging
 
     start_logging(None)
     if once:
-        click.echo(f"{forwarder.run_once()} events handled")
+        tell(msg("{n} events handled", n=forwarder.run_once()))
         return
     with contextlib.suppress(KeyboardInterrupt):
         forwarder.run()
@@ -228,7 +240,7 @@ def orders_show(project: Path, db: str | None, order_id: str) -> None:
     storage = _storage(project, db, say=True)
     order = storage.order(order_id)
     if order is None:
-        raise UsageError(f"no order {order_id}")
+        raise UsageError(msg("no order {order_id}", order_id=order_id))
     events = [{"id": e.id, "type": e.type, "status": e.status, "attempts": e.attempts, "last_error": e.last_error} for e in storage.events(order_id)]
     click.echo(json.dumps({"order": order, "events": events}, ensure_ascii=False, indent=2))
 
@@ -243,8 +255,8 @@ def orders_retry(project: Path, db: str | None, order_id: str) -> None:
 
     storage = _storage(project, db, say=True)
     if storage.order(order_id) is None:
-        raise UsageError(f"no order {order_id}")
-    click.echo(f"{storage.requeue(order_id, time.time())} events queued")
+        raise UsageError(msg("no order {order_id}", order_id=order_id))
+    tell(msg("{n} events queued", n=storage.requeue(order_id, time.time())))
 
 
 @click.group()
@@ -363,10 +375,10 @@ def fulfilment_dev(host: str, port: int, out: Path) -> None:
 
     secret = os.environ.get("SHOPFOREST_WEBHOOK_SECRET")
     if not secret:
-        raise UsageError("SHOPFOREST_WEBHOOK_SECRET (whsec_…) is required to verify webhooks")
+        raise UsageError(msg("SHOPFOREST_WEBHOOK_SECRET (whsec_…) is required to verify webhooks"))
     try:
         app = create_receiver(secret, out)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    click.echo(f"fulfilment-dev on http://{host}:{port}/ appending to {out}", err=True)
+    tell(msg("fulfilment-dev on http://{host}:{port}/ appending to {path}", host=host, port=port, path=out), err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -16,17 +16,25 @@ import click
 
 from ..build.reporter import BuildStats, Reporter
 from ..build.verify import VerifyError
-from ..errors import ContentError, TemplateError, UsageError
+from ..errors import ContentError, Diagnostic, TemplateError, UsageError
+from ..messages import Readers, cli_locale, msg, tr
 
 if TYPE_CHECKING:
     pass
 
 
-class CliReporter(Reporter):
-    """Warnings on stderr, a progress bar on long builds in a terminal, one summary line."""
+def say(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print the command line's own words in its language (LANG)."""
+    click.echo(tr(text, cli_locale()), err=err, nl=nl)
 
-    def __init__(self, quiet: bool = False) -> None:
+
+class CliReporter(Reporter):
+    """Warnings on stderr (each in the language of whoever fixes its file), a progress bar on
+    long builds in a terminal, one summary line (in the command line's language)."""
+
+    def __init__(self, quiet: bool = False, root: Path | None = None) -> None:
         self.quiet = quiet
+        self.readers = Readers(root)
         self.bar: Any = None
         self.pages = 0
         self.started = 0.0
@@ -35,26 +43,28 @@ class CliReporter(Reporter):
         if shops >= 20 and sys.stderr.isatty() and not self.quiet:
             self.started = time.perf_counter()
             # shops done of all, pages/s and time left, as Hugo's build shows them
-            self.bar = click.progressbar(length=shops, label="building shops", file=sys.stderr, show_pos=True, item_show_func=self._rate)
+            self.bar = click.progressbar(
+                length=shops, label=tr(msg("building shops"), self.readers.cli), file=sys.stderr, show_pos=True, item_show_func=self._rate
+            )
             self.bar.__enter__()
 
     def _rate(self, _: object) -> str:
         seconds = time.perf_counter() - self.started
-        return f"{self.pages / seconds:,.0f} pages/s" if seconds > 0 and self.pages else ""
+        return tr(msg("{rate:,.0f} pages/s", rate=self.pages / seconds), self.readers.cli) if seconds > 0 and self.pages else ""
 
     def shop_done(self, shop_id: str, pages: int = 0) -> None:
         self.pages += pages
         if self.bar is not None:
             self.bar.update(1, shop_id)
 
-    def warning(self, message: str) -> None:
-        click.echo(message, err=True)
+    def warning(self, warning: Diagnostic) -> None:
+        click.echo(warning.render(self.readers.of(warning.path)), err=True)
 
     def finish(self, stats: BuildStats) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
         if not self.quiet:
-            click.echo(stats.summary())
+            click.echo(stats.summary(self.readers.cli))
 
 
 def fail_on_user_errors(fn: Any) -> Any:
@@ -64,13 +74,14 @@ def fail_on_user_errors(fn: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except ContentError as exc:
-            click.echo(exc.render(), err=True)
+            root = kwargs.get("project")
+            click.echo(exc.render(Readers(root if isinstance(root, Path) else None)), err=True)
             sys.exit(1)
         except (TemplateError, VerifyError) as exc:
-            click.echo(str(exc), err=True)
+            click.echo(tr(exc.args[0], cli_locale()), err=True)
             sys.exit(1)
         except UsageError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(tr(exc.args[0], cli_locale())) from None
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -119,7 +130,7 @@ def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
             click.echo(csv_text(list(rows[0]), (row.values() for row in rows)), nl=False)
     else:
         if not rows:
-            click.echo("no data")
+            say(msg("no data"))
             return
         widths = {k: max(width(k), *(width(str(r[k])) for r in rows)) for k in rows[0]}
         click.echo("  ".join(pad(k, w) for k, w in widths.items()))

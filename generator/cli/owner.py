@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from .options import fail_on_user_errors, print_rows, project_option
+from ..messages import msg
+from .options import fail_on_user_errors, print_rows, project_option, say
 
 
 @click.group()
@@ -32,7 +33,7 @@ def catalog_search(project: Path, words: tuple[str, ...], fmt: str) -> None:
     from ..pages.money import as_text, format_money
 
     if not any(word.strip() for word in words):
-        raise UsageError("give at least one word to look for")
+        raise UsageError(msg("give at least one word to look for"))
     loaded = load_project(project, only="\0none")  # the catalog alone
     platform = loaded.platform
     money = partial(format_money, currency=platform.currency, locale=platform.locale)
@@ -49,7 +50,7 @@ def catalog_search(project: Path, words: tuple[str, ...], fmt: str) -> None:
             tags = list(product.tags) if fmt == "json" else " ".join(product.tags)
             rows[-1] |= {"commission_rate": str(product.commission), "currency": platform.currency, "tags": tags}
     if not rows:
-        click.echo(f"no product matches {' '.join(words)!r}", err=True)
+        say(msg("no product matches {words}", words=repr(" ".join(words))), err=True)
         return
     print_rows(rows, fmt)
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from ..messages import msg
 from .operations import _storage
-from .options import fail_on_user_errors, project_option
+from .options import fail_on_user_errors, project_option, say
 
 
 def _shop(project: Path, shop: str) -> tuple[str, str, str]:
@@ -22,8 +23,9 @@ def _shop(project: Path, shop: str) -> tuple[str, str, str]:
     if loaded.shop(shop) is None and shop not in loaded.broken_shops:
         folders = sorted(p.parent.name for p in (project / "content").glob("*/shop.yaml"))
         close = difflib.get_close_matches(shop, folders, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise UsageError(f"there is no shop {shop!r} (shops: {', '.join(folders) or 'none'}){hint}")
+        hint = msg(": did you mean '{match}'?", match=close[0]) if close else ""
+        known = ", ".join(folders) or msg("none")
+        raise UsageError(msg("there is no shop '{shop}' (shops: {known}){suggestion}", shop=shop, known=known, suggestion=hint))
     return shop, loaded.platform.checkout_url, loaded.platform.currency
 
 
@@ -44,11 +46,11 @@ def owner_link(project: Path, db: str | None, hook_url: str | None, revoke: bool
     storage = _storage(project, db)
     if revoke:
         revoked = storage.revoke_owner_link(shop_id, time.time())
-        click.echo(f"{shop_id}: link revoked" if revoked else f"{shop_id}: had no live link", err=True)
+        say(msg("{shop}: link revoked", shop=shop_id) if revoked else msg("{shop}: had no live link", shop=shop_id), err=True)
         return
     token = new_token()
     storage.issue_owner_link(shop_id, token_hash(token), time.time())
-    click.echo(f"{shop_id}: her earnings page; send it to her alone (any earlier link no longer works):", err=True)
+    say(msg("{shop}: her earnings page; send it to her alone (any earlier link no longer works):", shop=shop_id), err=True)
     click.echo(owner_link(hook_url or checkout_url, shop_id, token))
 
 
@@ -71,14 +73,30 @@ def payout(project: Path, db: str | None, note: str, shop: str, amount: str) -> 
     try:
         value = parse_money(amount, currency)
     except ValueError as exc:
-        raise UsageError(f"AMOUNT {amount!r}: {exc}") from None
+        raise UsageError(msg("AMOUNT {amount}: {problem}", amount=repr(amount), problem=exc.args[0] if exc.args else str(exc))) from None
     if value <= 0:
-        raise UsageError("AMOUNT must be more than 0")
+        raise UsageError(msg("AMOUNT must be more than 0"))
     storage = _storage(project, db)
     refund_days = load_project(project, only="\0none").platform.refund_days
     rows = earnings(storage, shop=shop_id, since=None, until=None, refund_days=refund_days, now=dt.datetime.now(tz=dt.UTC))
     due = sum((r.locked for r in rows), Decimal("0.00")) - storage.paid_out(shop_id)
     if value > due:
-        raise UsageError(f"{shop_id} has {due} {currency} confirmed and not yet paid; {value} is more than that")
+        raise UsageError(
+            msg(
+                "{shop} has {due} {currency} confirmed and not yet paid; {value} is more than that",
+                shop=shop_id,
+                due=due,
+                currency=currency,
+                value=value,
+            )
+        )
     storage.add_payout(shop_id, value, note, time.time())
-    click.echo(f"{shop_id}: paid {value} {currency}; {due - value} {currency} confirmed and not yet paid")
+    say(
+        msg(
+            "{shop}: paid {value} {currency}; {due} {currency} confirmed and not yet paid",
+            shop=shop_id,
+            value=value,
+            currency=currency,
+            due=due - value,
+        )
+    )

@@ -15,11 +15,12 @@ from ..build.pipeline import check as run_check
 from ..build.pipeline import check_shop_arg, default_jobs, parse_shard
 from ..cache.folder import FORCE, NONE, USE
 from ..errors import UsageError
+from ..messages import msg
 
 if TYPE_CHECKING:
     pass
 
-from .options import CliReporter, csv_text, fail_on_user_errors, project_option
+from .options import CliReporter, csv_text, fail_on_user_errors, project_option, say
 
 
 @click.command()
@@ -41,7 +42,7 @@ def build(
         project,
         out or project / "site",
         only=shop,
-        reporter=CliReporter(quiet),
+        reporter=CliReporter(quiet, project),
         jobs=jobs or default_jobs(),
         shard=parse_shard(shard),
         cache=NONE if no_cache else FORCE if force else USE,
@@ -56,9 +57,9 @@ def build(
 @fail_on_user_errors
 def check(project: Path, shop: str | None) -> None:
     """Check the catalog, every shop and every template; write nothing."""
-    result = run_check(project, only=shop, reporter=CliReporter(quiet=True))
-    shops = len(result.project.shops)
-    click.echo(f"ok: {shops} shops, {len(result.project.products)} products, {result.files} files would be built")
+    result = run_check(project, only=shop, reporter=CliReporter(quiet=True, root=project))
+    shops, products = len(result.project.shops), len(result.project.products)
+    say(msg("ok: {shops} shops, {products} products, {files} files would be built", shops=shops, products=products, files=result.files))
 
 
 @click.command()
@@ -85,7 +86,7 @@ def new(project: Path, shop_id: str, locale: str | None) -> None:
 
     folder = new_shop(project, shop_id, today=dt.date.today(), locale=locale)
     shown = folder.relative_to(project) if folder.is_relative_to(project) else folder
-    click.echo(f"created {shown}/ — edit shop.yaml, then run: shopforest build --shop {shop_id}")
+    say(msg("created {folder}/ — edit shop.yaml, then run: shopforest build --shop {shop}", folder=shown, shop=shop_id))
 
 
 @click.command()
@@ -117,19 +118,37 @@ def links(
     loaded = load_project(project, only=shop_id)
     shop = loaded.shop(shop_id)
     if shop is None:
-        raise UsageError(f"no shop '{shop_id}' in content/")
+        raise UsageError(msg("no shop '{shop}' in content/", shop=shop_id))
     for channel in channels:
         if channel not in shop.channels:
+            suggestion = did_you_mean(channel, shop.channels)
+            declared = ", ".join(shop.channels)
             raise UsageError(
-                f"unknown channel '{channel}' for {shop_id} (declared: {', '.join(shop.channels)}){did_you_mean(channel, shop.channels)}"
+                msg(
+                    "unknown channel '{channel}' for {shop} (declared: {declared}){suggestion}",
+                    channel=channel,
+                    shop=shop_id,
+                    declared=declared,
+                    suggestion=suggestion,
+                )
             )
     for campaign in campaigns:
         if campaign not in shop.campaigns:
-            declared = ", ".join(shop.campaigns) or "none"
-            raise UsageError(f"unknown campaign '{campaign}' for {shop_id} (declared: {declared}){did_you_mean(campaign, shop.campaigns)}")
+            declared = ", ".join(shop.campaigns) or msg("none")
+            suggestion = did_you_mean(campaign, shop.campaigns)
+            raise UsageError(
+                msg(
+                    "unknown campaign '{campaign}' for {shop} (declared: {declared}){suggestion}",
+                    campaign=campaign,
+                    shop=shop_id,
+                    declared=declared,
+                    suggestion=suggestion,
+                )
+            )
     for sku in skus:
         if shop.pick(sku) is None:
-            raise UsageError(f"'{sku}' is not a published pick of {shop_id}{did_you_mean(sku, [p.product.sku for p in shop.picks])}")
+            suggestion = did_you_mean(sku, [p.product.sku for p in shop.picks])
+            raise UsageError(msg("'{sku}' is not a published pick of {shop}{suggestion}", sku=sku, shop=shop_id, suggestion=suggestion))
     rows = shop_links(shop, channels=channels or None, campaigns=campaigns or None)
     rows = [r for r in rows if not skus or r.sku in skus]
     if fmt == "json":
@@ -147,4 +166,4 @@ def links(
         for r in rows:
             name = "-".join(part for part in (r.sku, r.channel, r.campaign) if part)
             segno.make(r.short, error="m").save(str(qr_dir / f"{name}.{qr_format}"), scale=10, border=4)
-        click.echo(f"wrote {len(rows)} QR codes to {qr_dir}", err=True)
+        say(msg("wrote {n} QR codes to {folder}", n=len(rows), folder=qr_dir), err=True)

@@ -12,7 +12,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..errors import Diagnostics
+from ..errors import Diagnostic, Diagnostics
+from ..messages import msg
 from . import raster
 from .loading import CATALOG, Loader, currency_ok, locale_problem
 from .model import Category, Payment, Platform, Product, Variant
@@ -33,7 +34,7 @@ class CatalogLoader(Loader):
     def catalog(self) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
         path = self.root / CATALOG
         if not path.is_file():
-            self.diags.add(CATALOG, 1, 1, "catalog.yaml not found (is this a shop project folder?)", whole_file=True)
+            self.diags.add(CATALOG, 1, 1, msg("catalog.yaml not found (is this a shop project folder?)"), whole_file=True)
             return None
         text = read_text(path, CATALOG, self.diags, MAX_CATALOG_BYTES)
         if text is None:
@@ -58,12 +59,17 @@ class CatalogLoader(Loader):
 
         data = doc.data if isinstance(doc.data, dict) else {}
         if not isinstance(doc.data, dict):
-            self.add(doc, (), "catalog.yaml must be a mapping with platform, categories and products")
+            self.add(doc, (), msg("catalog.yaml must be a mapping with platform, categories and products"))
         for key in data:
             if key not in ("platform", "categories", "products"):
-                self.add(doc, (key,), f"unknown key '{key}'{did_you_mean(key, ('platform', 'categories', 'products'))}", key=True)
+                self.add(
+                    doc,
+                    (key,),
+                    msg("unknown key '{key}'{suggestion}", key=key, suggestion=did_you_mean(key, ("platform", "categories", "products"))),
+                    key=True,
+                )
         if "platform" not in data:
-            self.add(doc, (), "missing required key 'platform'")
+            self.add(doc, (), msg("missing required key 'platform'"))
         # Parts are validated one by one, so one bad product does not hide the rest of the project.
         p = validate(PlatformIn, doc, self.diags, prefix=("platform",), value=data.get("platform"))
         if p is None:
@@ -79,7 +85,7 @@ class CatalogLoader(Loader):
             if c is None:
                 continue
             if c.id in categories:
-                self.add(doc, ("categories", i, "id"), f"duplicate category '{c.id}'")
+                self.add(doc, ("categories", i, "id"), msg("duplicate category '{id}'", id=c.id))
             categories[c.id] = Category(c.id, c.title, c.commission)
         products: dict[str, Product] = {}
         first_line: dict[str, int] = {}
@@ -87,7 +93,7 @@ class CatalogLoader(Loader):
             loc = ("products", i)
             sku = value.get("sku") if isinstance(value, dict) else None
             if isinstance(sku, str) and sku in first_line:
-                self.add(doc, (*loc, "sku"), f"duplicate SKU '{sku}' (first defined at line {first_line[sku]})")
+                self.add(doc, (*loc, "sku"), msg("duplicate SKU '{sku}' (first defined at line {line})", sku=sku, line=first_line[sku]))
                 continue
             if isinstance(sku, str):
                 first_line[sku] = doc.at((*loc, "sku"))[0]
@@ -121,7 +127,7 @@ class CatalogLoader(Loader):
     ) -> tuple[Platform, dict[str, Category], dict[str, Product]] | None:
         """The products of kept entries, each still valid as kept; None at the first that is not."""
         products: dict[str, Product] = {}
-        warnings: list[str] = []
+        warnings: list[Diagnostic] = []
         for _, entry in found:
             if entry is None or not files_unchanged(entry.files):
                 return None
@@ -217,9 +223,9 @@ class CatalogLoader(Loader):
         if problem:
             self.add(doc, ("platform", "locale"), problem)
         if not currency_ok(p.currency):
-            self.add(doc, ("platform", "currency"), f"unknown currency '{p.currency}'")
+            self.add(doc, ("platform", "currency"), msg("unknown currency '{currency}'", currency=p.currency))
         if "{shop}" not in p.shop_url:
-            self.add(doc, ("platform", "shop_url"), "shop_url must contain {shop}")
+            self.add(doc, ("platform", "shop_url"), msg("shop_url must contain {{shop}}"))
         examples = {
             "shop_url": "https://shops.example.com/{shop}/",
             "checkout_url": "https://pay.shops.example.com",
@@ -230,22 +236,29 @@ class CatalogLoader(Loader):
                 continue
             problem = url_problem(getattr(p, key).replace("{shop}", "shop"))
             if problem:
-                self.add(doc, ("platform", key), f"{key} {problem}: write an absolute URL like {example}")
+                self.add(
+                    doc, ("platform", key), msg("{key} {problem}: write an absolute URL like {example}", key=key, problem=problem, example=example)
+                )
         if p.payment.method == "link" and not p.payment.link:
-            self.add(doc, ("platform", "payment", "method"), "method link needs payment.link, the URL template of the payment page")
+            self.add(doc, ("platform", "payment", "method"), msg("method link needs payment.link, the URL template of the payment page"))
         if p.payment.link:
             problem = payment_link_problem(p.payment.link)
             if problem:
-                self.add(doc, ("platform", "payment", "link"), f"link {problem}")
+                self.add(doc, ("platform", "payment", "link"), msg("link {problem}", problem=problem))
 
     def product(self, doc: Document, loc: tuple[Any, ...], prod: ProductIn, categories: dict[str, Category]) -> Product | None:
         category = categories.get(prod.category)
         if category is None:
-            known = ", ".join(sorted(categories)) or "none"
-            self.add(doc, (*loc, "category"), f"unknown category '{prod.category}' (known: {known}){did_you_mean(prod.category, categories)}")
+            known = ", ".join(sorted(categories)) or msg("none")
+            suggestion = did_you_mean(prod.category, categories)
+            self.add(
+                doc,
+                (*loc, "category"),
+                msg("unknown category '{category}' (known: {known}){suggestion}", category=prod.category, known=known, suggestion=suggestion),
+            )
             return None
         if prod.list_price is not None and prod.list_price < prod.price:
-            self.add(doc, (*loc, "list_price"), f"list_price {prod.list_price} is below price {prod.price}")
+            self.add(doc, (*loc, "list_price"), msg("list_price {list_price} is below price {price}", list_price=prod.list_price, price=prod.price))
         for j, image in enumerate(prod.images):
             if image.startswith("https://"):
                 continue
@@ -253,17 +266,17 @@ class CatalogLoader(Loader):
             if problem:
                 self.add(doc, (*loc, "images", j), problem)
             else:
-                self.small_picture(doc, (*loc, "images", j), self.root, image, raster.PHOTO_SHOWN, "a product photo")
+                self.small_picture(doc, (*loc, "images", j), self.root, image, raster.PHOTO_SHOWN, msg("a product photo"))
         seen: set[str] = set()
         for j, v in enumerate(prod.variants):
             if v.id in seen:
-                self.add(doc, (*loc, "variants", j, "id"), f"duplicate variant '{v.id}' in {prod.sku}")
+                self.add(doc, (*loc, "variants", j, "id"), msg("duplicate variant '{id}' in {sku}", id=v.id, sku=prod.sku))
             seen.add(v.id)
             if v.image is not None:
                 problem = self.local_path_problem(self.root, v.image)
                 if problem:
                     self.add(doc, (*loc, "variants", j, "image"), problem)
-        self.markdown_limits(doc, (*loc, "description"), prod.description, "this description")
+        self.markdown_limits(doc, (*loc, "description"), prod.description, msg("this description"))
         self.markdown_images(doc, (*loc, "description"), prod.description, self.root)
         variants = tuple(Variant(v.id, v.title, v.price if v.price is not None else prod.price, v.stock, v.image) for v in prod.variants)
         return Product(
@@ -292,16 +305,17 @@ def payment_link_problem(template: str) -> str | None:
     names = re.findall(r"\{([^{}]*)\}", template)
     unknown = sorted({n for n in names if n not in PAYMENT_FIELDS})
     if unknown:
-        return f"has unknown fields {', '.join('{' + n + '}' for n in unknown)}; known: {', '.join('{' + n + '}' for n in PAYMENT_FIELDS)}"
+        shown = ", ".join("{" + n + "}" for n in unknown)
+        return msg("has unknown fields {unknown}; known: {known}", unknown=shown, known=", ".join("{" + n + "}" for n in PAYMENT_FIELDS))
     for needed in ("order_id", "signature"):
         if needed not in names:
-            return f"must contain {{{needed}}}"
+            return msg("must contain {{{needed}}}", needed=needed)
     filled = re.sub(r"\{[^{}]*\}", "x", template)
     if re.search(r"[{}\s\\]", filled) or any(unicodedata.category(c).startswith("C") for c in filled):
-        return "must not contain spaces, control characters, backslashes or unpaired braces"
+        return msg("must not contain spaces, control characters, backslashes or unpaired braces")
     parts = urlsplit(filled)
     if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")):
-        return "must be an https:// URL (http:// only for 127.0.0.1 or localhost)"
+        return msg("must be an https:// URL (http:// only for 127.0.0.1 or localhost)")
     if not parts.hostname or "@" in parts.netloc:
-        return "must name a host, without a user name or password"
+        return msg("must name a host, without a user name or password")
     return None

@@ -16,13 +16,17 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 
 from ..cache.keptfile import KeptFile
-from ..errors import Diagnostics
+from ..errors import Diagnostic, Diagnostics
+from ..messages import msg
 from . import marktext, media
 from .ids import LOCALES
 from .sources import Document, ParseCache
 from .suggest import Names, did_you_mean, folded
+from .validate import kind_of
 
 CATALOG = "catalog.yaml"
+# A product's status, in the words of a warning about a pick with it.
+STATUS_WORDS = {"sold_out": msg("sold out"), "discontinued": msg("discontinued"), "recalled": msg("recalled"), "active": msg("on sale")}
 
 
 def locale_problem(name: str) -> str | None:
@@ -32,8 +36,8 @@ def locale_problem(name: str) -> str | None:
     supported = ", ".join(LOCALES)
     guess = locale_guess(name)
     if guess is not None:
-        return f"locale '{name}' is not supported: did you mean '{guess}'? (supported: {supported})"
-    return f"locale '{name}' is not supported: write one of {supported}"
+        return msg("locale '{name}' is not supported: did you mean '{guess}'? (supported: {supported})", name=name, guess=guess, supported=supported)
+    return msg("locale '{name}' is not supported: write one of {supported}", name=name, supported=supported)
 
 
 _WORDS = {"简体中文": "zh_CN", "简体": "zh_CN", "汉语": "zh_CN", "普通话": "zh_CN", "英文": "en_US"}
@@ -70,10 +74,10 @@ class Loader:
         self.cache = cache
         self.kept = kept  # products and shops an earlier build loaded without a mistake (resolved.py)
         self.diags = Diagnostics()
-        self.warnings: list[str] = []
+        self.warnings: list[Diagnostic] = []
         self.invalid_skus: set[str] = set()
         self.product_files: dict[str, tuple[media.Stamp, ...]] = {}
-        self.product_warnings: dict[str, tuple[str, ...]] = {}
+        self.product_warnings: dict[str, tuple[Diagnostic, ...]] = {}
         self.inspected: dict[tuple[str, str], media.Stamp | str] = {}  # many products show one picture
         self.checked: list[media.Stamp] = []  # files the checks passed: a kept unit needs them unchanged
         self.context = ""
@@ -88,7 +92,7 @@ class Loader:
             try:
                 seen = self.inspected[key] = media.inspect(key[0], ref, owner=base != self.root)
             except media.MediaError as exc:
-                seen = self.inspected[key] = str(exc)
+                seen = self.inspected[key] = exc.args[0]
         if isinstance(seen, str):
             return seen
         self.checked.append(seen)
@@ -99,22 +103,38 @@ class Loader:
         seen = self.inspected.get((str(base), ref))
         if isinstance(seen, media.Stamp) and 0 < seen.width < shown:
             line, col = doc.at(loc)
-            self.warnings.append(
-                f"{doc.path}:{line}:{col}: warning: '{ref}' is {seen.width}×{seen.height} pixels; {what} is shown up to"
-                f" {shown} pixels wide, so it will look blurred: use a picture at least {shown} pixels wide"
+            self.warn(
+                doc.path,
+                line,
+                col,
+                msg(
+                    "'{ref}' is {width}×{height} pixels; {what} is shown up to {shown} pixels wide, so it will look blurred:"
+                    " use a picture at least {shown} pixels wide",
+                    ref=ref,
+                    width=seen.width,
+                    height=seen.height,
+                    what=what,
+                    shown=shown,
+                ),
             )
+
+    def warn(self, path: str, line: int, col: int, message: str) -> None:
+        self.warnings.append(Diagnostic(path, line, col, message, warning=True))
 
     def unknown_sku(self, sku: str, names: Iterable[str], where: str = "") -> tuple[str, str]:
         """The message and hint for a SKU the catalog does not have: the one she likely meant."""
         if self._skus is None or self._skus[0] is not names:
             self._skus = (names, Names(names))
-        message = f"unknown SKU '{sku}'{where} (not in catalog.yaml)"
         if "，" in sku or "、" in sku:
-            return message + ": write an ASCII comma ',' between SKUs", "a Chinese keyboard types '，' and '、', which YAML reads as part of the SKU"
+            return (
+                msg("unknown SKU '{sku}'{where} (not in catalog.yaml): write an ASCII comma ',' between SKUs", sku=sku, where=where),
+                msg("a Chinese keyboard types '，' and '、', which YAML reads as part of the SKU"),
+            )
         suggestion = did_you_mean(sku, self._skus[1])
+        message = msg("unknown SKU '{sku}'{where} (not in catalog.yaml){suggestion}", sku=sku, where=where, suggestion=suggestion)
         if suggestion:
-            return message + suggestion, ""
-        return message, "find a product's SKU with: shopforest catalog search WORDS"
+            return message, ""
+        return message, msg("find a product's SKU with: shopforest catalog search WORDS")
 
     def add(self, doc: Document, loc: tuple[Any, ...], message: str, *, key: bool = False, hint: str = "") -> None:
         line, col = doc.at(loc, key=key)
@@ -125,7 +145,7 @@ class Loader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.add(doc, (key,), f"{key}: expected a list, got {type(value).__name__}")
+            self.add(doc, (key,), msg("{field}: expected {expected}, got {got}", field=key, expected=msg("a list"), got=kind_of(value)))
             return []
         return value
 

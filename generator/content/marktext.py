@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 from ..errors import Diagnostics
+from ..messages import msg
 
 SHORTCODE_RE = re.compile(r"^\s*\{\{<\s*(\w+)\s*(.*?)\s*>\}\}\s*$")
 # A product shortcode becomes a card marker in two steps, so that no owner text can make one
@@ -50,11 +51,18 @@ def shortcodes(body: str, diags: Diagnostics, path: str, first_line: int) -> Ite
         match = SHORTCODE_RE.match(line)
         if match is None:
             if "{{<" in line:
-                diags.add(path, first_line + number, line.index("{{<") + 1, "malformed shortcode: write {{< product SKU >}} on a line of its own")
+                diags.add(
+                    path, first_line + number, line.index("{{<") + 1, msg("malformed shortcode: write {{{{< product SKU >}}}} on a line of its own")
+                )
             continue
         name, args = match.groups()
         if name != "product" or not args or " " in args:
-            diags.add(path, first_line + number, 1, f"unknown shortcode '{name} {args}'".rstrip() + ": write {{< product SKU >}}")
+            diags.add(
+                path,
+                first_line + number,
+                1,
+                msg("unknown shortcode '{shortcode}': write {{{{< product SKU >}}}}", shortcode=(name + " " + args).rstrip()),
+            )
             continue
         yield number, args.strip("\"'")
 
@@ -83,26 +91,45 @@ def limit_problems(text: str, what: str, *, post: bool = False) -> list[tuple[in
     line of its file; other texts' at the text's start, so the message names the line."""
     limit = MAX_POST_CHARS if post else MAX_TEXT_CHARS
     if len(text) > limit:
-        advice = "split it into several posts" if post else "shorten it, or write the long part as a post"
-        return [(0, f"{what} is {len(text):,} characters; the limit is {limit:,}: {advice}")]
+        advice = msg("split it into several posts") if post else msg("shorten it, or write the long part as a post")
+        return [
+            (0, msg("{what} is {length:,} characters; the limit is {limit:,}: {advice}", what=what, length=len(text), limit=limit, advice=advice))
+        ]
     problems: list[tuple[int, str]] = []
     for match in _CONTAINER_RE.finditer(text):
         depth = len(match.group(1).expandtabs(4)) // 4 + len(_MARKER_RE.findall(match.group(2)))
         if depth > MAX_NESTING:
             line = text.count("\n", 0, match.start())
-            where = "" if post else f" (line {line + 1} of the text)"
-            problems.append((line, f"{what} nests lists and quotes {depth} deep{where}; the limit is {MAX_NESTING}: nest them less deeply"))
+            where = "" if post else msg(" (line {line} of the text)", line=line + 1)
+            problems.append(
+                (
+                    line,
+                    msg(
+                        "{what} nests lists and quotes {depth} deep{where}; the limit is {limit}: nest them less deeply",
+                        what=what,
+                        depth=depth,
+                        where=where,
+                        limit=MAX_NESTING,
+                    ),
+                )
+            )
             break
     if text.count("[") > MAX_OPEN or text.count("(") > MAX_OPEN:  # else none can be over the limit
         opened = _most_open(text)
         if opened is not None:
             token, count, offset = opened
             line = text.count("\n", 0, offset)
-            where = "" if post else f" (line {line + 1} of the text)"
+            where = "" if post else msg(" (line {line} of the text)", line=line + 1)
             end = "]" if token == "[" else ")"
-            message = (
-                f"{what} has {count:,} '{token}' open at once{where}; the limit is {MAX_OPEN}:"
-                f" close each '{token}' with '{end}', and write one meant as text as '\\{token}'"
+            message = msg(
+                "{what} has {count:,} '{token}' open at once{where}; the limit is {limit}: close each"
+                " '{token}' with '{end}', and write one meant as text as '\\{token}'",
+                what=what,
+                count=count,
+                token=token,
+                where=where,
+                limit=MAX_OPEN,
+                end=end,
             )
             problems.append((line, message))
     return problems

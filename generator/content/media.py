@@ -24,6 +24,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from ..messages import msg
 from . import raster, svgclean
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # a phone photo is 2-8 MB; a bigger file is a mistake, not a picture
@@ -36,7 +37,13 @@ EXTENSIONS = {
     "webp": (".webp",),
     "svg": (".svg",),
 }
-KIND_NAMES = {"jpeg": "a JPEG photo", "png": "a PNG picture", "gif": "a GIF picture", "webp": "a WebP picture", "svg": "an SVG drawing"}
+KIND_NAMES = {
+    "jpeg": msg("a JPEG photo"),
+    "png": msg("a PNG picture"),
+    "gif": msg("a GIF picture"),
+    "webp": msg("a WebP picture"),
+    "svg": msg("an SVG drawing"),
+}
 _SNIFF_BYTES = 512
 _NOT_A_NAME = re.compile(r"[\x00-\x1f\x7f\\]")
 
@@ -88,18 +95,19 @@ def sniff(head: bytes) -> str | None:
 def canonical_problem(ref: str) -> str | None:
     """Why ``ref`` is not a canonical relative path under images/, or None."""
     if not ref.strip() or _NOT_A_NAME.search(ref):
-        return f"image path '{ref}' is not a file name; write it like images/photo.jpg"
+        return msg("image path '{ref}' is not a file name; write it like images/photo.jpg", ref=ref)
     pure = PurePosixPath(ref)
     if pure.is_absolute() or ".." in pure.parts:
-        return f"image path '{ref}' must be relative and stay inside the images/ folder"
+        return msg("image path '{ref}' must be relative and stay inside the images/ folder", ref=ref)
     if pure.as_posix() != ref or "/./" in f"/{ref}/":
-        return f"image path '{ref}' is not written plainly; write '{pure.as_posix()}'"
+        return msg("image path '{ref}' is not written plainly; write '{plain}'", ref=ref, plain=pure.as_posix())
     if pure.parts[0] != "images" or len(pure.parts) < 2:
-        return f"image '{ref}' must be in the images/ folder (images/{pure.name})"
+        return msg("image '{ref}' must be in the images/ folder (images/{name})", ref=ref, name=pure.name)
     return None
 
 
-LINK_HINT = "is a symbolic link; a shop publishes only real files: copy the file itself into the folder"
+def link_message(shown: str) -> str:
+    return msg("'{path}' is a symbolic link; a shop publishes only real files: copy the file itself into the folder", path=shown)
 
 
 def link_in(base: str, ref: str) -> str | None:
@@ -121,33 +129,41 @@ def _walk(base: str, ref: str, owner: bool) -> os.stat_result:
         try:
             st = os.lstat(path)
         except FileNotFoundError:
-            raise MediaError(f"image '{ref}' does not exist") from None
+            raise MediaError(msg("image '{ref}' does not exist", ref=ref)) from None
         except OSError as exc:
-            raise MediaError(f"image '{ref}' cannot be read: {exc.strerror}") from None
+            raise MediaError(msg("image '{ref}' cannot be read: {strerror}", ref=ref, strerror=exc.strerror)) from None
         shown = "/".join(parts[: i + 1])
         if stat.S_ISLNK(st.st_mode):
-            raise MediaError(f"'{shown}' {LINK_HINT}")
+            raise MediaError(link_message(shown))
         last = i == len(parts) - 1
         if not last and not stat.S_ISDIR(st.st_mode):
-            raise MediaError(f"image '{ref}' does not exist ('{shown}' is not a folder)")
+            raise MediaError(msg("image '{ref}' does not exist ('{shown}' is not a folder)", ref=ref, shown=shown))
         if last and not stat.S_ISREG(st.st_mode):
-            raise MediaError(f"image '{ref}' is not a regular file")
+            raise MediaError(msg("image '{ref}' is not a regular file", ref=ref))
     if owner and st.st_nlink > 1:
-        raise MediaError(f"image '{ref}' is a hard link to another file; copy the picture itself into the folder")
+        raise MediaError(msg("image '{ref}' is a hard link to another file; copy the picture itself into the folder", ref=ref))
     return st
 
 
 def _kind(ref: str, head: bytes, size: int) -> str:
     kind = sniff(head)
     if kind is None:
-        raise MediaError(f"'{ref}' is not a picture (JPEG, PNG, GIF, WebP or SVG); only pictures can be published")
+        raise MediaError(msg("'{ref}' is not a picture (JPEG, PNG, GIF, WebP or SVG); only pictures can be published", ref=ref))
     suffix = PurePosixPath(ref).suffix.lower()
     if suffix not in EXTENSIONS[kind]:
         right = PurePosixPath(ref).with_suffix(EXTENSIONS[kind][0]).as_posix()
-        raise MediaError(f"'{ref}' is {KIND_NAMES[kind]} but its name ends in '{suffix or '(nothing)'}'; rename it '{right}'")
+        raise MediaError(
+            msg(
+                "'{ref}' is {kind} but its name ends in '{suffix}'; rename it '{right}'",
+                ref=ref,
+                kind=KIND_NAMES[kind],
+                suffix=suffix or msg("(nothing)"),
+                right=right,
+            )
+        )
     limit = MAX_SVG_BYTES if kind == "svg" else MAX_IMAGE_BYTES
     if size > limit:
-        raise MediaError(f"image '{ref}' is too large ({size:,} bytes; the limit is {limit:,}); make it smaller")
+        raise MediaError(msg("image '{ref}' is too large ({size:,} bytes; the limit is {limit:,}); make it smaller", ref=ref, size=size, limit=limit))
     return kind
 
 
@@ -172,7 +188,7 @@ def _load(base: str, ref: str, owner: bool, *, whole: bool) -> tuple[Stamp, byte
         try:
             facts = raster.inspect_raster(path, ref)
         except raster.RasterError as exc:
-            raise MediaError(str(exc)) from None
+            raise MediaError(exc.args[0]) from None
         stamp = Stamp(path, st.st_size, st.st_mtime_ns, st.st_ino, facts.width, facts.height)
     return stamp, data
 
@@ -189,7 +205,7 @@ def _cleaned(stamp: Stamp, ref: str, data: bytes) -> bytes:
         try:
             clean = svgclean.clean(data)
         except svgclean.SvgError as exc:
-            raise MediaError(f"'{ref}' is not an SVG drawing that can be published: {exc}") from None
+            raise MediaError(msg("'{ref}' is not an SVG drawing that can be published: {exc}", ref=ref, exc=exc.args[0])) from None
         if _CLEANED_BYTES + len(clean) > _CLEANED_LIMIT:
             _CLEANED.clear()
             _CLEANED_BYTES = 0
@@ -203,7 +219,7 @@ def problem(base: str, ref: str, *, owner: bool) -> str | None:
     try:
         inspect(base, ref, owner=owner)
     except MediaError as exc:
-        return str(exc)
+        return exc.args[0]  # type: ignore[no-any-return]  # the message, untranslated until shown
     return None
 
 
@@ -221,11 +237,11 @@ def _read(path: str, ref: str, limit: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise MediaError(f"image '{ref}' cannot be read: {exc.strerror}") from None
+        raise MediaError(msg("image '{ref}' cannot be read: {strerror}", ref=ref, strerror=exc.strerror)) from None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise MediaError(f"image '{ref}' is not a regular file")
+            raise MediaError(msg("image '{ref}' is not a regular file", ref=ref))
         return fh.read(min(limit, st.st_size + 1))  # read(n) allocates n bytes up front
 
 

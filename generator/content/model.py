@@ -180,7 +180,7 @@ class Project:
     products: dict[str, Product]
     shops: tuple[Shop, ...]
     themes: tuple[str, ...]
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Diagnostic, ...] = field(default=())
     # The mistakes of shops left out because of them (a partial load): each owner's mistakes
     # stay hers, the other shops are built; the catalog's and the themes' stop everything.
     broken: tuple[Diagnostic, ...] = field(default=())

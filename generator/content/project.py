@@ -12,6 +12,7 @@ from pathlib import Path
 from ..cache.folder import NONE, CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import KeptFile
 from ..errors import ContentError, Diagnostic, with_excerpts
+from ..messages import msg
 from . import media
 from .catalog import CatalogLoader
 from .model import Project, Shop, shop_of
@@ -60,7 +61,7 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
     loader = _Loader(root, parse_cache, kept)
     themes = available_themes(root)
     if "default" not in themes:
-        loader.diags.add("themes/default", 1, 1, "the default theme is missing (themes/default/templates/)", whole_file=True)
+        loader.diags.add("themes/default", 1, 1, msg(msg("the default theme is missing (themes/default/templates/)")), whole_file=True)
     catalog = loader.catalog()
     shops: list[Shop] = []
     content = root / "content"
@@ -72,10 +73,10 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
                 continue
             link = media.link_in(str(content), f"{folder.name}/shop.yaml")
             if link is not None:
-                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, f"'content/{link}' {media.LINK_HINT}", whole_file=True)
+                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, media.link_message(f"content/{link}"), whole_file=True)
                 continue
             if not (folder / "shop.yaml").is_file():
-                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, "shop.yaml not found", whole_file=True)
+                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, msg("shop.yaml not found"), whole_file=True)
                 continue
             shop = loader.shop(folder, platform, products, themes)
             if shop is not None:

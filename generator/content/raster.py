@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from ..messages import msg
+
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera; more is a panorama stitched by hand, or a bomb
 MAX_SIDE = 20_000
 # EXIF orientations that turn a picture a quarter: its width as shown is its height as stored.
@@ -60,12 +62,21 @@ def inspect_raster(path: str, ref: str) -> RasterFacts:
             width, height = im.size
             if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
                 raise RasterError(
-                    f"'{ref}' is {width}×{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels"
-                    f" and {MAX_SIDE:,} pixels a side: make the picture smaller"
+                    msg(
+                        "'{ref}' is {width}×{height} pixels; the limit is {megapixels}"
+                        " megapixels and {side:,} pixels a side: make the picture smaller",
+                        ref=ref,
+                        width=width,
+                        height=height,
+                        megapixels=MAX_PIXELS // 1_000_000,
+                        side=MAX_SIDE,
+                    )
                 )
             frames = getattr(im, "n_frames", 1)
             if frames > 1:
-                raise RasterError(f"'{ref}' is animated ({frames} frames); a shop shows still pictures: save one frame as a JPEG or PNG")
+                raise RasterError(
+                    msg("'{ref}' is animated ({frames} frames); a shop shows still pictures: save one frame as a JPEG or PNG", ref=ref, frames=frames)
+                )
             orientation = im.getexif().get(_ORIENTATION_TAG, 1)
             if im.format == "JPEG":
                 # decoded at an eighth of its size (the JPEG decoder scales as it decodes): every
@@ -75,12 +86,12 @@ def inspect_raster(path: str, ref: str) -> RasterFacts:
     except RasterError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise RasterError(f"'{ref}' unpacks to too many pixels (a decompression bomb?): make the picture smaller") from None
+        raise RasterError(msg("'{ref}' unpacks to too many pixels (a decompression bomb?): make the picture smaller", ref=ref)) from None
     except UnidentifiedImageError:
-        raise RasterError(f"'{ref}' cannot be read as a picture: save it again as a JPEG or PNG") from None
+        raise RasterError(msg("'{ref}' cannot be read as a picture: save it again as a JPEG or PNG", ref=ref)) from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError, TypeError) as exc:
         # Pillow reports a file cut short or damaged as one of these, naming what it found
-        raise RasterError(f"'{ref}' is damaged or cut short ({exc}): export or upload the picture again") from None
+        raise RasterError(msg("'{ref}' is damaged or cut short ({exc}): export or upload the picture again", ref=ref, exc=exc)) from None
     if isinstance(orientation, int) and orientation in _QUARTER_TURNS:
         width, height = height, width
     return RasterFacts(width, height)

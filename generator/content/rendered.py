@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ContentError, Diagnostic, Diagnostics, with_excerpts
+from ..messages import msg
 from .model import Project
 from .sources import Document, load_yaml_file
 
@@ -58,7 +59,7 @@ def rendered_errors(project: Project, failed: Mapping[str, str]) -> list[Diagnos
                     report(doc, (key, i, field), item.get(field))
     for text, message in failed.items():
         if text not in found:  # its file changed since it was loaded: say which text it was
-            diags.add("content", 1, 1, f"{message} (the text that begins {text[:40]!r})", whole_file=True)
+            diags.add("content", 1, 1, msg("{message} (the text that begins {start})", message=message, start=repr(text[:40])), whole_file=True)
     return with_excerpts(diags.sorted(), project.root)
 
 

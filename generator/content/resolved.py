@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..cache.folder import CacheFolder, CachePolicy, code_tag
 from ..cache.keptfile import KeptFile
+from ..errors import Diagnostic
 from .media import Stamp, still_same
 from .model import Category, Platform, Product, Shop
 
@@ -52,14 +53,14 @@ class KeptProduct:
     product: Product
     files: tuple[Stamp, ...]  # the files the checks passed
     currency: str  # its prices were checked for this currency's decimals
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
 class KeptShop:
     context: str
     shop: Shop
-    warnings: tuple[str, ...]
+    warnings: tuple[Diagnostic, ...]
     files: tuple[Stamp, ...]
 
 

@@ -19,6 +19,7 @@ from babel.numbers import get_currency_precision
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from ..messages import Message, msg
 from .ids import CURRENCY_RE as CURRENCY_RE  # the schema's names too
 from .ids import LOCALES as LOCALES
 from .ids import SHOP_ID_RE as SHOP_ID_RE
@@ -28,15 +29,20 @@ from .ids import TAG_RE as TAG_RE
 from .ids import VARIANT_RE as VARIANT_RE
 
 
+def refused(kind: str, words: Message, **context: Any) -> PydanticCustomError:
+    """A schema error whose words are a message (validate.py shows it in her language)."""
+    return PydanticCustomError(kind, "{words}", {"words": words, **context})
+
+
 def _decimal(value: Any, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-        raise PydanticCustomError("decimal_type", f'{what} must be a number written as text like "89.00"')
+        raise refused("decimal_type", msg('{what} must be a number written as text like "89.00"', what=what))
     try:
         number = Decimal(str(value).strip())
     except ArithmeticError:
-        raise PydanticCustomError("decimal_parsing", f"'{value}' is not a number") from None
+        raise refused("decimal_parsing", msg("'{value}' is not a number", value=value)) from None
     if not number.is_finite():
-        raise PydanticCustomError("decimal_parsing", f"'{value}' is not a number")
+        raise refused("decimal_parsing", msg("'{value}' is not a number", value=value))
     return number
 
 
@@ -50,25 +56,25 @@ def url_problem(url: str) -> str | None:
     query or fragment."""
     for position, char in enumerate(url, 1):
         if char.isspace() or unicodedata.category(char).startswith("C"):
-            return f"contains a control character or space (U+{ord(char):04X} at character {position})"
+            return msg("contains a control character or space (U+{code:04X} at character {position})", code=ord(char), position=position)
     if not re.match(r"https?://", url):
-        return "must start with http:// or https://"
+        return msg("must start with http:// or https://")
     if "\\" in url:
-        return "contains a backslash (browsers read it as '/')"
+        return msg("contains a backslash (browsers read it as '/')")
     parts = urlsplit(url)
     if "@" in parts.netloc:
-        return "must not contain a user name or password ('…@' before the host)"
+        return msg("must not contain a user name or password ('…@' before the host)")
     try:
         port = parts.port
     except ValueError:
         port = -1
     if not parts.hostname or port == -1 or port == 0:
-        return "must name a host (and a port from 1 to 65535, if any)"
+        return msg("must name a host (and a port from 1 to 65535, if any)")
     if parts.query or parts.fragment or url.endswith(("?", "#")):
-        return "must not have a query ('?') or fragment ('#')"
+        return msg("must not have a query ('?') or fragment ('#')")
     segments = parts.path.split("/")[1:-1] if parts.path.endswith("/") else parts.path.split("/")[1:]
     if any(segment in ("", ".", "..") for segment in segments):
-        return "must not have '//', '/./' or '/../' in its path"
+        return msg("must not have '//', '/./' or '/../' in its path")
     return None
 
 
@@ -95,25 +101,28 @@ def parse_money(value: Any, currency: str = "CNY", places: int | None = None) ->
     digits = minor_digits(currency) if places is None else places
     example = money_example(digits)
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-        raise PydanticCustomError("decimal_type", f'money must be a number written as text like "{example}"')
+        raise refused("decimal_type", msg('money must be a number written as text like "{example}"', example=example))
     text = getattr(value, "text", None) or (value.strip() if isinstance(value, str) else str(value))
     if text.startswith("-") and MONEY_RE.fullmatch(text[1:]):
-        raise PydanticCustomError("money_negative", "money must not be negative, got {value}", {"value": text})
+        raise refused("money_negative", msg("money must not be negative, got {value}", value=text))
     match = MONEY_RE.fullmatch(text)
     if match is None:
-        how = "digits only" if digits == 0 else f"digits with at most {digits} decimals"
-        raise PydanticCustomError(
-            "money_spelling",
-            "'{value}' is not plain money: write {how}, in quotes, like \"{example}\"",
-            {"value": text, "how": how, "example": example},
+        how = msg("digits only") if digits == 0 else msg("digits with at most {digits} decimals", digits=digits)
+        raise refused(
+            "money_spelling", msg("'{value}' is not plain money: write {how}, in quotes, like \"{example}\"", value=text, how=how, example=example)
         )
     decimals = len(match.group(1) or "")
     if decimals > digits:
-        allowed = "no decimal places" if digits == 0 else f"at most {digits} decimal places"
-        raise PydanticCustomError(
+        allowed = msg("no decimal places") if digits == 0 else msg("at most {digits} decimal places", digits=digits)
+        raise refused(
             "money_places",
-            'money in {currency} has {allowed}, got {value}: write it like "{example}"',
-            {"currency": currency, "allowed": allowed, "value": text, "example": example},
+            msg(
+                'money in {currency} has {allowed}, got {value}: write it like "{example}"',
+                currency=currency,
+                allowed=allowed,
+                value=text,
+                example=example,
+            ),
         )
     return Decimal(text).quantize(Decimal(1).scaleb(-max(digits, 2)))
 
@@ -127,19 +136,19 @@ def money_in_context(value: Any, info: ValidationInfo) -> Decimal:
 
 
 def parse_rate(value: Any) -> Decimal:
-    rate = _decimal(value, "a commission rate")
+    rate = _decimal(value, msg("a commission rate"))
     if not Decimal(0) <= rate <= Decimal(1):
-        raise PydanticCustomError("rate_range", "commission must be between 0 and 1, got {value}", {"value": str(value)})
+        raise refused("rate_range", msg("commission must be between 0 and 1, got {value}", value=str(value)))
     exponent = rate.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -4:
-        raise PydanticCustomError("rate_places", "commission must have at most 4 decimal places")
+        raise refused("rate_places", msg("commission must have at most 4 decimal places"))
     return rate
 
 
 def _pattern(regex: re.Pattern[str], what: str, rule: str) -> Any:
     def check(value: Any) -> Any:
         if isinstance(value, str) and not regex.fullmatch(value):
-            raise PydanticCustomError("id_pattern", f"invalid {what} '{{value}}': {rule}", {"value": value})
+            raise refused("id_pattern", msg("invalid {what} '{value}': {rule}", what=what, value=value, rule=rule), value=value)
         return value
 
     return BeforeValidator(check)
@@ -153,7 +162,7 @@ def parse_date(value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise PydanticCustomError("date_format", "invalid date '{value}': write it as YYYY-MM-DD", {"value": str(value)})
+    raise refused("date_format", msg("invalid date '{value}': write it as YYYY-MM-DD", value=str(value)))
 
 
 def _json(regex: re.Pattern[str]) -> WithJsonSchema:
@@ -166,11 +175,15 @@ def _json(regex: re.Pattern[str]) -> WithJsonSchema:
 _DECIMAL_TEXT = {"type": "string", "pattern": MONEY_RE.pattern.join("^$")}
 Money = Annotated[Decimal, BeforeValidator(money_in_context), WithJsonSchema({"anyOf": [_DECIMAL_TEXT, {"type": "number", "minimum": 0}]})]
 Rate = Annotated[Decimal, BeforeValidator(parse_rate), WithJsonSchema({"anyOf": [_DECIMAL_TEXT, {"type": "number", "minimum": 0, "maximum": 1}]})]
-Sku = Annotated[str, _pattern(SKU_RE, "SKU", "use letters, digits, '.', '_' or '-', at most 64, starting with a letter or digit"), _json(SKU_RE)]
-VariantId = Annotated[str, _pattern(VARIANT_RE, "variant id", "use letters, digits, '.', '_' or '-', at most 32"), _json(VARIANT_RE)]
-Slug = Annotated[str, _pattern(SLUG_RE, "id", "use lowercase letters, digits and '-', at most 39, starting with a letter or digit"), _json(SLUG_RE)]
+Sku = Annotated[
+    str, _pattern(SKU_RE, msg("SKU"), msg("use letters, digits, '.', '_' or '-', at most 64, starting with a letter or digit")), _json(SKU_RE)
+]
+VariantId = Annotated[str, _pattern(VARIANT_RE, msg("variant id"), msg("use letters, digits, '.', '_' or '-', at most 32")), _json(VARIANT_RE)]
+Slug = Annotated[
+    str, _pattern(SLUG_RE, msg("id"), msg("use lowercase letters, digits and '-', at most 39, starting with a letter or digit")), _json(SLUG_RE)
+]
 Date = Annotated[dt.date, BeforeValidator(parse_date), WithJsonSchema({"type": "string", "format": "date"})]
-LinkTag = Annotated[str, _pattern(TAG_RE, "channel or campaign", "use 1-32 lowercase letters, digits, '_' or '-'"), _json(TAG_RE)]
+LinkTag = Annotated[str, _pattern(TAG_RE, msg("channel or campaign"), msg("use 1-32 lowercase letters, digits, '_' or '-'")), _json(TAG_RE)]
 Status = Literal["active", "sold_out", "discontinued", "recalled"]
 # Checked by the loader (loading.locale_problem), so that a shop with another locale is still
 # checked through; editors are offered the list.
@@ -192,7 +205,7 @@ class PaymentIn(Strict):
 
 class PlatformIn(Strict):
     name: str
-    currency: Annotated[str, _pattern(CURRENCY_RE, "currency", "use an ISO 4217 code such as CNY"), _json(CURRENCY_RE)] = "CNY"
+    currency: Annotated[str, _pattern(CURRENCY_RE, msg("currency"), msg("use an ISO 4217 code such as CNY")), _json(CURRENCY_RE)] = "CNY"
     locale: LocaleName = "zh_CN"
     checkout_url: str = "http://127.0.0.1:8787"
     shop_url: str = "http://127.0.0.1:8000/{shop}/"
@@ -270,9 +283,7 @@ def _phone_text(value: Any) -> Any:
 def _check_phone(value: Any) -> Any:
     value = _phone_text(value)
     if isinstance(value, str) and not PHONE_RE.fullmatch(value.strip()):
-        raise PydanticCustomError(
-            "phone_pattern", '\'{value}\' is not a phone number: write it like "138 0000 0000" or "+86 138 0000 0000"', {"value": value}
-        )
+        raise refused("phone_pattern", msg('\'{value}\' is not a phone number: write it like "138 0000 0000" or "+86 138 0000 0000"', value=value))
     return value
 
 

@@ -10,9 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..messages import msg
 from . import marktext, media, raster
 from .ids import SHOP_ID_RE, SLUG_RE
-from .loading import Loader, locale_problem
+from .loading import STATUS_WORDS, Loader, locale_problem
 from .model import Collection, Pick, Platform, Post, Product, Shop
 from .resolved import FileStamp, KeptShop, files_unchanged, relink, shop_texts, stamps_unchanged, text_key
 from .sources import MAX_FILE_BYTES, Document, load_yaml_file, read_text, split_front_matter
@@ -66,7 +67,7 @@ class ShopLoader(Loader):
                 rel,
                 1,
                 1,
-                f"invalid shop id '{shop_id}': use 2-39 lowercase letters, digits and '-', starting with a letter or digit",
+                msg("invalid shop id '{shop_id}': use 2-39 lowercase letters, digits and '-', starting with a letter or digit", shop_id=shop_id),
                 whole_file=True,
             )
             return None
@@ -81,7 +82,16 @@ class ShopLoader(Loader):
             self.raw_picks(doc, products)  # her other mistakes in the same run, not after this one is fixed
             return None
         if data.theme not in themes:
-            self.add(doc, ("theme",), f"unknown theme '{data.theme}' (available: {', '.join(themes) or 'none'}){did_you_mean(data.theme, themes)}")
+            self.add(
+                doc,
+                ("theme",),
+                msg(
+                    "unknown theme '{theme}' (available: {known}){suggestion}",
+                    theme=data.theme,
+                    known=", ".join(themes) or msg("none"),
+                    suggestion=did_you_mean(data.theme, themes),
+                ),
+            )
         locale = data.locale or platform.locale
         problem = locale_problem(data.locale) if data.locale is not None else None
         if problem:
@@ -91,7 +101,13 @@ class ShopLoader(Loader):
         problem = url_problem(base_url) if data.base_url else None
         if problem:
             self.add(
-                doc, ("base_url",), f"base_url {problem}: write the absolute URL the shop is published at, like https://shops.example.com/{shop_id}/"
+                doc,
+                ("base_url",),
+                msg(
+                    "base_url {problem}: write the absolute URL the shop is published at, like https://shops.example.com/{shop_id}/",
+                    problem=problem,
+                    shop_id=shop_id,
+                ),
             )
         if not base_url.endswith("/"):
             base_url += "/"
@@ -100,14 +116,14 @@ class ShopLoader(Loader):
             if problem:
                 self.add(doc, ("avatar",), problem)
             else:
-                self.small_picture(doc, ("avatar",), folder, data.avatar, raster.AVATAR_SHOWN, "an avatar")
-        self.markdown_limits(doc, ("bio",), data.bio, "this bio")
+                self.small_picture(doc, ("avatar",), folder, data.avatar, raster.AVATAR_SHOWN, msg("an avatar"))
+        self.markdown_limits(doc, ("bio",), data.bio, msg("this bio"))
         self.markdown_images(doc, ("bio",), data.bio, folder)
 
         picks: dict[str, Pick] = {}
         named: set[str] = set()
         for i, p in enumerate(data.picks):
-            self.markdown_limits(doc, ("picks", i, "note"), p.note, "this note")
+            self.markdown_limits(doc, ("picks", i, "note"), p.note, msg("this note"))
             product = products.get(p.sku)
             if product is None:
                 if p.sku not in self.invalid_skus:
@@ -115,13 +131,14 @@ class ShopLoader(Loader):
                     self.add(doc, ("picks", i, "sku"), message, hint=hint)
                 continue
             if p.sku in named:
-                self.add(doc, ("picks", i, "sku"), f"'{p.sku}' is picked twice")
+                self.add(doc, ("picks", i, "sku"), msg("'{sku}' is picked twice", sku=p.sku))
                 continue
             named.add(p.sku)
             self.markdown_images(doc, ("picks", i, "note"), p.note, folder)
             if not product.published:
                 line, col = doc.at(("picks", i, "sku"))
-                self.warnings.append(f"{rel}:{line}:{col}: warning: {shop_id}: {p.sku} is {product.status}; not published")
+                status = STATUS_WORDS.get(product.status, product.status)
+                self.warn(rel, line, col, msg("{shop}: {sku} is {status}; not published", shop=shop_id, sku=p.sku, status=status))
                 continue
             picks[p.sku] = Pick(product, p.note, p.featured)
 
@@ -130,7 +147,7 @@ class ShopLoader(Loader):
         seen_ids: set[str] = set()
         for i, c in enumerate(data.collections):
             if c.id in seen_ids:
-                self.add(doc, ("collections", i, "id"), f"duplicate collection '{c.id}'")
+                self.add(doc, ("collections", i, "id"), msg("duplicate collection '{id}'", id=c.id))
             seen_ids.add(c.id)
             members: list[Pick] = []
             for j, sku in enumerate(c.skus):
@@ -139,10 +156,10 @@ class ShopLoader(Loader):
                         message, hint = self.unknown_sku(sku, products)
                         self.add(doc, ("collections", i, "skus", j), message, hint=hint)
                 elif sku not in picked_skus:
-                    self.add(doc, ("collections", i, "skus", j), f"'{sku}' is in collection '{c.id}' but not among the picks")
+                    self.add(doc, ("collections", i, "skus", j), msg("'{sku}' is in collection '{id}' but not among the picks", sku=sku, id=c.id))
                 elif sku in picks:
                     members.append(picks[sku])
-            self.markdown_limits(doc, ("collections", i, "description"), c.description, "this description")
+            self.markdown_limits(doc, ("collections", i, "description"), c.description, msg("this description"))
             self.markdown_images(doc, ("collections", i, "description"), c.description, folder)
             collections.append(Collection(c.id, c.title, c.description, tuple(members)))
 
@@ -193,11 +210,13 @@ class ShopLoader(Loader):
             rel = f"content/{shop_id}/posts/{path.name}"
             link = media.link_in(str(folder), f"posts/{path.name}")
             if link is not None:
-                self.diags.add(rel, 1, 1, f"'content/{shop_id}/{link}' {media.LINK_HINT}", whole_file=True)
+                self.diags.add(rel, 1, 1, media.link_message(f"content/{shop_id}/{link}"), whole_file=True)
                 continue
             slug = path.stem
             if not SLUG_RE.fullmatch(slug):
-                self.diags.add(rel, 1, 1, f"invalid post file name '{path.name}': use lowercase letters, digits and '-'", whole_file=True)
+                self.diags.add(
+                    rel, 1, 1, msg("invalid post file name '{name}': use lowercase letters, digits and '-'", name=path.name), whole_file=True
+                )
                 continue
             text = read_text(path, rel, self.diags)
             if text is None:
@@ -209,7 +228,7 @@ class ShopLoader(Loader):
             from .validate import validate
 
             meta = validate(PostMetaIn, fm.meta, self.diags)
-            for offset, message in marktext.limit_problems(fm.body, "this post", post=True):
+            for offset, message in marktext.limit_problems(fm.body, msg("this post"), post=True):
                 self.diags.add(rel, fm.body_line + offset, 1, message)
             body_lines = fm.body.splitlines()
             for offset, sku in marktext.shortcodes(fm.body, self.diags, rel, fm.body_line):
@@ -217,13 +236,13 @@ class ShopLoader(Loader):
                 if sku in self.invalid_skus:
                     pass
                 elif sku not in products:
-                    message, hint = self.unknown_sku(sku, products, " in product shortcode")
+                    message, hint = self.unknown_sku(sku, products, msg(" in product shortcode"))
                     col = body_lines[offset].find(sku) + 1 if offset < len(body_lines) else 1
                     self.diags.add(rel, line, max(col, 1), message, hint=hint)
                 elif sku not in picked:
-                    self.diags.add(rel, line, 1, f"'{sku}' in product shortcode is not one of this shop's picks")
+                    self.diags.add(rel, line, 1, msg("'{sku}' in product shortcode is not one of this shop's picks", sku=sku))
                 elif sku not in picks:
-                    self.warnings.append(f"{rel}:{line}:1: warning: {shop_id}: {sku} is not published; its card is left out")
+                    self.warn(rel, line, 1, msg("{shop}: {sku} is not published; its card is left out", shop=shop_id, sku=sku))
             for offset, ref in marktext.local_image_refs_with_lines(fm.body):
                 problem = self.local_path_problem(folder, ref)
                 if problem:

@@ -22,6 +22,7 @@ import yaml
 
 from ..cache.keptfile import KeptFile
 from ..errors import Diagnostics
+from ..messages import msg
 from . import yamlerrors
 
 Loc = tuple[str | int, ...]
@@ -110,26 +111,26 @@ class _Builder:
             return self.mapping(node, loc, depth)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _TAG + "seq":
-                self.fail(node, f"unsupported YAML tag {node.tag}")
+                self.fail(node, msg("unsupported YAML tag {tag}", tag=node.tag))
             return [self.build(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
         return self.scalar(node)
 
     def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
         if node.tag != _TAG + "map":
-            self.fail(node, f"unsupported YAML tag {node.tag}")
+            self.fail(node, msg("unsupported YAML tag {tag}", tag=node.tag))
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
-                self.fail(key_node, "YAML merge keys (<<) are not supported")
+                self.fail(key_node, msg("YAML merge keys (<<) are not supported"))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self.fail(key_node, "mapping keys must be plain text")
+                self.fail(key_node, msg("mapping keys must be plain text"))
                 continue
             key = str(key_node.value)
             if key in out:
                 first = self.doc.keys[(*loc, key)]
-                self.fail(key_node, f"duplicate key '{key}' (first defined at line {first[0]})")
+                self.fail(key_node, msg("duplicate key '{key}' (first defined at line {line})", key=key, line=first[0]))
                 continue
             self.doc.keys[(*loc, key)] = self.pos(key_node)
             out[key] = self.build(value_node, (*loc, key), depth + 1)
@@ -153,15 +154,15 @@ class _Builder:
             try:
                 value = Decimal(text.replace("_", ""))
             except InvalidOperation:
-                self.fail(node, f"'{text}' is not a finite number")
+                self.fail(node, msg("'{text}' is not a finite number", text=text))
                 return None
             if not value.is_finite():
-                self.fail(node, f"'{text}' is not a finite number")
+                self.fail(node, msg("'{text}' is not a finite number", text=text))
                 return None
             return value if _PLAIN_NUMBER.fullmatch(text) else _spelled(text, value)
         if tag == _TAG + "timestamp":
             return text  # the schema parses dates
-        self.fail(node, f"unsupported YAML tag {tag}")
+        self.fail(node, msg("unsupported YAML tag {tag}", tag=tag))
         return None
 
 
@@ -191,7 +192,10 @@ def build_document(node: yaml.Node, path: str, diags: Diagnostics, *, line_offse
     try:
         doc.data = builder.build(node, (), 0)
     except _TooBig as exc:
-        builder.fail(exc.node, f"document too large or too deeply nested (limits: {max_nodes} values, depth {MAX_DEPTH})")
+        builder.fail(
+            exc.node,
+            msg("document too large or too deeply nested (limits: {max_nodes} values, depth {MAX_DEPTH})", max_nodes=max_nodes, MAX_DEPTH=MAX_DEPTH),
+        )
         return None
     return doc  # non-fatal mistakes (duplicate keys, tags) are in diags; keep checking the rest
 
@@ -201,7 +205,7 @@ def read_text(path: Path, shown: str, diags: Diagnostics, limit: int = MAX_FILE_
     try:
         size = path.stat().st_size
         if size > limit:
-            diags.add(shown, 1, 1, f"file is too large ({size} bytes; the limit is {limit})")
+            diags.add(shown, 1, 1, msg("file is too large ({size} bytes; the limit is {limit})", size=size, limit=limit))
             return None
         data = path.read_bytes()
         # A byte-order mark that starts a file (Windows Notepad writes one) is no part of its text.
@@ -214,11 +218,11 @@ def read_text(path: Path, shown: str, diags: Diagnostics, limit: int = MAX_FILE_
             shown,
             line,
             col,
-            "this file is not saved as UTF-8 text: save it again with the encoding UTF-8",
-            hint="an editor set to GBK or another local encoding saves Chinese text so that no other computer reads it the same",
+            msg("this file is not saved as UTF-8 text: save it again with the encoding UTF-8"),
+            hint=msg("an editor set to GBK or another local encoding saves Chinese text so that no other computer reads it the same"),
         )
     except OSError as exc:
-        diags.add(shown, 1, 1, f"cannot read file: {exc.strerror}")
+        diags.add(shown, 1, 1, msg("cannot read file: {strerror}", strerror=exc.strerror))
     return None
 
 
@@ -274,12 +278,12 @@ def split_front_matter(text: str, path: str, diags: Diagnostics, cache: ParseCac
     """``---`` YAML ``---`` then Markdown, as Hugo, Jekyll and Lektor-style tools read it."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        diags.add(path, 1, 1, "a post must start with YAML front matter between '---' lines")
+        diags.add(path, 1, 1, msg("a post must start with YAML front matter between '---' lines"))
         return FrontMatter(None, text, 1)
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
             meta_text = "".join(lines[1:i])
             meta = cache.parse(meta_text, path, diags, line_offset=1) if cache is not None else parse_yaml(meta_text, path, diags, line_offset=1)
             return FrontMatter(meta, "".join(lines[i + 1 :]), i + 2)
-    diags.add(path, 1, 1, "front matter is not closed by a '---' line")
+    diags.add(path, 1, 1, msg("front matter is not closed by a '---' line"))
     return FrontMatter(None, "", 1)

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from ..messages import msg
+
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
 CUTOFF = 0.6
 
@@ -58,5 +60,5 @@ def did_you_mean(word: str, names: Iterable[str] | Names) -> str:
     if match is None or match == word:
         return ""
     if invisible(word) and folded(word) == folded(match):
-        return f": it holds an invisible character or a wide space; write '{match}'"
-    return f": did you mean '{match}'?"
+        return msg(": it holds an invisible character or a wide space; write '{match}'", match=match)
+    return msg(": did you mean '{match}'?", match=match)

@@ -19,6 +19,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from ..messages import msg
+
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -112,12 +114,12 @@ def clean(data: bytes) -> bytes:
     try:
         root = fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise SvgError("it declares XML entities or external references, which are not allowed") from None
+        raise SvgError(msg("it declares XML entities or external references, which are not allowed")) from None
     except ParseError as exc:
-        raise SvgError(f"it is not well-formed XML ({exc})") from None
+        raise SvgError(msg("it is not well-formed XML ({exc})", exc=exc)) from None
     ns, local = _local(root.tag)
     if local != "svg" or ns not in ("", SVG_NS):
-        raise SvgError("its outermost element is not <svg>")
+        raise SvgError(msg("its outermost element is not <svg>"))
     out: list[str] = []
     count = 0
 
@@ -125,7 +127,13 @@ def clean(data: bytes) -> bytes:
         nonlocal count
         count += 1
         if depth > MAX_DEPTH or count > MAX_ELEMENTS:
-            raise SvgError(f"it is nested too deeply or has too many elements (limits: depth {MAX_DEPTH}, {MAX_ELEMENTS:,} elements)")
+            raise SvgError(
+                msg(
+                    "it is nested too deeply or has too many elements (limits: depth {MAX_DEPTH}, {MAX_ELEMENTS:,} elements)",
+                    MAX_DEPTH=MAX_DEPTH,
+                    MAX_ELEMENTS=MAX_ELEMENTS,
+                )
+            )
         ns, tag = _local(el.tag)
         if ns not in ("", SVG_NS) or (tag not in ELEMENTS and tag not in UNWRAPPED):
             return  # with everything inside it: script, foreignObject, animation, editors' data

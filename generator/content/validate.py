@@ -9,42 +9,43 @@ from typing import Any, TypeVar, get_args
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Diagnostics
+from ..messages import Message, msg
 from .sources import Document, Loc
 from .suggest import did_you_mean
 
 M = TypeVar("M", bound=BaseModel)
 
 _TYPE_WORDS = {
-    "string_type": "text",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "bool_type": "true or false",
-    "list_type": "a list",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
+    "string_type": msg("text"),
+    "int_type": msg("a whole number"),
+    "int_parsing": msg("a whole number"),
+    "bool_type": msg("true or false"),
+    "list_type": msg("a list"),
+    "dict_type": msg("a group of 'key: value' lines"),
+    "model_type": msg("a group of 'key: value' lines"),
+    "model_attributes_type": msg("a group of 'key: value' lines"),
 }
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
     if value is None:
-        return "nothing"
+        return msg("nothing")
     if isinstance(value, bool):
-        return "true/false"
+        return msg("true/false")
     if isinstance(value, int):
-        return "a whole number"
+        return msg("a whole number")
     if isinstance(value, str):
-        return "text"
+        return msg("text")
     if isinstance(value, list):
-        return "a list"
+        return msg("a list")
     if isinstance(value, dict):
-        return "a mapping"
-    return "a number"
+        return msg("a group of 'key: value' lines")
+    return msg("a number")
 
 
 def _field(loc: Loc) -> str:
     names = [part for part in loc if isinstance(part, str)]
-    return names[-1] if names else "document"
+    return names[-1] if names else msg("document")
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -76,30 +77,59 @@ def keys_at(model: type[BaseModel], loc: Loc) -> list[str]:
 def message_for(error: dict[str, Any], model: type[BaseModel] | None = None) -> tuple[str, bool]:
     """The human message for one pydantic error, and whether it points at a key rather than a value."""
     kind, loc = error["type"], tuple(error["loc"])
+    field = _field(loc)
     if kind == "extra_forbidden":
         known = keys_at(model, loc[:-1]) if model is not None else []
         suggestion = did_you_mean(str(loc[-1]), known)
         if suggestion or not known:
-            return f"unknown key '{loc[-1]}'{suggestion}", True
-        return f"unknown key '{loc[-1]}': remove it, or use one of {', '.join(known)}", True
+            return msg("unknown key '{key}'{suggestion}", key=loc[-1], suggestion=suggestion), True
+        return msg("unknown key '{key}': remove it, or use one of {known}", key=loc[-1], known=", ".join(known)), True
     if kind == "missing":
-        return f"missing required key '{loc[-1]}': add it, like {loc[-1]}: …", False
+        return msg("missing required key '{key}': add it, like {key}: …", key=loc[-1]), False
     if kind in _TYPE_WORDS:
-        return f"{_field(loc)}: expected {_TYPE_WORDS[kind]}, got {_kind(error.get('input'))}", False
+        return msg("{field}: expected {expected}, got {got}", field=field, expected=_TYPE_WORDS[kind], got=kind_of(error.get("input"))), False
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        suggestion = did_you_mean(str(error.get("input")), re.findall(r"'([^']*)'", expected))
-        return f"{_field(loc)}: expected one of {expected}, got '{error.get('input')}'{suggestion}", False
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return f"{_field(loc)}: {error['msg'].replace('Input should be', 'must be')}", False
+        choices = re.findall(r"'([^']*)'", expected)
+        suggestion = did_you_mean(str(error.get("input")), choices)
+        return (
+            msg(
+                "{field}: expected one of {expected}, got '{got}'{suggestion}",
+                field=field,
+                expected=", ".join(choices) or expected,  # pydantic's "'a', 'b' or 'c'" says "or" in English
+                got=error.get("input"),
+                suggestion=suggestion,
+            ),
+            False,
+        )
+    limit = next(iter(error.get("ctx", {}).values()), "")
+    if kind == "greater_than_equal":
+        return msg("{field}: must be at least {limit}", field=field, limit=limit), False
+    if kind == "less_than_equal":
+        return msg("{field}: must be at most {limit}", field=field, limit=limit), False
+    if kind == "greater_than":
+        return msg("{field}: must be more than {limit}", field=field, limit=limit), False
+    if kind == "less_than":
+        return msg("{field}: must be less than {limit}", field=field, limit=limit), False
     if kind == "id_pattern" and isinstance(error.get("input"), str):
         typed = error["input"]
         plain = unicodedata.normalize("NFKC", typed).strip()
         if plain != typed:
-            return f"{_field(loc)}: '{typed}' has full-width or invisible characters: write it as '{plain}', with an English keyboard", False
+            return (
+                msg(
+                    "{field}: '{typed}' has full-width or invisible characters: write it as '{plain}', with an English keyboard",
+                    field=field,
+                    typed=typed,
+                    plain=plain,
+                ),
+                False,
+            )
     if kind == "string_too_short":
-        return f"{_field(loc)}: must not be empty", False
-    return f"{_field(loc)}: {error['msg']}", False
+        return msg("{field}: must not be empty", field=field), False
+    words = error.get("ctx", {}).get("words")  # a custom error of the schema carries its own message
+    if isinstance(words, Message):
+        return msg("{field}: {problem}", field=field, problem=words), False
+    return msg("{field}: {problem}", field=field, problem=error["msg"]), False
 
 
 _MISSING = object()

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from ..messages import msg
 from .yamlslips import Mended, candidates, confirmed_in_mended, confirmed_in_parse
 
 try:  # libyaml's C composer, when the wheel ships it
@@ -36,18 +37,17 @@ class Problem:
     hint: str = ""
 
 
-QUOTE_HINT = "put the whole value in quotes"
-ONE_DOCUMENT = "a '---' line starts a second document; each file holds one"
+ONE_DOCUMENT = msg("a '---' line starts a second document; each file holds one")
 
 
 def _char_name(char: str) -> str:
     if char == "\t":
-        return "a tab"
+        return msg("a tab")
     if char == "\ufeff":
-        return "an invisible byte-order mark (U+FEFF)"
+        return msg("an invisible byte-order mark (U+FEFF)")
     if unicodedata.category(char).startswith("C"):
-        return f"an invisible control character (U+{ord(char):04X})"
-    return f"'{char}'"
+        return msg("an invisible control character (U+{code:04X})", code=ord(char))
+    return msg("'{char}'", char=char)
 
 
 # Each problem libyaml (and PyYAML's pure-Python loader) reports, by a pattern of its wording,
@@ -69,33 +69,37 @@ def _fixed(message: str, hint: str = "") -> Explainer:
 
 def _cannot_start(char: str) -> tuple[str, str]:
     if char in "@`":
-        return f"a value cannot start with '{char}': {QUOTE_HINT}, like \"{char}…\"", "YAML keeps '@' and '`' for itself"
+        return msg("a value cannot start with '{char}': put the whole value in quotes, like \"{char}…\"", char=char), msg(
+            "YAML keeps '@' and '`' for itself"
+        )
     if char == "%":
-        return f"a value cannot start with '%': {QUOTE_HINT}, like \"%…\"", "YAML reads a line that starts with '%' as a directive"
+        return msg("a value cannot start with '%': put the whole value in quotes, like \"%…\""), msg(
+            "YAML reads a line that starts with '%' as a directive"
+        )
     return (
-        f"{_char_name(char)} cannot start a value here: remove it, or {QUOTE_HINT}",
-        "YAML keeps some characters for itself; in quotes any text is fine",
+        msg("{char} cannot start a value here: remove it, or put the whole value in quotes", char=_char_name(char)),
+        msg("YAML keeps some characters for itself; in quotes any text is fine"),
     )
 
 
 CONTROL = Rule(
     re.compile(r"control characters|special characters|unacceptable character|invalid Unicode character"),
-    _fixed("remove the invisible control character here", "it was probably pasted along with the text; delete the line and type it again"),
+    _fixed(msg("remove the invisible control character here"), msg("it was probably pasted along with the text; delete the line and type it again")),
 )
 
 RULES: tuple[Rule, ...] = (
     Rule(
         re.compile(r"mapping values are not allowed"),
         _fixed(
-            "unexpected ':' here: put a text that contains ': ' in quotes, or line this key up with the keys above it",
-            "a ':' followed by a space starts a new key; in a value, write it inside quotes, like title: \"小美: 好物\"",
+            msg("unexpected ':' here: put a text that contains ': ' in quotes, or line this key up with the keys above it"),
+            msg("a ':' followed by a space starts a new key; in a value, write it inside quotes, like title: \"小美: 好物\""),
         ),
     ),
     Rule(
         re.compile(r"could not find expected ':'"),
         _fixed(
-            "write a ':' and a space after the key on this line, like title: 小美的店",
-            "every line of shop.yaml is 'key: value', or '- ' and an item of a list",
+            msg("write a ':' and a space after the key on this line, like title: 小美的店"),
+            msg("every line of shop.yaml is 'key: value', or '- ' and an item of a list"),
         ),
         at_context="always",
     ),
@@ -103,115 +107,126 @@ RULES: tuple[Rule, ...] = (
     Rule(
         re.compile(r"did not find expected key|expected <block end>|invalid indentation"),
         _fixed(
-            "this line is not lined up with the lines above it: start each key of a group, and each '- ' item of a list, at the same column",
-            "the spaces at the start of a line say where it belongs; use the same number as its neighbours",
+            msg("this line is not lined up with the lines above it: start each key of a group, and each '- ' item of a list, at the same column"),
+            msg("the spaces at the start of a line say where it belongs; use the same number as its neighbours"),
         ),
     ),
     Rule(
         re.compile(r"did not find expected '-' indicator"),
         _fixed(
-            "this line is inside a list, where each item starts with '- ': start it with '- ', or move it left",
-            "to end the list, line this key up with the key above the list",
+            msg("this line is inside a list, where each item starts with '- ': start it with '- ', or move it left"),
+            msg("to end the list, line this key up with the key above the list"),
         ),
     ),
     Rule(
         re.compile(r"did not find expected node content|expected the node content"),
         _fixed(
-            f"a value is missing here, or starts with a character YAML keeps for itself ('[', '{{', ',', '&', '*', '!', '|', '>'): {QUOTE_HINT}",
-            'like title: "[新品] 小美的店" — in quotes a value may start with anything',
+            msg(
+                "a value is missing here, or starts with a character YAML keeps for itself ('[',"
+                " '{{', ',', '&', '*', '!', '|', '>'): put the whole value in quotes"
+            ),
+            msg('like title: "[新品] 小美的店" — in quotes a value may start with anything'),
         ),
     ),
     Rule(
         re.compile(r"expected ',' or '\]'|did not find expected ',' or '\]'"),
         _fixed(
-            "this list is not closed: separate its items with ',' and end it with ']'", "a list written on one line looks like [BB-1001, BB-2002]"
+            msg("this list is not closed: separate its items with ',' and end it with ']'"),
+            msg("a list written on one line looks like [BB-1001, BB-2002]"),
         ),
         at_context="earlier",
     ),
     Rule(
         re.compile(r"expected ',' or '\}'|did not find expected ',' or '\}'"),
         _fixed(
-            "this group is not closed: separate its entries with ',' and end it with '}'",
-            "a group written on one line looks like {sku: BB-1001, featured: true}",
+            msg("this group is not closed: separate its entries with ',' and end it with '}}'"),
+            msg("a group written on one line looks like {{sku: BB-1001, featured: true}}"),
         ),
         at_context="earlier",
     ),
     Rule(
         re.compile(r"found unexpected end of stream|found unexpected document (indicator|separator)"),
         _fixed(
-            "this quote is never closed: end the text with the same quote mark",
-            'a text in quotes ends with the same kind of quote on the same line, like "小美的店"',
+            msg("this quote is never closed: end the text with the same quote mark"),
+            msg('a text in quotes ends with the same kind of quote on the same line, like "小美的店"'),
         ),
         at_context="always",
     ),
     Rule(
         re.compile(r"unknown escape character|hexdecimal number|Unicode character escape code|escape sequence"),
         _fixed(
-            "'\\' starts an escape in double quotes: write '\\\\' for a backslash, or use single quotes",
-            "in \"…\" a backslash begins a code like \\n; 'C:\\photos' in single quotes is written as it is",
+            msg("'\\' starts an escape in double quotes: write '\\\\' for a backslash, or use single quotes"),
+            msg("in \"…\" a backslash begins a code like \\n; 'C:\\photos' in single quotes is written as it is"),
         ),
     ),
     Rule(
         re.compile(r"found unexpected ':'|found unexpected ':' while scanning"),
-        _fixed(f"write a space after ':' here, or {QUOTE_HINT}", "YAML needs ': ' (a colon and a space) between a key and its value"),
+        _fixed(
+            msg("write a space after ':' here, or put the whole value in quotes"),
+            msg("YAML needs ': ' (a colon and a space) between a key and its value"),
+        ),
     ),
     Rule(
         re.compile(r"tab character"),
-        _fixed("indent with spaces, not a tab", "YAML counts spaces to see where a line belongs; a tab cannot be counted"),
+        _fixed(msg("indent with spaces, not a tab"), msg("YAML counts spaces to see where a line belongs; a tab cannot be counted")),
     ),
     Rule(
         re.compile(r"indentation indicator|while scanning a block scalar|expected a comment or a line break"),
         _fixed(
-            "after '|' or '>' write nothing more on the line: start the text on the next line, indented",
-            "bio: | on its own line, then the text below it, two spaces in",
+            msg("after '|' or '>' write nothing more on the line: start the text on the next line, indented"),
+            msg("bio: | on its own line, then the text below it, two spaces in"),
         ),
     ),
     Rule(
         re.compile(r"sequence entries are not allowed"),
         _fixed(
-            "a '- ' list item must start a line of its own: move it to the next line, indented under its key",
-            "picks: on one line, then '  - BB-1001' on the next",
+            msg("a '- ' list item must start a line of its own: move it to the next line, indented under its key"),
+            msg("picks: on one line, then '  - BB-1001' on the next"),
         ),
     ),
     Rule(
         re.compile(r"mapping keys are not allowed"),
-        _fixed(f"a value cannot start with '?': {QUOTE_HINT}", "YAML reads '? ' as the start of a complex key"),
+        _fixed(msg("a value cannot start with '?': put the whole value in quotes"), msg("YAML reads '? ' as the start of a complex key")),
     ),
     Rule(
         re.compile(r"anchor|alias"),
-        _fixed(f"a value cannot start with '&' or '*': {QUOTE_HINT}", "YAML reads '&name' and '*name' as a label and a reference to it"),
+        _fixed(
+            msg("a value cannot start with '&' or '*': put the whole value in quotes"),
+            msg("YAML reads '&name' and '*name' as a label and a reference to it"),
+        ),
     ),
     Rule(
         re.compile(r"tag|'!'"),
-        _fixed(f"a value cannot start with '!': {QUOTE_HINT}", "YAML reads '!' at the start of a value as a type"),
+        _fixed(msg("a value cannot start with '!': put the whole value in quotes"), msg("YAML reads '!' at the start of a value as a type")),
     ),
     Rule(
         re.compile(r"directive|%YAML|%TAG|incompatible YAML document"),
-        _fixed("remove this line that starts with '%', or put its text in quotes", "YAML reads a line that starts with '%' as a directive"),
+        _fixed(msg("remove this line that starts with '%', or put its text in quotes"), msg("YAML reads a line that starts with '%' as a directive")),
     ),
     Rule(
         re.compile(r"document start|single document|another document|document separator"),
-        _fixed("write one document only: remove the '---' line here, and anything meant for another file", ONE_DOCUMENT),
+        _fixed(msg("write one document only: remove the '---' line here, and anything meant for another file"), ONE_DOCUMENT),
     ),
     Rule(
         re.compile(r"[Mm]aximum nesting|too deep"),
         _fixed(
-            "this is nested too deeply: write lists and groups at most a few levels inside one another", "shop.yaml needs two or three levels at most"
+            msg("this is nested too deeply: write lists and groups at most a few levels inside one another"),
+            msg("shop.yaml needs two or three levels at most"),
         ),
     ),
     CONTROL,
     Rule(
         re.compile(r"UTF-8|UTF-16|octet|surrogate|decode|input error|stream-start"),
-        _fixed("this file is not UTF-8 text: save it as UTF-8", "in the editor's Save As, choose the encoding UTF-8"),
+        _fixed(msg("this file is not UTF-8 text: save it as UTF-8"), msg("in the editor's Save As, choose the encoding UTF-8")),
     ),
-    Rule(re.compile(r"input is too long"), _fixed("this file is too large", "split it, or remove what it does not need")),
+    Rule(re.compile(r"input is too long"), _fixed(msg("this file is too large"), msg("split it, or remove what it does not need"))),
 )
 
 FALLBACK = Rule(
     re.compile(""),
     _fixed(
-        "this line cannot be read: check its indentation and that each key has ': ' (a colon and a space) after it",
-        "compare it with a line above that works",
+        msg("this line cannot be read: check its indentation and that each key has ': ' (a colon and a space) after it"),
+        msg("compare it with a line above that works"),
     ),
 )
 
@@ -256,8 +271,8 @@ def _quoted_cause(text: str, line: int, col: int) -> Problem | None:
         return Problem(
             start.line,
             start.column,
-            f"this quote is not closed on its line: end the text with {quote}",
-            f"YAML read on to the next {quote} (line {end.line + 1}) as part of this text",
+            msg("this quote is not closed on its line: end the text with {quote}", quote=quote),
+            msg("YAML read on to the next {quote} (line {line}) as part of this text", quote=quote, line=end.line + 1),
         )
     after = following is not None and isinstance(following, yaml.ScalarToken) and following.start_mark.line == end.line
     if start.line == end.line == line and after:
@@ -265,14 +280,14 @@ def _quoted_cause(text: str, line: int, col: int) -> Problem | None:
             return Problem(
                 end.line,
                 end.column - 1,
-                "this ' ends the quoted text early: inside single quotes write '' for an apostrophe, or use double quotes",
-                'like title: "Amy\'s picks"',
+                msg("this ' ends the quoted text early: inside single quotes write '' for an apostrophe, or use double quotes"),
+                msg('like title: "Amy\'s picks"'),
             )
         return Problem(
             following.start_mark.line,
             following.start_mark.column,
-            f"this text comes after the closing {quote}: put the whole value inside the quotes",
-            "a value in quotes ends at its closing quote; nothing but a comment may follow it on the line",
+            msg("this text comes after the closing {quote}: put the whole value inside the quotes", quote=quote),
+            msg("a value in quotes ends at its closing quote; nothing but a comment may follow it on the line"),
         )
     return None
 
@@ -288,7 +303,7 @@ def explain(exc: yaml.YAMLError, text: str) -> Problem:
         if char == "\ufeff":
             return _bom(line, col)
         message, hint = CONTROL.explain("")
-        return Problem(line, col, f"remove {_char_name(char)} here" if char else message, hint)
+        return Problem(line, col, msg("remove {char} here", char=_char_name(char)) if char else message, hint)
     if not isinstance(exc, yaml.MarkedYAMLError):
         message, hint = FALLBACK.explain("")
         return Problem(0, 0, message, hint)
@@ -305,7 +320,9 @@ def explain(exc: yaml.YAMLError, text: str) -> Problem:
         return _bom(line, bom)
     tab = _tab_in_indent(lines, line)
     if tab is not None:
-        return Problem(tab[0], tab[1], "indent with spaces, not a tab", "YAML counts spaces to see where a line belongs; a tab cannot be counted")
+        return Problem(
+            tab[0], tab[1], msg("indent with spaces, not a tab"), msg("YAML counts spaces to see where a line belongs; a tab cannot be counted")
+        )
     if exc.__class__.__name__ == "ComposerError":
         return _composer(exc, problem, context, line, col)
     if "quoted scalar" not in context:
@@ -324,8 +341,8 @@ def _bom(line: int, col: int) -> Problem:
     return Problem(
         line,
         col,
-        "remove the invisible byte-order mark (U+FEFF) here",
-        "it comes with text copied from a file saved by Windows Notepad; delete the start of this line and type it again",
+        msg("remove the invisible byte-order mark (U+FEFF) here"),
+        msg("it comes with text copied from a file saved by Windows Notepad; delete the start of this line and type it again"),
     )
 
 
@@ -342,12 +359,20 @@ def _tab_in_indent(lines: list[str], line: int) -> tuple[int, int] | None:
 
 def _composer(exc: yaml.MarkedYAMLError, problem: str, context: str, line: int, col: int) -> Problem:
     if "undefined alias" in problem:
-        return Problem(line, col, f"a value cannot start with '*': {QUOTE_HINT}", "YAML reads '*name' as a reference to a '&name' label above")
+        return Problem(
+            line,
+            col,
+            msg("a value cannot start with '*': put the whole value in quotes"),
+            msg("YAML reads '*name' as a reference to a '&name' label above"),
+        )
     if "duplicate anchor" in context:
         return Problem(
-            line, col, "the label '&…' is used twice: give each a different name, or put the values in quotes", "YAML reads '&name' as a label"
+            line,
+            col,
+            msg("the label '&…' is used twice: give each a different name, or put the values in quotes"),
+            msg("YAML reads '&name' as a label"),
         )
-    return Problem(line, col, "write one document only: remove the '---' line here, and anything meant for another file", ONE_DOCUMENT)
+    return Problem(line, col, msg("write one document only: remove the '---' line here, and anything meant for another file"), ONE_DOCUMENT)
 
 
 # Composing, with the slips -------------------------------------------------------------

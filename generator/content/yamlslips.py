@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import yaml
 
+from ..messages import msg
+
 # A key as the schema's are written (ASCII), after the indentation and any '- ' of list items.
 _BLOCK_KEY = re.compile(r"^(?P<lead>[ \t]*(?:-[ \t]+)*)(?P<key>[A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?P<mark>：|:(?=[^ \t/\r\n]))")
 _FLOW_KEY = re.compile(r"(?<=[{,])[ \t]*(?P<key>[A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?P<mark>：)")
@@ -47,21 +49,24 @@ class Slip:
         """Plain words for her, and a hint."""
         if self.kind == "colon":
             return (
-                f"use an ASCII colon ':' followed by a space after '{self.key}', not the full-width '：'",
-                "a Chinese keyboard types '：', which YAML reads as part of the text; switch to English input for ':'",
+                msg("use an ASCII colon ':' followed by a space after '{key}', not the full-width '：'", key=self.key),
+                msg("a Chinese keyboard types '：', which YAML reads as part of the text; switch to English input for ':'"),
             )
         if self.kind == "comma":
             return (
-                "use an ASCII comma ',' here, not the full-width '，'",
-                "a Chinese keyboard types '，', which YAML reads as part of the text; switch to English input for ','",
+                msg("use an ASCII comma ',' here, not the full-width '，'"),
+                msg("a Chinese keyboard types '，', which YAML reads as part of the text; switch to English input for ','"),
             )
         after = line_text[self.col + 1 : self.col + 2]
         if after == "\u3000":
             return (
-                f"write an ordinary space after '{self.key}:', not the wide space '　'",
-                "YAML needs ': ' (a colon and an English space) between a key and its value",
+                msg("write an ordinary space after '{key}:', not the wide space '　'", key=self.key),
+                msg("YAML needs ': ' (a colon and an English space) between a key and its value"),
             )
-        return (f"write a space after '{self.key}:'", f"YAML needs ': ' (a colon and a space) between a key and its value, like {self.key}: …")
+        return (
+            msg("write a space after '{key}:'", key=self.key),
+            msg("YAML needs ': ' (a colon and a space) between a key and its value, like {key}: …", key=self.key),
+        )
 
 
 def _unquoted(line: str) -> list[bool]:

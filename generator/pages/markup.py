@@ -30,6 +30,7 @@ import nh3
 
 from ..cache.kepttable import KeptTable
 from ..content.marktext import RENDER_SECONDS, SHORTCODE_RE, is_remote
+from ..messages import msg
 
 _CARD_TOKEN = "SFCARD{}:{}:END"
 _CARD_HTML = '<sf-card data-sku="{}"></sf-card>'
@@ -122,16 +123,17 @@ def _guarded_markdown(source: str, text: str) -> str:
     try:
         return _convert(source)
     except _OutOfTime:
-        problem = (
-            f"this Markdown takes more than {RENDER_SECONDS:g} seconds to render (the limit):"
-            " look for many '[', '(', '<' or '&' in one paragraph, or split the text"
+        problem = msg(
+            "this Markdown takes more than {seconds:g} seconds to render (the limit): look"
+            " for many '[', '(', '<' or '&' in one paragraph, or split the text",
+            seconds=RENDER_SECONDS,
         )
     except RecursionError:
-        problem = "this Markdown is nested too deeply to render: nest lists, quotes and links less deeply"
+        problem = msg("this Markdown is nested too deeply to render: nest lists, quotes and links less deeply")
     # The renderer's boundary, and the only place anything is caught this broadly: whatever
     # Python-Markdown raises on an odd input fails that one text, located, never the build.
     except Exception as exc:
-        problem = f"this Markdown cannot be rendered ({type(exc).__name__}: {str(exc)[:200]}): simplify its unusual markup"
+        problem = msg("this Markdown cannot be rendered ({error}): simplify its unusual markup", error=type(exc).__name__ + ": " + str(exc)[:200])
     _markdown.cache_clear()  # a renderer stopped halfway is not used again
     _failed_sources[text] = problem
     raise RenderFailure(problem)

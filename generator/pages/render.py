@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 
 from ..errors import TemplateError
+from ..messages import msg
 from .i18n import WORDS, speaking
 from .theme import Theme, loaded_templates, relative
 
@@ -48,12 +49,19 @@ def render_template(theme: Theme, template: str, view: dict[str, Any], root: Pat
         return theme.env.get_template(template).render(view, **{WORDS: speech})
     except jinja2.TemplateSyntaxError as exc:
         where = _shown(exc.filename or template, root)
-        raise TemplateError(f"{where}:{exc.lineno}: template error: {exc.message}") from None
+        raise TemplateError(msg("{where}:{line}: template error: {problem}", where=where, line=exc.lineno, problem=exc.message)) from None
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"themes/{theme.name}: template '{exc.name}' not found (theme chain: {', '.join(d.name for d in theme.dirs)})") from None
+        raise TemplateError(
+            msg(
+                "themes/{theme}: template '{name}' not found (theme chain: {chain})",
+                theme=theme.name,
+                name=exc.name,
+                chain=", ".join(d.name for d in theme.dirs),
+            )
+        ) from None
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
         frame = _template_frame(sys.exc_info()[2])
         where = f"{_shown(frame[0], root)}:{frame[1]}" if frame else f"themes/{theme.name}/templates/{template}"
-        raise TemplateError(f"{where}: template error: {exc}") from None
+        raise TemplateError(msg("{where}: template error: {problem}", where=where, problem=str(exc))) from None
     finally:
         speaking.reset(token)
