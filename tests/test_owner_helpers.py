@@ -96,8 +96,8 @@ def test_the_scaffold_names_the_shop_schema_on_its_first_line(tmp_path: Path) ->
     assert validators(schema.parent)["shop"].is_valid(load(shop_yaml))
 
 
-def search(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["catalog", "search", "--project", str(REPO), *args])
+def search(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["catalog", "search", "--project", str(REPO), *args], env=env)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -119,9 +119,14 @@ def test_catalog_search_shows_price_commission_and_status() -> None:
     code, out, _ = search("米粉")
     assert code == 0
     header, row = out.splitlines()
-    assert header.split() == ["sku", "title", "price", "commission", "status"]
-    assert row.split() == ["BB-1001", "有机婴儿米粉", "250g", "¥89.00", "12%", "=", "¥10.68", "active"]
+    assert header.split() == ["SKU", "title", "price", "commission", "status"]
+    assert row.split() == ["BB-1001", "有机婴儿米粉", "250g", "¥89.00", "12%", "=", "¥10.68", "on", "sale"]
     assert header.index("price") == width(row[: row.index("¥89.00")])  # columns line up: a Chinese character takes two
+    code, out, _ = search("米粉", env={"LANG": "zh_CN.UTF-8"})  # the table's words are the reader's
+    header, row = out.splitlines()
+    assert header.split() == ["商品编号", "商品名", "价格", "佣金", "状态"]
+    assert row.split()[-1] == "在售"
+    assert width(header[: header.index("价格")]) == width(row[: row.index("¥89.00")])
     code, out, err = search("nothing-like-this")
     assert (code, out) == (0, "") and "no product matches" in err
     assert search()[0] == 2

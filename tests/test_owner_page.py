@@ -231,7 +231,7 @@ def test_templates_and_catalogs_are_installed_with_the_package() -> None:
 
 def test_operator_reports_name_products_and_format_money(client: TestClient, storage: Store, project: Path, sales: None) -> None:
     table = cli(project, storage, "report", "products", "--shop", "xiaomei").stdout.splitlines()
-    assert table[0].split() == ["shop", "sku", "title", "visits", "orders", "commission"]
+    assert table[0].split() == ["shop", "SKU", "title", "visits", "orders", "commission"]
     assert re.search(r"xiaomei\s+BB-1001\s+有机婴儿米粉 250g\s+4\s+1\s+¥57\.24", table[1])
     rows = list(csv.DictReader(io.StringIO(cli(project, storage, "report", "products", "--format", "csv").stdout)))
     sold = [r for r in rows if r["sku"] == "BB-1001" and r["shop"] == "xiaomei"]

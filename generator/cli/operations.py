@@ -16,7 +16,7 @@ import click
 from ..cache.folder import CacheFolder
 from ..errors import UsageError
 from ..hook import CLICKS_PER_DAY, MAX_CONNECTIONS
-from ..messages import msg
+from ..messages import cli_locale, msg, msgs, tr
 
 if TYPE_CHECKING:
     from ..content.model import Platform, Project
@@ -224,9 +224,8 @@ def orders_list(project: Path, db: str | None, limit: int) -> None:
 
     storage = _storage(project, db, say=True)
     for o in storage.orders(limit):
-        click.echo(
-            f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({o['attempts']} attempts)"
-        )
+        tries = tr(msgs("{n} attempt", "{n} attempts", int(o["attempts"])), cli_locale())
+        click.echo(f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({tries})")
 
 
 @orders.command("show")

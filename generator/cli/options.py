@@ -122,6 +122,35 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     return out.getvalue()
 
 
+# A table's column names in the reader's words; CSV and JSON keep the keys, which programs read.
+COLUMNS = {
+    "shop": msg("shop"),
+    "orders": msg("orders"),
+    "revenue": msg("revenue"),
+    "pending": msg("pending"),
+    "locked": msg("locked"),
+    "reversed": msg("reversed"),
+    "payable": msg("payable"),
+    "paid": msg("paid"),
+    "lid": msg("link code"),
+    "product": msg("product"),
+    "channel": msg("channel"),
+    "campaign": msg("campaign"),
+    "clicks": msg("clicks"),
+    "conversion": msg("conversion"),
+    "sku": msg("SKU"),
+    "title": msg("title"),
+    "visits": msg("visits"),
+    "commission": msg("commission"),
+    "price": msg("price"),
+    "status": msg("status"),
+}
+
+
+def column(key: str) -> str:
+    return tr(COLUMNS[key], cli_locale()) if key in COLUMNS else key
+
+
 def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -132,8 +161,9 @@ def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         if not rows:
             say(msg("no data"))
             return
-        widths = {k: max(width(k), *(width(str(r[k])) for r in rows)) for k in rows[0]}
-        click.echo("  ".join(pad(k, w) for k, w in widths.items()))
+        names = {k: column(k) for k in rows[0]}
+        widths = {k: max(width(names[k]), *(width(str(r[k])) for r in rows)) for k in rows[0]}
+        click.echo("  ".join(pad(names[k], w) for k, w in widths.items()))
         for r in rows:
             click.echo("  ".join(pad(str(r[k]), w) for k, w in widths.items()))
 

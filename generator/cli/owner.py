@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from ..messages import msg
+from ..messages import cli_locale, msg, tr
 from .options import fail_on_user_errors, print_rows, project_option, say
 
 
@@ -28,6 +28,7 @@ def catalog_search(project: Path, words: tuple[str, ...], fmt: str) -> None:
     """Products whose SKU, title or tags hold every one of WORDS (any case; Chinese by substring)."""
     from babel.numbers import format_percent
 
+    from ..content.loading import STATUS_WORDS
     from ..content.project import load_project
     from ..content.search import search
     from ..pages.money import as_text, format_money
@@ -45,7 +46,7 @@ def catalog_search(project: Path, words: tuple[str, ...], fmt: str) -> None:
             rows.append({"sku": product.sku, "title": product.title, "price": money(product.price), "commission": f"{rate} = {money(earned)}"})
         else:
             rows.append({"sku": product.sku, "title": product.title, "price": as_text(product.price), "commission": as_text(earned)})
-        rows[-1]["status"] = product.status
+        rows[-1]["status"] = tr(STATUS_WORDS[product.status], cli_locale()) if fmt == "table" and product.status in STATUS_WORDS else product.status
         if fmt != "table":
             tags = list(product.tags) if fmt == "json" else " ".join(product.tags)
             rows[-1] |= {"commission_rate": str(product.commission), "currency": platform.currency, "tags": tags}
