@@ -15,6 +15,7 @@ drops ids no longer used, and exits 1 while any id has no translation; a test do
 from __future__ import annotations
 
 import gettext
+import io
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,9 +23,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import click
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).parent
@@ -50,6 +53,9 @@ class Domain:
     # False: a call naming two ids (``msgs(one, many, n)``) gives two plain ids, each translated
     # whole, rather than one plural entry
     plurals: bool = True
+    # True: a compiled ``.mo`` is kept beside the ``.po``, for a library that reads its words
+    # through the standard library's gettext (click)
+    compiled: bool = False
 
     def catalog_path(self, language: str) -> Path:
         return self.locale_dir / language / "LC_MESSAGES" / f"{self.name}.po"
@@ -92,6 +98,9 @@ DOMAINS: dict[str, Domain] = {
         keywords={"msg": None, "msgs": (1, 2)},
         plurals=False,
     ),
+    # Click's own words (usage, its errors, --help): click looks them up with the standard
+    # library's gettext, in the domain generator/cli binds to the compiled catalog.
+    "click": Domain("click", Path(click.__file__).parent, [("*.py", "python")], keywords={"_": None, "ngettext": (1, 2)}, compiled=True),
 }
 
 
@@ -230,7 +239,16 @@ def update(domain: Domain, language: str) -> list[str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
         write_po(f, new, width=0, omit_header=False, no_location=True)
+    if domain.compiled:
+        path.with_suffix(".mo").write_bytes(compiled(new))
     return [key_text(m.context, m.id) for m in new if m.id and not (m.string if isinstance(m.string, str) else m.string and all(m.string))]
+
+
+def compiled(catalog: Catalog) -> bytes:
+    """The catalog as gettext's binary ``.mo`` (translated entries only)."""
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
 
 
 def main(argv: Sequence[str] = ()) -> int:

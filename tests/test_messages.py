@@ -201,3 +201,20 @@ def test_the_command_lines_own_words_follow_lang(tmp_path: Path) -> None:
 def test_content_error_without_readers_is_english() -> None:
     error = ContentError([Diagnostic("catalog.yaml", 1, 1, msg("catalog.yaml not found (is this a shop project folder?)"))])
     assert str(error) == "catalog.yaml:1:1: catalog.yaml not found (is this a shop project folder?)\n1 error"
+
+
+def test_clicks_own_words_follow_lang_too(tmp_path: Path) -> None:
+    # a mistyped option is refused by click itself, before any of our code runs
+    zh = CliRunner().invoke(main, ["build", "--projekt", "."], env=ZH)
+    assert zh.exit_code == 2
+    assert "错误：没有选项 '--projekt'。" in zh.stderr and "您是不是想写 '--project'？" in zh.stderr
+    assert "查看帮助" in zh.stderr and "Usage" not in zh.stderr
+    en = CliRunner().invoke(main, ["build", "--projekt", "."], env={"LANG": "en_US.UTF-8"})
+    assert "Error: No such option '--projekt'." in en.stderr
+
+
+def test_the_compiled_click_catalog_is_the_po_compiled() -> None:
+    from generator.catalogs import compiled, read
+
+    domain = DOMAINS["click"]
+    assert domain.catalog_path("zh_CN").with_suffix(".mo").read_bytes() == compiled(read(domain, "zh_CN"))

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import gettext
+
 import click
 
 from .. import __version__
+from ..catalogs import LOCALE_DIR
 from . import operations, owner, ownerlink, site
+
+# Click's own words (usage, its errors, --help) are looked up by the standard library's gettext
+# in the default domain, with LANGUAGE / LC_ALL / LC_MESSAGES / LANG: point that domain at the
+# compiled catalog of them (generator/catalogs.py, domain "click"), as the CLI's other words are.
+gettext.bindtextdomain("click", str(LOCALE_DIR))
+gettext.textdomain("click")
 
 
 @click.group()
