@@ -169,6 +169,10 @@ async def customer(port: int, level: Level, stop: float) -> None:
                 level.errors[status] = level.errors.get(status, 0) + 1
                 if status == "closed":
                     return
+    except (ConnectionError, asyncio.IncompleteReadError):
+        # the hook dropped the connection mid-answer: counted, never a traceback that loses the
+        # level's figures (the order in flight is checked like any other against what was stored)
+        level.errors["reset"] = level.errors.get("reset", 0) + 1
     finally:
         writer.close()
 
