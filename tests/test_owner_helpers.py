@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.cli.options import width
+from generator.cli.wrap import width
 from generator.content.schemajson import FOLDER, schema_files
 
 from .conftest import REPO

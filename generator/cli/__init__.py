@@ -8,7 +8,9 @@ import click
 
 from .. import __version__
 from ..catalogs import LOCALE_DIR
+from ..messages import msg
 from . import operations, owner, ownerlink, site
+from .helptext import Shopforest
 
 # Click's own words (usage, its errors, --help) are looked up by the standard library's gettext
 # in the default domain, with LANGUAGE / LC_ALL / LC_MESSAGES / LANG: point that domain at the
@@ -17,10 +19,10 @@ gettext.bindtextdomain("click", str(LOCALE_DIR))
 gettext.textdomain("click")
 
 
-@click.group()
-@click.version_option(__version__, prog_name="shopforest")
+@click.group(cls=Shopforest, help=msg("Build a forest of static shops from one catalog and many owners' content."))
+@click.version_option(__version__, prog_name="shopforest", help=msg("Show the version and exit."))
 def main() -> None:
-    """Build a forest of static shops from one catalog and many owners' content."""
+    pass
 
 
 for command in (

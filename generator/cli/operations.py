@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..hook.forwarder import Forwarder
     from ..hook.store import Store
 
-from .options import fail_on_user_errors, print_rows, project_option
+from .options import db_option, fail_on_user_errors, format_option, print_rows, project_option
 from .options import say as tell
 
 
@@ -85,56 +85,61 @@ def _forwarder(storage: Store, url: str | None, secret: str | None) -> Forwarder
         raise UsageError(str(exc)) from None
 
 
-@click.group()
+@click.group(help=msg("The checkout hook: take orders, store them, forward them signed to fulfilment."))
 def hook() -> None:
-    """The checkout hook: take orders, store them, forward them signed to fulfilment."""
+    pass
 
 
-@hook.command("serve")
+@hook.command(
+    "serve",
+    help=msg("Serve POST /orders, GET /orders/ID, POST /clicks, GET /health and owners' pages (GET /owner/SHOP/), and forward stored orders."),
+)
 @project_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True)
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
-@click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only.")
-@click.option("--rate", type=click.FloatRange(min=0.01), default=2.0, show_default=True, help="Requests per second per client address, sustained.")
+@click.option("--host", default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
+@click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True, help=msg("Port to listen on."))
+@db_option
+@click.option("--fulfilment-url", help=msg("Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only."))
+@click.option(
+    "--rate", type=click.FloatRange(min=0.01), default=2.0, show_default=True, help=msg("Requests per second per client address, sustained.")
+)
 @click.option(
     "--burst",
     type=click.IntRange(1),
     default=60,
     show_default=True,
-    help="Requests per client address at once (raise both behind a proxy).",
+    help=msg("Requests per client address at once (raise both behind a proxy)."),
 )
 @click.option(
     "--clicks-per-day",
     type=click.IntRange(1),
     default=CLICKS_PER_DAY,
     show_default=True,
-    help="Share-link clicks stored per client address per UTC day (raise behind a proxy).",
+    help=msg("Share-link clicks stored per client address per UTC day (raise behind a proxy)."),
 )
 @click.option(
     "--trusted-proxy",
     "trusted_proxies",
     multiple=True,
     metavar="ADDRESS",
-    help="A reverse proxy whose X-Forwarded-For is believed (repeat for several; an IP or a network such as 10.0.0.0/8). None by default.",
+    help=msg("A reverse proxy whose X-Forwarded-For is believed (repeat for several; an IP or a network such as 10.0.0.0/8). None by default."),
 )
 @click.option(
     "--max-connections",
     type=click.IntRange(1),
     default=MAX_CONNECTIONS,
     show_default=True,
-    help="Open connections and requests; past it, 503.",
+    help=msg("Open connections and requests; past it, 503."),
 )
 @click.option(
     "--log-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the log here, rotated at 10 MB with 5 old files kept; default: standard error (for journald or a supervisor).",
+    help=msg("Write the log here, rotated at 10 MB with 5 old files kept; default: standard error (for journald or a supervisor)."),
 )
 @click.option(
     "--workers",
     type=click.IntRange(1),
     default=None,
-    help="Processes taking orders [default: the number of cores]. Each has its own rate-limit buckets.",
+    help=msg("Processes taking orders [default: the number of cores]. Each has its own rate-limit buckets."),
 )
 @fail_on_user_errors
 def hook_serve(
@@ -151,7 +156,6 @@ def hook_serve(
     log_file: Path | None,
     workers: int | None,
 ) -> None:
-    """Serve POST /orders, GET /orders/{id}, POST /clicks, GET /health and owners' pages (GET /owner/SHOP/), and forward stored orders."""
     from ..content.project import load_project
     from ..hook.app import create_app
     from ..hook.server import serve
@@ -186,15 +190,13 @@ def hook_serve(
             forwarder.stop()
 
 
-@hook.command("forward")
+@hook.command("forward", help=msg("Deliver stored orders to fulfilment (also runs inside `hook serve`)."))
 @project_option
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
-@click.option("--fulfilment-url", help="Where orders go [env SHOPFOREST_FULFILMENT_URL].")
-@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+@db_option
+@click.option("--fulfilment-url", help=msg("Where orders go [env SHOPFOREST_FULFILMENT_URL]."))
+@click.option("--once", is_flag=True, help=msg("Deliver what is due now, then stop."))
 @fail_on_user_errors
 def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once: bool) -> None:
-    """Deliver stored orders to fulfilment (also runs inside `hook serve`)."""
-
     storage = _storage(project, db)
     forwarder = _forwarder(storage, fulfilment_url, None)
     if forwarder is None:
@@ -209,33 +211,29 @@ def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once
         forwarder.run()
 
 
-@click.group()
+@click.group(help=msg("Inspect stored orders and redeliver them."))
 def orders() -> None:
-    """Inspect stored orders and redeliver them."""
+    pass
 
 
-@orders.command("list")
+@orders.command("list", help=msg("Newest orders first, with their delivery state (pending, delivered, dead)."))
 @project_option
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
-@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@db_option
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help=msg("How many orders to show."))
 @fail_on_user_errors
 def orders_list(project: Path, db: str | None, limit: int) -> None:
-    """Newest orders first, with their delivery state (pending, delivered, dead)."""
-
     storage = _storage(project, db, say=True)
     for o in storage.orders(limit):
         tries = tr(msgs("{n} attempt", "{n} attempts", int(o["attempts"])), cli_locale())
         click.echo(f"{o['order_id']}  {o['created_at']}  {o['shop']:<16} {o['total']:>10} {o['currency']}  {o['delivery']} ({tries})")
 
 
-@orders.command("show")
+@orders.command("show", help=msg("One order as JSON, with its events."))
 @project_option
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@db_option
 @click.argument("order_id")
 @fail_on_user_errors
 def orders_show(project: Path, db: str | None, order_id: str) -> None:
-    """One order as JSON, with its events."""
-
     storage = _storage(project, db, say=True)
     order = storage.order(order_id)
     if order is None:
@@ -244,35 +242,32 @@ def orders_show(project: Path, db: str | None, order_id: str) -> None:
     click.echo(json.dumps({"order": order, "events": events}, ensure_ascii=False, indent=2))
 
 
-@orders.command("retry")
+@orders.command("retry", help=msg("Queue an order's events for delivery again (after a dead letter, or to resend)."))
 @project_option
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
+@db_option
 @click.argument("order_id")
 @fail_on_user_errors
 def orders_retry(project: Path, db: str | None, order_id: str) -> None:
-    """Queue an order's events for delivery again (after a dead letter, or to resend)."""
-
     storage = _storage(project, db, say=True)
     if storage.order(order_id) is None:
         raise UsageError(msg("no order {order_id}", order_id=order_id))
     tell(msg("{n} events queued", n=storage.requeue(order_id, time.time())))
 
 
-@click.group()
+@click.group(help=msg("Owners' reports: earnings and share-link performance (no customer data)."))
 def report() -> None:
-    """Owners' reports: earnings and share-link performance (no customer data)."""
+    pass
 
 
-@report.command("earnings")
+@report.command("earnings", help=msg("Per shop: orders, revenue, commission pending / locked / reversed / payable, and paid."))
 @project_option
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
-@click.option("--shop", "shop", metavar="ID")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or after this day.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Orders placed on or before this day.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@db_option
+@click.option("--shop", "shop", metavar="ID", help=msg("Only this shop [default: every shop]."))
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help=msg("Orders placed on or after this day."))
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help=msg("Orders placed on or before this day."))
+@format_option
 @fail_on_user_errors
 def report_earnings(project: Path, db: str | None, shop: str | None, since: Any, until: Any, fmt: str) -> None:
-    """Per shop: orders, revenue, commission pending / locked / reversed / payable, and paid."""
     from ..content.project import load_project
     from ..hook.reports import earnings
     from ..pages.money import as_text
@@ -291,14 +286,13 @@ def report_earnings(project: Path, db: str | None, shop: str | None, since: Any,
     print_rows(_money(shown, ("revenue", "pending", "locked", "reversed", "payable", "paid"), platform, fmt), fmt)
 
 
-@report.command("links")
+@report.command("links", help=msg("Clicks, orders, conversion and revenue per link code, with its product, channel and campaign."))
 @project_option
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
-@click.option("--shop", "shop", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@db_option
+@click.option("--shop", "shop", metavar="ID", help=msg("Only this shop [default: every shop]."))
+@format_option
 @fail_on_user_errors
 def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
-    """Clicks, orders, conversion and revenue per link code, with its product, channel and campaign."""
     from ..hook.reports import links as link_report
 
     loaded = _shops(project, shop)
@@ -314,14 +308,13 @@ def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> N
     print_rows(_money(rows, ("revenue",), loaded.platform, fmt), fmt)
 
 
-@report.command("products")
+@report.command("products", help=msg("Per shop and product (by title): visits through its share links, orders and commission."))
 @project_option
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
-@click.option("--shop", "shop", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@db_option
+@click.option("--shop", "shop", metavar="ID", help=msg("Only this shop [default: every shop]."))
+@format_option
 @fail_on_user_errors
 def report_products(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
-    """Per shop and product (by title): visits through its share links, orders and commission."""
     from ..hook.reports import product_stats
 
     loaded = _shops(project, shop)
@@ -361,13 +354,18 @@ def _money(rows: list[dict[str, Any]], keys: tuple[str, ...], platform: Platform
     return [row | {k: format_money(Decimal(row[k]), platform.currency, platform.locale) for k in keys} for row in rows]
 
 
-@click.command("fulfilment-dev")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8788, show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("var/fulfilment.jsonl"), show_default=True)
+@click.command("fulfilment-dev", help=msg("A local fulfilment endpoint: verifies signatures, de-duplicates, appends to JSON Lines."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
+@click.option("--port", type=click.IntRange(1, 65535), default=8788, show_default=True, help=msg("Port to listen on."))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("var/fulfilment.jsonl"),
+    show_default=True,
+    help=msg("The JSON Lines file each delivered event is appended to."),
+)
 @fail_on_user_errors
 def fulfilment_dev(host: str, port: int, out: Path) -> None:
-    """A local fulfilment endpoint: verifies signatures, de-duplicates, appends to JSON Lines."""
     import uvicorn
 
     from ..hook.devreceiver import create_receiver

@@ -7,7 +7,6 @@ import io
 import json
 import sys
 import time
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from ..build.reporter import BuildStats, Reporter
 from ..build.verify import VerifyError
 from ..errors import ContentError, Diagnostic, TemplateError, UsageError
 from ..messages import Readers, cli_locale, msg, tr
+from .wrap import width
 
 if TYPE_CHECKING:
     pass
@@ -94,7 +94,18 @@ project_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
-    help="The shop project folder (holds catalog.yaml and content/).",
+    help=msg("The shop project folder (holds catalog.yaml and content/)."),
+)
+
+db_option = click.option("--db", help=msg("SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db]."))
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help=msg("A table to read, or CSV or JSON for other programs."),
 )
 
 
@@ -166,11 +177,6 @@ def print_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         click.echo("  ".join(pad(names[k], w) for k, w in widths.items()))
         for r in rows:
             click.echo("  ".join(pad(str(r[k]), w) for k, w in widths.items()))
-
-
-def width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def pad(text: str, columns: int) -> str:

@@ -11,21 +11,20 @@ import click
 
 from ..errors import UsageError
 from ..messages import cli_locale, msg, tr
-from .options import fail_on_user_errors, print_rows, project_option, say
+from .options import fail_on_user_errors, format_option, print_rows, project_option, say
 
 
-@click.group()
+@click.group(help=msg("Look things up in the platform's catalog."))
 def catalog() -> None:
-    """Look things up in the platform's catalog."""
+    pass
 
 
-@catalog.command("search")
+@catalog.command("search", help=msg("Products whose SKU, title or tags hold every one of WORDS (any case; Chinese by substring)."))
 @project_option
 @click.argument("words", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @fail_on_user_errors
 def catalog_search(project: Path, words: tuple[str, ...], fmt: str) -> None:
-    """Products whose SKU, title or tags hold every one of WORDS (any case; Chinese by substring)."""
     from babel.numbers import format_percent
 
     from ..content.loading import STATUS_WORDS
@@ -56,12 +55,13 @@ def catalog_search(project: Path, words: tuple[str, ...], fmt: str) -> None:
     print_rows(rows, fmt)
 
 
-@click.command("schema")
+@click.command(
+    "schema", help=msg("Write JSON Schema files of shop.yaml, post front matter and catalog.yaml, for editors to complete and check keys.")
+)
 @project_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Folder to write them to [default: PROJECT/schemas].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=msg("Folder to write them to [default: PROJECT/schemas]."))
 @fail_on_user_errors
 def schema(project: Path, out: Path | None) -> None:
-    """Write JSON Schema files of shop.yaml, post front matter and catalog.yaml, for editors to complete and check keys."""
     from ..content.schemajson import FOLDER, write_schemas
 
     for path in write_schemas(out or project / FOLDER):

@@ -12,7 +12,7 @@ import click
 from ..errors import UsageError
 from ..messages import msg
 from .operations import _storage
-from .options import fail_on_user_errors, project_option, say
+from .options import db_option, fail_on_user_errors, project_option, say
 
 
 def _shop(project: Path, shop: str) -> tuple[str, str, str]:
@@ -29,17 +29,20 @@ def _shop(project: Path, shop: str) -> tuple[str, str, str]:
     return shop, loaded.platform.checkout_url, loaded.platform.currency
 
 
-@click.command("owner-link")
+@click.command(
+    "owner-link",
+    help=msg(
+        "Print a new private link to SHOP's earnings page, to send to her; her old link stops working.\n\n"
+        "The link holds a random secret that is stored only as its SHA-256 and shown only this once."
+    ),
+)
 @project_option
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
-@click.option("--hook-url", help="The hook's public address [default: platform.checkout_url].")
-@click.option("--revoke", is_flag=True, help="Revoke her link (and end its sessions) without making a new one.")
+@db_option
+@click.option("--hook-url", help=msg("The hook's public address [default: platform.checkout_url]."))
+@click.option("--revoke", is_flag=True, help=msg("Revoke her link (and end its sessions) without making a new one."))
 @click.argument("shop")
 @fail_on_user_errors
 def owner_link(project: Path, db: str | None, hook_url: str | None, revoke: bool, shop: str) -> None:
-    """Print a new private link to SHOP's earnings page, to send to her; her old link stops working.
-
-    The link holds a random secret that is stored only as its SHA-256 and shown only this once."""
     from ..hook.ownerpage import new_token, owner_link, token_hash
 
     shop_id, checkout_url, _currency = _shop(project, shop)
@@ -54,15 +57,14 @@ def owner_link(project: Path, db: str | None, hook_url: str | None, revoke: bool
     click.echo(owner_link(hook_url or checkout_url, shop_id, token))
 
 
-@click.command("payout")
+@click.command("payout", help=msg("Record that the platform paid SHOP's owner AMOUNT of her confirmed commission."))
 @project_option
-@click.option("--db", help="SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db].")
-@click.option("--note", default="", help="A reference for the payment (bank transfer id, month).")
+@db_option
+@click.option("--note", default="", help=msg("A reference for the payment (bank transfer id, month)."))
 @click.argument("shop")
 @click.argument("amount")
 @fail_on_user_errors
 def payout(project: Path, db: str | None, note: str, shop: str, amount: str) -> None:
-    """Record that the platform paid SHOP's owner AMOUNT of her confirmed commission."""
     import datetime as dt
 
     from ..content.project import load_project

@@ -20,24 +20,25 @@ from ..messages import msg
 if TYPE_CHECKING:
     pass
 
-from .options import CliReporter, csv_text, fail_on_user_errors, project_option, say
+from .options import CliReporter, csv_text, fail_on_user_errors, format_option, project_option, say
 
 
-@click.command()
+@click.command(help=msg("Build every shop (or one) into site/<shop>/, rendering only what changed and writing only bytes that differ."))
 @project_option
-@click.option("--shop", "shop", metavar="ID", help="Build only this shop.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT/site].")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
-@click.option("--shard", metavar="K/N", help="Build only the K-th of N stable parts of the shops (for several machines).")
-@click.option("--force", is_flag=True, help="Reuse nothing earlier builds kept in .shopforest/: work everything out again (and keep it).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write .shopforest/'s kept results (a build from nothing, leaving nothing behind).")
-@click.option("--strict", is_flag=True, help="Build nothing if any shop has a mistake (for CI); by default the others are built.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
+@click.option("--shop", "shop", metavar="ID", help=msg("Build only this shop."))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help=msg("Output folder [default: PROJECT/site]."))
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help=msg("Worker processes [default: all cores]."))
+@click.option("--shard", metavar="K/N", help=msg("Build only the K-th of N stable parts of the shops (for several machines)."))
+@click.option("--force", is_flag=True, help=msg("Reuse nothing earlier builds kept in .shopforest/: work everything out again (and keep it)."))
+@click.option(
+    "--no-cache", is_flag=True, help=msg("Neither read nor write .shopforest/'s kept results (a build from nothing, leaving nothing behind).")
+)
+@click.option("--strict", is_flag=True, help=msg("Build nothing if any shop has a mistake (for CI); by default the others are built."))
+@click.option("-q", "--quiet", is_flag=True, help=msg("Print nothing but warnings and errors."))
 @fail_on_user_errors
 def build(
     project: Path, shop: str | None, out: Path | None, jobs: int | None, shard: str | None, force: bool, no_cache: bool, strict: bool, quiet: bool
 ) -> None:
-    """Build every shop (or one) into site/<shop>/, rendering only what changed and writing only bytes that differ."""
     run_build(
         project,
         out or project / "site",
@@ -51,37 +52,34 @@ def build(
     gc.freeze()  # about to exit: the interpreter's last collection would walk the whole loaded project for nothing
 
 
-@click.command()
+@click.command(help=msg("Check the catalog, every shop and every template; write nothing."))
 @project_option
-@click.option("--shop", "shop", metavar="ID", help="Check only this shop (and the catalog).")
+@click.option("--shop", "shop", metavar="ID", help=msg("Check only this shop (and the catalog)."))
 @fail_on_user_errors
 def check(project: Path, shop: str | None) -> None:
-    """Check the catalog, every shop and every template; write nothing."""
     result = run_check(project, only=shop, reporter=CliReporter(quiet=True, root=project))
     shops, products = len(result.project.shops), len(result.project.products)
     say(msg("ok: {shops} shops, {products} products, {files} files would be built", shops=shops, products=products, files=result.files))
 
 
-@click.command()
+@click.command(help=msg("Build, serve every shop at http://HOST:PORT/<shop>/, rebuild on change and live-reload open pages."))
 @project_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes per rebuild.")
+@click.option("--host", default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help=msg("Port to listen on."))
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help=msg("Worker processes per rebuild."))
 @fail_on_user_errors
 def serve(project: Path, host: str, port: int, jobs: int) -> None:
-    """Build, serve every shop at http://HOST:PORT/<shop>/, rebuild on change and live-reload open pages."""
     from ..devserver import run
 
     run(project, host, port, jobs=jobs, log=lambda line: click.echo(line, err=True))
 
 
-@click.command()
+@click.command(help=msg("Scaffold content/SHOP_ID/ with a shop.yaml and a first post that build at once."))
 @project_option
 @click.argument("shop_id")
-@click.option("--locale", metavar="LOCALE", help="The shop's locale (en_US or zh_CN) [default: the platform's]; the scaffold is written in it.")
+@click.option("--locale", metavar="LOCALE", help=msg("The shop's locale (en_US or zh_CN) [default: the platform's]; the scaffold is written in it."))
 @fail_on_user_errors
 def new(project: Path, shop_id: str, locale: str | None) -> None:
-    """Scaffold content/SHOP_ID/ with a shop.yaml and a first post that build at once."""
     from ..content.scaffold import new_shop  # (it writes the JSON Schema files: pydantic, which a build does not import)
 
     folder = new_shop(project, shop_id, today=dt.date.today(), locale=locale)
@@ -89,15 +87,21 @@ def new(project: Path, shop_id: str, locale: str | None) -> None:
     say(msg("created {folder}/ — edit shop.yaml, then run: shopforest build --shop {shop}", folder=shown, shop=shop_id))
 
 
-@click.command()
+@click.command(help=msg("List every published pick's long and short share link (and write QR codes)."))
 @project_option
 @click.argument("shop_id")
-@click.option("--channel", "channels", multiple=True, metavar="C", help="Only this channel (repeatable) [default: the shop's channels].")
-@click.option("--campaign", "campaigns", multiple=True, metavar="K", help="Only this campaign (repeatable) [default: the shop's campaigns].")
-@click.option("--sku", "skus", multiple=True, metavar="SKU", help="Only this pick (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write a print-ready QR code per short link here.")
-@click.option("--qr-format", type=click.Choice(["svg", "png"]), default="svg", show_default=True)
+@click.option("--channel", "channels", multiple=True, metavar="C", help=msg("Only this channel (repeatable) [default: the shop's channels]."))
+@click.option("--campaign", "campaigns", multiple=True, metavar="K", help=msg("Only this campaign (repeatable) [default: the shop's campaigns]."))
+@click.option("--sku", "skus", multiple=True, metavar="SKU", help=msg("Only this pick (repeatable)."))
+@format_option
+@click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path), help=msg("Also write a print-ready QR code per short link here."))
+@click.option(
+    "--qr-format",
+    type=click.Choice(["svg", "png"]),
+    default="svg",
+    show_default=True,
+    help=msg("SVG (sharp at any size, for print) or PNG (for a phone's photos)."),
+)
 @fail_on_user_errors
 def links(
     project: Path,
@@ -109,7 +113,6 @@ def links(
     qr_dir: Path | None,
     qr_format: str,
 ) -> None:
-    """List every published pick's long and short share link (and write QR codes)."""
     from ..content.project import load_project
     from ..content.suggest import did_you_mean
     from ..pages.links import shop_links
