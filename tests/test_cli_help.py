@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from generator.catalogs import DOMAINS, message_ids, translations
 from generator.cli import main
-from generator.cli.helptext import COMMAND_TEXTS, commands, english, short
+from generator.cli.helptext import COMMAND_TEXTS, OPTION_TEXTS, TYPE_NAMES, commands, english, short
 from generator.cli.wrap import fill, width, wrap
 
 ZH = {"LANG": "zh_CN.UTF-8"}
@@ -20,6 +20,8 @@ C = {"LANG": "C"}
 TREE = list(commands(main))
 PATHS = [" ".join(path) or "shopforest" for path, _ in TREE]
 HAN = re.compile(r"[\u4e00-\u9fff]")
+# the usage's words and the names of option values, as click and our options write them in English
+VALUE_WORDS = re.compile(r"\b(OPTIONS|COMMAND|ARGS|TEXT|INTEGER|FLOAT|RANGE|DIRECTORY|FILE|PATH|ADDRESS|URL|DATABASE|CHANNEL|CAMPAIGN|LOCALE|NOTE)\b")
 
 
 def texts(command: click.Command) -> list[str]:
@@ -27,7 +29,7 @@ def texts(command: click.Command) -> list[str]:
     found = [text for text in english(command, COMMAND_TEXTS).values() if text]
     for param in command.params:
         if isinstance(param, click.Option) and not param.hidden:
-            text = english(param, ("help",))["help"]
+            text = english(param, OPTION_TEXTS)["help"]
             assert text, f"{command.name} {param.opts[0]} has no help"
             found.append(text)
     return found
@@ -56,6 +58,19 @@ def test_every_help_text_is_a_message_id_with_its_chinese() -> None:
     assert [text for text in every if not HAN.search(zh.gettext(text))] == []
 
 
+def test_every_options_value_is_named_in_chinese_too() -> None:
+    zh = translations("messages", "zh_CN")
+    for _, command in TREE:
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.is_flag:
+                continue
+            metavar = english(param, OPTION_TEXTS)["metavar"]
+            if metavar is None:  # the type's name, or a Choice's or date's own pattern
+                assert param.type.name in TYPE_NAMES or isinstance(param.type, click.Choice | click.DateTime), param.opts
+            elif VALUE_WORDS.search(metavar) or metavar in ("ID", "SKU"):
+                assert HAN.search(zh.gettext(metavar)), metavar
+
+
 @pytest.mark.parametrize("path", [path for path, _ in TREE], ids=PATHS)
 def test_help_is_in_chinese_under_a_chinese_lang_and_english_under_c(path: tuple[str, ...]) -> None:
     command = dict(TREE)[path]
@@ -70,6 +85,7 @@ def test_help_is_in_chinese_under_a_chinese_lang_and_english_under_c(path: tuple
                 assert flat(text) in shown
         if env is ZH:
             assert "Usage" not in shown and "Options" not in shown and "Showthismessage" not in shown
+            assert not VALUE_WORDS.search(help_of(path, env))
             if isinstance(command, click.Group):
                 for sub in command.commands.values():
                     assert flat(short(zh.gettext(english(sub, COMMAND_TEXTS)["help"] or ""))) in shown

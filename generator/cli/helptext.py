@@ -4,8 +4,8 @@ Every ``help=`` of a command or option is written with ``msg()`` (so Babel extra
 ``messages`` catalog and ``python -m generator.catalogs`` fails while one has no translation).
 Click keeps those texts as plain strings and formats them only when it prints help, so
 :class:`Shopforest`, the top command, puts the whole command tree into ``LANG``'s language each
-time it runs, before click parses anything: every command's help, short help and epilog, every
-option's help. The English texts are kept aside, so each run translates from them (never a
+time it runs, before click parses anything: every command's help, short help, epilog and usage
+words, every option's help and the name of its value (``--out 文件夹``). The English texts are kept aside, so each run translates from them (never a
 translation of a translation) and a second run in another language, as in tests, reads right.
 """
 
@@ -19,11 +19,27 @@ from typing import Any
 import click
 
 from ..catalogs import Words, translations
-from ..messages import CHINESE, DOMAIN, cli_locale
+from ..messages import CHINESE, DOMAIN, cli_locale, msg
 from .wrap import WideFormatter
 
-COMMAND_TEXTS = ("help", "short_help", "epilog")
-OPTION_TEXTS = ("help",)
+# what a command or group shows of itself: its help, and its usage's words for options and
+# subcommands; what an option shows: its help and the name of its value
+COMMAND_TEXTS = ("help", "short_help", "epilog", "options_metavar", "subcommand_metavar")
+OPTION_TEXTS = ("help", "metavar")
+
+# An option without a metavar of its own is shown with its type's name, upper-cased (click's
+# words, which it does not translate): these name them in Chinese.
+TYPE_NAMES = {
+    "text": msg("TEXT"),
+    "integer": msg("INTEGER"),
+    "integer range": msg("INTEGER RANGE"),
+    "float": msg("FLOAT"),
+    "float range": msg("FLOAT RANGE"),
+    "directory": msg("DIRECTORY"),
+    "file": msg("FILE"),
+    "path": msg("PATH"),
+}
+USAGE_WORDS = (msg("[OPTIONS]"), msg("COMMAND [ARGS]..."))  # click's defaults, for Babel to extract
 
 # The English each command and option was written with, by the object that holds it.
 _english: weakref.WeakKeyDictionary[Any, dict[str, str | None]] = weakref.WeakKeyDictionary()
@@ -40,9 +56,11 @@ def commands(command: click.Command) -> Iterator[tuple[tuple[str, ...], click.Co
 
 def english(thing: Any, names: Sequence[str]) -> dict[str, str | None]:
     """The English texts ``thing`` (a command or an option) was written with."""
-    if thing not in _english:
-        _english[thing] = {name: getattr(thing, name) for name in names}
-    return _english[thing]
+    kept = _english.setdefault(thing, {})
+    for name in names:
+        if name not in kept and hasattr(thing, name):
+            kept[name] = getattr(thing, name)
+    return kept
 
 
 def short(text: str) -> str:
@@ -78,7 +96,12 @@ def speak(top: click.Command, locale: str) -> None:
             vars(command).pop("context_class", None)
         for param in command.params:
             if isinstance(param, click.Option):
-                param.help = said(english(param, OPTION_TEXTS)["help"])
+                kept = english(param, OPTION_TEXTS)
+                param.help = said(kept["help"])
+                metavar = kept["metavar"]
+                if metavar is None and locale == CHINESE and not param.is_flag and param.nargs == 1:
+                    metavar = TYPE_NAMES.get(param.type.name)
+                param.metavar = said(metavar)
         # click makes each command's --help option once and keeps it, with its words in the
         # language of the first run; give it this run's (click's own catalog, LANG as now)
         help_option = getattr(command, "_help_option", None)

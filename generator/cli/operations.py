@@ -95,10 +95,10 @@ def hook() -> None:
     help=msg("Serve POST /orders, GET /orders/ID, POST /clicks, GET /health and owners' pages (GET /owner/SHOP/), and forward stored orders."),
 )
 @project_option
-@click.option("--host", default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
+@click.option("--host", metavar=msg("ADDRESS"), default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
 @click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True, help=msg("Port to listen on."))
 @db_option
-@click.option("--fulfilment-url", help=msg("Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only."))
+@click.option("--fulfilment-url", metavar=msg("URL"), help=msg("Where orders go [env SHOPFOREST_FULFILMENT_URL]; none: store only."))
 @click.option(
     "--rate", type=click.FloatRange(min=0.01), default=2.0, show_default=True, help=msg("Requests per second per client address, sustained.")
 )
@@ -120,7 +120,7 @@ def hook() -> None:
     "--trusted-proxy",
     "trusted_proxies",
     multiple=True,
-    metavar="ADDRESS",
+    metavar=msg("ADDRESS"),
     help=msg("A reverse proxy whose X-Forwarded-For is believed (repeat for several; an IP or a network such as 10.0.0.0/8). None by default."),
 )
 @click.option(
@@ -193,7 +193,7 @@ def hook_serve(
 @hook.command("forward", help=msg("Deliver stored orders to fulfilment (also runs inside `hook serve`)."))
 @project_option
 @db_option
-@click.option("--fulfilment-url", help=msg("Where orders go [env SHOPFOREST_FULFILMENT_URL]."))
+@click.option("--fulfilment-url", metavar=msg("URL"), help=msg("Where orders go [env SHOPFOREST_FULFILMENT_URL]."))
 @click.option("--once", is_flag=True, help=msg("Deliver what is due now, then stop."))
 @fail_on_user_errors
 def hook_forward(project: Path, db: str | None, fulfilment_url: str | None, once: bool) -> None:
@@ -262,7 +262,7 @@ def report() -> None:
 @report.command("earnings", help=msg("Per shop: orders, revenue, commission pending / locked / reversed / payable, and paid."))
 @project_option
 @db_option
-@click.option("--shop", "shop", metavar="ID", help=msg("Only this shop [default: every shop]."))
+@click.option("--shop", "shop", metavar=msg("ID"), help=msg("Only this shop [default: every shop]."))
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help=msg("Orders placed on or after this day."))
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help=msg("Orders placed on or before this day."))
 @format_option
@@ -289,7 +289,7 @@ def report_earnings(project: Path, db: str | None, shop: str | None, since: Any,
 @report.command("links", help=msg("Clicks, orders, conversion and revenue per link code, with its product, channel and campaign."))
 @project_option
 @db_option
-@click.option("--shop", "shop", metavar="ID", help=msg("Only this shop [default: every shop]."))
+@click.option("--shop", "shop", metavar=msg("ID"), help=msg("Only this shop [default: every shop]."))
 @format_option
 @fail_on_user_errors
 def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
@@ -311,7 +311,7 @@ def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> N
 @report.command("products", help=msg("Per shop and product (by title): visits through its share links, orders and commission."))
 @project_option
 @db_option
-@click.option("--shop", "shop", metavar="ID", help=msg("Only this shop [default: every shop]."))
+@click.option("--shop", "shop", metavar=msg("ID"), help=msg("Only this shop [default: every shop]."))
 @format_option
 @fail_on_user_errors
 def report_products(project: Path, db: str | None, shop: str | None, fmt: str) -> None:
@@ -355,7 +355,7 @@ def _money(rows: list[dict[str, Any]], keys: tuple[str, ...], platform: Platform
 
 
 @click.command("fulfilment-dev", help=msg("A local fulfilment endpoint: verifies signatures, de-duplicates, appends to JSON Lines."))
-@click.option("--host", default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
+@click.option("--host", metavar=msg("ADDRESS"), default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
 @click.option("--port", type=click.IntRange(1, 65535), default=8788, show_default=True, help=msg("Port to listen on."))
 @click.option(
     "--out",

@@ -97,7 +97,7 @@ project_option = click.option(
     help=msg("The shop project folder (holds catalog.yaml and content/)."),
 )
 
-db_option = click.option("--db", help=msg("SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db]."))
+db_option = click.option("--db", metavar=msg("DATABASE"), help=msg("SQLite path or postgresql:// URL [env SHOPFOREST_DB; default var/orders.db]."))
 
 format_option = click.option(
     "--format",

@@ -38,7 +38,7 @@ def _shop(project: Path, shop: str) -> tuple[str, str, str]:
 )
 @project_option
 @db_option
-@click.option("--hook-url", help=msg("The hook's public address [default: platform.checkout_url]."))
+@click.option("--hook-url", metavar=msg("URL"), help=msg("The hook's public address [default: platform.checkout_url]."))
 @click.option("--revoke", is_flag=True, help=msg("Revoke her link (and end its sessions) without making a new one."))
 @click.argument("shop")
 @fail_on_user_errors
@@ -60,7 +60,7 @@ def owner_link(project: Path, db: str | None, hook_url: str | None, revoke: bool
 @click.command("payout", help=msg("Record that the platform paid SHOP's owner AMOUNT of her confirmed commission."))
 @project_option
 @db_option
-@click.option("--note", default="", help=msg("A reference for the payment (bank transfer id, month)."))
+@click.option("--note", metavar=msg("NOTE"), default="", help=msg("A reference for the payment (bank transfer id, month)."))
 @click.argument("shop")
 @click.argument("amount")
 @fail_on_user_errors

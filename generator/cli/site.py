@@ -25,7 +25,7 @@ from .options import CliReporter, csv_text, fail_on_user_errors, format_option, 
 
 @click.command(help=msg("Build every shop (or one) into site/<shop>/, rendering only what changed and writing only bytes that differ."))
 @project_option
-@click.option("--shop", "shop", metavar="ID", help=msg("Build only this shop."))
+@click.option("--shop", "shop", metavar=msg("ID"), help=msg("Build only this shop."))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help=msg("Output folder [default: PROJECT/site]."))
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help=msg("Worker processes [default: all cores]."))
 @click.option("--shard", metavar="K/N", help=msg("Build only the K-th of N stable parts of the shops (for several machines)."))
@@ -54,7 +54,7 @@ def build(
 
 @click.command(help=msg("Check the catalog, every shop and every template; write nothing."))
 @project_option
-@click.option("--shop", "shop", metavar="ID", help=msg("Check only this shop (and the catalog)."))
+@click.option("--shop", "shop", metavar=msg("ID"), help=msg("Check only this shop (and the catalog)."))
 @fail_on_user_errors
 def check(project: Path, shop: str | None) -> None:
     result = run_check(project, only=shop, reporter=CliReporter(quiet=True, root=project))
@@ -64,7 +64,7 @@ def check(project: Path, shop: str | None) -> None:
 
 @click.command(help=msg("Build, serve every shop at http://HOST:PORT/<shop>/, rebuild on change and live-reload open pages."))
 @project_option
-@click.option("--host", default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
+@click.option("--host", metavar=msg("ADDRESS"), default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help=msg("Port to listen on."))
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help=msg("Worker processes per rebuild."))
 @fail_on_user_errors
@@ -77,7 +77,9 @@ def serve(project: Path, host: str, port: int, jobs: int) -> None:
 @click.command(help=msg("Scaffold content/SHOP_ID/ with a shop.yaml and a first post that build at once."))
 @project_option
 @click.argument("shop_id")
-@click.option("--locale", metavar="LOCALE", help=msg("The shop's locale (en_US or zh_CN) [default: the platform's]; the scaffold is written in it."))
+@click.option(
+    "--locale", metavar=msg("LOCALE"), help=msg("The shop's locale (en_US or zh_CN) [default: the platform's]; the scaffold is written in it.")
+)
 @fail_on_user_errors
 def new(project: Path, shop_id: str, locale: str | None) -> None:
     from ..content.scaffold import new_shop  # (it writes the JSON Schema files: pydantic, which a build does not import)
@@ -90,9 +92,13 @@ def new(project: Path, shop_id: str, locale: str | None) -> None:
 @click.command(help=msg("List every published pick's long and short share link (and write QR codes)."))
 @project_option
 @click.argument("shop_id")
-@click.option("--channel", "channels", multiple=True, metavar="C", help=msg("Only this channel (repeatable) [default: the shop's channels]."))
-@click.option("--campaign", "campaigns", multiple=True, metavar="K", help=msg("Only this campaign (repeatable) [default: the shop's campaigns]."))
-@click.option("--sku", "skus", multiple=True, metavar="SKU", help=msg("Only this pick (repeatable)."))
+@click.option(
+    "--channel", "channels", multiple=True, metavar=msg("CHANNEL"), help=msg("Only this channel (repeatable) [default: the shop's channels].")
+)
+@click.option(
+    "--campaign", "campaigns", multiple=True, metavar=msg("CAMPAIGN"), help=msg("Only this campaign (repeatable) [default: the shop's campaigns].")
+)
+@click.option("--sku", "skus", multiple=True, metavar=msg("SKU"), help=msg("Only this pick (repeatable)."))
 @format_option
 @click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path), help=msg("Also write a print-ready QR code per short link here."))
 @click.option(

@@ -57,6 +57,10 @@ def tokens(text: str) -> list[str]:
     return merged
 
 
+def _opens_line(tokens: list[str]) -> bool:
+    return bool(tokens) and tokens[0] != " " and tokens[0][0] not in _CLOSING
+
+
 def fill(text: str, columns: int, initial_indent: str = "", subsequent_indent: str = "") -> str:
     """One paragraph in lines of at most ``columns`` (a word longer than a line gets its own).
 
@@ -70,10 +74,11 @@ def fill(text: str, columns: int, initial_indent: str = "", subsequent_indent: s
         if token != " " and line and width("".join(line) + token) > columns - width(indent):
             carried: list[str] = []
             if token[0] in _CLOSING:  # the character (or word) the mark closes goes down with it
-                while len(line) > 1 and line[-1] == " ":
-                    line.pop()
-                if len(line) > 1:
-                    carried = [line.pop()]
+                while len(line) > 1 and not _opens_line(carried):
+                    carried.insert(0, line.pop())
+                if not _opens_line(carried):  # nothing to take down: the mark hangs past the margin
+                    line += [*carried, token]
+                    continue
             lines.append(indent + "".join(line).rstrip())
             line, indent = carried, subsequent_indent
         line.append(token)
