@@ -5,8 +5,9 @@ Every ``help=`` of a command or option is written with ``msg()`` (so Babel extra
 Click keeps those texts as plain strings and formats them only when it prints help, so
 :class:`Shopforest`, the top command, puts the whole command tree into ``LANG``'s language each
 time it runs, before click parses anything: every command's help, short help, epilog and usage
-words, every option's help and the name of its value (``--out 文件夹``). The English texts are kept aside, so each run translates from them (never a
-translation of a translation) and a second run in another language, as in tests, reads right.
+words, every option's help and the name of its value (``--out 文件夹``). The English texts are
+kept aside, so each run translates from them (never a translation of a translation) and a second
+run in another language, as in tests, reads right.
 """
 
 from __future__ import annotations
