@@ -115,7 +115,12 @@ def _read_head(path: Path) -> str | None:
 
 
 def _supported(value: str) -> str | None:
-    return value if value in SUPPORTED else None
+    """The locale ``value`` means, spelt as an owner might (``zh-CN``, ``zh_cn``, ``zh``): her
+    build stops on the misspelling, and the message saying so is best in the language she meant."""
+    if value in SUPPORTED:
+        return value
+    language = value.replace("-", "_").split("_")[0].lower()
+    return next((s for s in SUPPORTED if s.split("_")[0] == language), None)
 
 
 class Readers:

@@ -165,16 +165,19 @@ def test_readers_read_the_locales_from_the_files_as_they_are(tmp_path: Path) -> 
     (tmp_path / "content" / "a").mkdir(parents=True)
     (tmp_path / "content" / "b").mkdir(parents=True)
     (tmp_path / "content" / "c").mkdir(parents=True)
+    (tmp_path / "content" / "d").mkdir(parents=True)
     (tmp_path / "catalog.yaml").write_text("# the platform\nplatform:\n  name: X\n  locale: en_US\ncategories: []\nlocale: zh_CN\n", encoding="utf-8")
     (tmp_path / "content" / "a" / "shop.yaml").write_text("title: [broken\nlocale：zh_CN\n", encoding="utf-8")
     (tmp_path / "content" / "b" / "shop.yaml").write_text("title: B\nlocale: ja_JP\n", encoding="utf-8")
     (tmp_path / "content" / "c" / "shop.yaml").write_text("title: C\npicks:\n  - {sku: X, locale: zh_CN}\n", encoding="utf-8")
+    (tmp_path / "content" / "d" / "shop.yaml").write_text("title: D\nlocale: zh-cn\n", encoding="utf-8")
     readers = Readers(tmp_path, cli="zh_CN")
     assert readers.of("catalog.yaml") == "en_US"  # the platform section's, not a top-level key's
     assert readers.of("content/a/shop.yaml") == "zh_CN"  # read from a file YAML cannot parse
     assert readers.of("content/a/posts/hello.md") == "zh_CN"
     assert readers.of("content/b/shop.yaml") == "en_US"  # a locale no shop can have: the platform's
     assert readers.of("content/c/shop.yaml") == "en_US"  # an indented 'locale' is no shop's locale
+    assert readers.of("content/d/shop.yaml") == "zh_CN"  # misspelt: refused, in the language she meant
     assert readers.of("themes/default") == "en_US"
     assert Readers(tmp_path / "nowhere", cli="zh_CN").of("catalog.yaml") == "zh_CN"  # no project: LANG's
 
