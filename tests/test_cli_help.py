@@ -100,6 +100,16 @@ def test_chinese_help_fits_the_terminal() -> None:
             assert width(line) <= 80 or " " not in line.strip(), line
 
 
+def test_every_command_list_says_what_each_does_in_a_whole_sentence() -> None:
+    """A list of commands shows each one's first sentence: a help that opens with a long one is
+    cut at the terminal's edge with '...', mid-thought."""
+    for path, command in TREE:
+        if isinstance(command, click.Group):
+            for env in (C, ZH):
+                listed = help_of(path, env).split("\n\n")[-1]
+                assert "..." not in listed and "…" not in listed, listed
+
+
 def test_lines_end_where_chinese_lets_them() -> None:
     text = "不用 .shopforest/ 里以前保存的结果，全部重新计算（并保存新结果）。"
     lines = fill(text, 24).splitlines()

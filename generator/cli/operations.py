@@ -85,14 +85,17 @@ def _forwarder(storage: Store, url: str | None, secret: str | None) -> Forwarder
         raise UsageError(str(exc)) from None
 
 
-@click.group(help=msg("The checkout hook: take orders, store them, forward them signed to fulfilment."))
+@click.group(help=msg("The checkout service. It takes orders, stores them and forwards them signed to fulfilment."))
 def hook() -> None:
     pass
 
 
 @hook.command(
     "serve",
-    help=msg("Serve POST /orders, GET /orders/ID, POST /clicks, GET /health and owners' pages (GET /owner/SHOP/), and forward stored orders."),
+    help=msg(
+        "Run the checkout service. Serves POST /orders, GET /orders/ID, POST /clicks, GET /health"
+        " and owners' pages (GET /owner/SHOP/), and forwards stored orders."
+    ),
 )
 @project_option
 @click.option("--host", metavar=msg("ADDRESS"), default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
@@ -190,7 +193,7 @@ def hook_serve(
             forwarder.stop()
 
 
-@hook.command("forward", help=msg("Deliver stored orders to fulfilment (also runs inside `hook serve`)."))
+@hook.command("forward", help=msg("Send stored orders to fulfilment. This also runs inside `hook serve`."))
 @project_option
 @db_option
 @click.option("--fulfilment-url", metavar=msg("URL"), help=msg("Where orders go [env SHOPFOREST_FULFILMENT_URL]."))
@@ -216,7 +219,7 @@ def orders() -> None:
     pass
 
 
-@orders.command("list", help=msg("Newest orders first, with their delivery state (pending, delivered, dead)."))
+@orders.command("list", help=msg("List orders, newest first. Each with its delivery state (pending, delivered, dead)."))
 @project_option
 @db_option
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help=msg("How many orders to show."))
@@ -242,7 +245,7 @@ def orders_show(project: Path, db: str | None, order_id: str) -> None:
     click.echo(json.dumps({"order": order, "events": events}, ensure_ascii=False, indent=2))
 
 
-@orders.command("retry", help=msg("Queue an order's events for delivery again (after a dead letter, or to resend)."))
+@orders.command("retry", help=msg("Send an order again. Queues its events for delivery again (after a dead letter, or to resend)."))
 @project_option
 @db_option
 @click.argument("order_id")
@@ -254,12 +257,12 @@ def orders_retry(project: Path, db: str | None, order_id: str) -> None:
     tell(msg("{n} events queued", n=storage.requeue(order_id, time.time())))
 
 
-@click.group(help=msg("Owners' reports: earnings and share-link performance (no customer data)."))
+@click.group(help=msg("Owners' reports. Earnings and share-link performance, with no customer data."))
 def report() -> None:
     pass
 
 
-@report.command("earnings", help=msg("Per shop: orders, revenue, commission pending / locked / reversed / payable, and paid."))
+@report.command("earnings", help=msg("Each shop's earnings. Orders, revenue, commission pending / locked / reversed / payable, and paid."))
 @project_option
 @db_option
 @click.option("--shop", "shop", metavar=msg("ID"), help=msg("Only this shop [default: every shop]."))
@@ -286,7 +289,9 @@ def report_earnings(project: Path, db: str | None, shop: str | None, since: Any,
     print_rows(_money(shown, ("revenue", "pending", "locked", "reversed", "payable", "paid"), platform, fmt), fmt)
 
 
-@report.command("links", help=msg("Clicks, orders, conversion and revenue per link code, with its product, channel and campaign."))
+@report.command(
+    "links", help=msg("How each share link did. Clicks, orders, conversion and revenue per link code, with its product, channel and campaign.")
+)
 @project_option
 @db_option
 @click.option("--shop", "shop", metavar=msg("ID"), help=msg("Only this shop [default: every shop]."))
@@ -308,7 +313,7 @@ def report_links(project: Path, db: str | None, shop: str | None, fmt: str) -> N
     print_rows(_money(rows, ("revenue",), loaded.platform, fmt), fmt)
 
 
-@report.command("products", help=msg("Per shop and product (by title): visits through its share links, orders and commission."))
+@report.command("products", help=msg("How each product did. Per shop and product (by title): visits through its share links, orders and commission."))
 @project_option
 @db_option
 @click.option("--shop", "shop", metavar=msg("ID"), help=msg("Only this shop [default: every shop]."))
@@ -354,7 +359,7 @@ def _money(rows: list[dict[str, Any]], keys: tuple[str, ...], platform: Platform
     return [row | {k: format_money(Decimal(row[k]), platform.currency, platform.locale) for k in keys} for row in rows]
 
 
-@click.command("fulfilment-dev", help=msg("A local fulfilment endpoint: verifies signatures, de-duplicates, appends to JSON Lines."))
+@click.command("fulfilment-dev", help=msg("A fulfilment endpoint for testing. It verifies signatures, de-duplicates and appends to JSON Lines."))
 @click.option("--host", metavar=msg("ADDRESS"), default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
 @click.option("--port", type=click.IntRange(1, 65535), default=8788, show_default=True, help=msg("Port to listen on."))
 @click.option(

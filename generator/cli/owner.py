@@ -19,7 +19,7 @@ def catalog() -> None:
     pass
 
 
-@catalog.command("search", help=msg("Products whose SKU, title or tags hold every one of WORDS (any case; Chinese by substring)."))
+@catalog.command("search", help=msg("Find products. Those whose SKU, title or tags hold every one of WORDS (any case; Chinese by substring)."))
 @project_option
 @click.argument("words", nargs=-1, required=True)
 @format_option
@@ -55,9 +55,7 @@ def catalog_search(project: Path, words: tuple[str, ...], fmt: str) -> None:
     print_rows(rows, fmt)
 
 
-@click.command(
-    "schema", help=msg("Write JSON Schema files of shop.yaml, post front matter and catalog.yaml, for editors to complete and check keys.")
-)
+@click.command("schema", help=msg("Write JSON Schema files. For shop.yaml, post front matter and catalog.yaml, so editors complete and check keys."))
 @project_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=msg("Folder to write them to [default: PROJECT/schemas]."))
 @fail_on_user_errors

@@ -32,7 +32,7 @@ def _shop(project: Path, shop: str) -> tuple[str, str, str]:
 @click.command(
     "owner-link",
     help=msg(
-        "Print a new private link to SHOP's earnings page, to send to her; her old link stops working.\n\n"
+        "Make an owner's earnings link. Prints a new private link to SHOP's earnings page, to send to her; her old link stops working.\n\n"
         "The link holds a random secret that is stored only as its SHA-256 and shown only this once."
     ),
 )
@@ -57,7 +57,7 @@ def owner_link(project: Path, db: str | None, hook_url: str | None, revoke: bool
     click.echo(owner_link(hook_url or checkout_url, shop_id, token))
 
 
-@click.command("payout", help=msg("Record that the platform paid SHOP's owner AMOUNT of her confirmed commission."))
+@click.command("payout", help=msg("Record a payout. The platform paid SHOP's owner AMOUNT of her confirmed commission."))
 @project_option
 @db_option
 @click.option("--note", metavar=msg("NOTE"), default="", help=msg("A reference for the payment (bank transfer id, month)."))

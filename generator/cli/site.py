@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 from .options import CliReporter, csv_text, fail_on_user_errors, format_option, project_option, say
 
 
-@click.command(help=msg("Build every shop (or one) into site/<shop>/, rendering only what changed and writing only bytes that differ."))
+@click.command(
+    help=msg("Build the shops. Every shop (or one) goes into site/<shop>/, rendering only what changed and writing only bytes that differ.")
+)
 @project_option
 @click.option("--shop", "shop", metavar=msg("ID"), help=msg("Build only this shop."))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help=msg("Output folder [default: PROJECT/site]."))
@@ -52,7 +54,7 @@ def build(
     gc.freeze()  # about to exit: the interpreter's last collection would walk the whole loaded project for nothing
 
 
-@click.command(help=msg("Check the catalog, every shop and every template; write nothing."))
+@click.command(help=msg("Check for mistakes. Reads the catalog, every shop and every template, and writes nothing."))
 @project_option
 @click.option("--shop", "shop", metavar=msg("ID"), help=msg("Check only this shop (and the catalog)."))
 @fail_on_user_errors
@@ -62,7 +64,9 @@ def check(project: Path, shop: str | None) -> None:
     say(msg("ok: {shops} shops, {products} products, {files} files would be built", shops=shops, products=products, files=result.files))
 
 
-@click.command(help=msg("Build, serve every shop at http://HOST:PORT/<shop>/, rebuild on change and live-reload open pages."))
+@click.command(
+    help=msg("Preview on this computer. Builds and serves every shop at http://HOST:PORT/<shop>/, rebuilds on change and live-reloads open pages.")
+)
 @project_option
 @click.option("--host", metavar=msg("ADDRESS"), default="127.0.0.1", show_default=True, help=msg("Interface to listen on."))
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help=msg("Port to listen on."))
@@ -74,7 +78,7 @@ def serve(project: Path, host: str, port: int, jobs: int) -> None:
     run(project, host, port, jobs=jobs, log=lambda line: click.echo(line, err=True))
 
 
-@click.command(help=msg("Scaffold content/SHOP_ID/ with a shop.yaml and a first post that build at once."))
+@click.command(help=msg("Start a new shop. Scaffolds content/SHOP_ID/ with a shop.yaml and a first post that build at once."))
 @project_option
 @click.argument("shop_id")
 @click.option(
@@ -89,7 +93,7 @@ def new(project: Path, shop_id: str, locale: str | None) -> None:
     say(msg("created {folder}/ — edit shop.yaml, then run: shopforest build --shop {shop}", folder=shown, shop=shop_id))
 
 
-@click.command(help=msg("List every published pick's long and short share link (and write QR codes)."))
+@click.command(help=msg("List share links. Every published pick's long and short link (and QR codes, written on request)."))
 @project_option
 @click.argument("shop_id")
 @click.option(
