@@ -4,6 +4,10 @@ file vouches for it is not read for a key it does not hold — and every change 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,3 +109,19 @@ def test_a_note_edit_reads_only_the_facts_and_markdown_it_shows(tmp_path: Path) 
     build(root, root / "site")
     assert "Quick <strong>supper</strong>." in (root / "site" / "bea" / "p" / "FD-2001" / "index.html").read_text(encoding="utf-8")
     assert_same_as_full_build(root, tmp_path)
+
+
+def test_a_build_that_checks_no_file_does_not_import_pydantic(tmp_path: Path) -> None:
+    """Pydantic's import is about a tenth of a second of every build's start-up; only a file that
+    is read again needs its schemas."""
+    root = two_shop_project(tmp_path)
+    for path in root.rglob("*"):
+        os.utime(path, (time.time() - 60, time.time() - 60))  # settled, as a file saved a minute ago
+    build(root, root / "site")
+    script = (
+        "import sys; from pathlib import Path; from generator.build.pipeline import build;"
+        " build(*map(Path, sys.argv[1:3])); print(sorted(m for m in sys.modules if m.startswith('pydantic')))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SHOPFOREST_VERIFY"}
+    done = subprocess.run([sys.executable, "-c", script, str(root), str(root / "site")], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Diagnostics
 from ..messages import Message, msg
+from .loading import kind_of
 from .sources import Document, Loc
 from .suggest import did_you_mean
 
@@ -25,22 +26,6 @@ _TYPE_WORDS = {
     "model_type": msg("a group of 'key: value' lines"),
     "model_attributes_type": msg("a group of 'key: value' lines"),
 }
-
-
-def kind_of(value: Any) -> str:
-    if value is None:
-        return msg("nothing")
-    if isinstance(value, bool):
-        return msg("true/false")
-    if isinstance(value, int):
-        return msg("a whole number")
-    if isinstance(value, str):
-        return msg("text")
-    if isinstance(value, list):
-        return msg("a list")
-    if isinstance(value, dict):
-        return msg("a group of 'key: value' lines")
-    return msg("a number")
 
 
 def _field(loc: Loc) -> str:
