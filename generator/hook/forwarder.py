@@ -226,6 +226,8 @@ class Forwarder:
         if wait or probe:
             written.result()
         if probe and self.breaker.state == "closed":
+            with self._hand_lock:
+                self._held.clear()  # every shop's waiting events are due now, in order
             released = self.storage.release_backlog(time.time())
             if released:
                 log.info("fulfilment endpoint back: %d waiting events due now", released)
