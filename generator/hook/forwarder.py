@@ -7,9 +7,13 @@ An event keeps its ``webhook-id`` across retries, so a receiver that de-duplicat
 each order exactly once.
 
 Throughput: a batch of due events, oldest first, is delivered by up to ``concurrency`` threads,
-one shop's events in order by one thread (a shop's later event waits behind a failed one), and
-the batch's outcomes are written in one transaction. Leases are short and renewed while the batch
-runs, so after a crash another forwarder takes the events over within seconds.
+one shop's events in order by one thread (a shop's later event waits behind a failed one, in
+this batch and the next ones until its retry). The outcomes go to a writer thread
+(``OutcomeWriter``), which writes whatever has queued in one transaction while the next batch is
+claimed and sent: one fsync for many deliveries, and no delivery waits for one. When nothing is
+due the forwarder looks again after GATHER (50 ms). Leases are short (LEASE, 5 s) and renewed
+every LEASE / 3 until an event's outcome is written, so after a crash another forwarder takes the
+events over within LEASE seconds.
 
 A circuit breaker guards the endpoint (closed → open → half-open, as Polly's and Resilience4j's
 users know it): after ``BREAK_AFTER`` endpoint failures in a row (no connection, a timeout, 429,
