@@ -5,6 +5,7 @@
     python bench/hook.py --seconds 5 --concurrency 8,32
     python bench/hook.py --paced 0.8 --seconds 6   # the ceiling at 32 clients, then 80 % of it, paced
     python bench/hook.py --rate 800 --seconds 6    # 800 orders/s, paced
+    python bench/hook.py --rate 300 --outage 60    # fulfilment down 60 s while orders come
 
 Starts `shopforest hook serve` on the demo project with fulfilment pointed at `shopforest
 fulfilment-dev`, both real processes on loopback, and drives the hook from this process with an
@@ -20,6 +21,10 @@ sale day's customers come whether or not the hook is keeping up. ``--paced F`` f
 the ceiling, back to back at that concurrency, and then sends at F times it. For each order the
 delivery lag is the time fulfilment-dev got its event less the time its 201 came back (the same
 clock: both on this machine), reported as p50, p99 and max.
+
+``--outage S`` (paced): fulfilment-dev is stopped 2 s into the run and started again S seconds
+later, and orders keep coming for ``--seconds`` after that; reported is how long after the
+receiver was back the last order acknowledged before it arrived.
 """
 
 from __future__ import annotations
@@ -62,6 +67,9 @@ class Level:
     rate: float = 0.0  # orders/s on an open-loop schedule; 0: back to back (closed loop)
     acked: dict[str, float] = field(default_factory=dict)  # order id → when its 201 came back
     lags: list[float] = field(default_factory=list)  # per order: delivered less acknowledged, s
+    outage: float = 0.0  # seconds fulfilment is down, 2 s into the run
+    recovered: float = 0.0  # when it was back (time.time())
+    backlog: float = 0.0  # from then until the last order acknowledged before it arrived, s
     lag: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process group while the level ran
     load: float = 0.0  # the 1-minute load average when the level started
@@ -261,12 +269,42 @@ async def customer(port: int, level: Level, stop: float) -> None:
         client.close()
 
 
-async def drive(port: int, level: Level) -> None:
+async def drive(port: int, level: Level, receiver: Receiver | None = None) -> None:
     if level.rate:
-        await drive_paced(port, level)
+        if level.outage and receiver is not None:
+            await asyncio.gather(drive_paced(port, level), outage(level, receiver))
+        else:
+            await drive_paced(port, level)
         return
     stop = time.perf_counter() + level.seconds
     await asyncio.gather(*(customer(port, level, stop) for _ in range(level.concurrency)))
+
+
+async def outage(level: Level, receiver: Receiver) -> None:
+    await asyncio.sleep(2.0)
+    await asyncio.to_thread(receiver.stop)
+    await asyncio.sleep(level.outage)
+    await asyncio.to_thread(receiver.start)
+    level.recovered = time.time()
+
+
+class Receiver:
+    """fulfilment-dev, started again on the same port and file after an outage."""
+
+    def __init__(self, command: list[str], env: dict[str, str], port: int, log: Path) -> None:
+        self.command, self.env, self.port, self.log = command, env, port, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(self.command, env=self.env, stdout=out, stderr=out)
+        wait_up(f"http://127.0.0.1:{self.port}/health", self.proc, self.log)
+        return self.proc
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
 
 
 async def drive_paced(port: int, level: Level) -> None:
@@ -330,20 +368,23 @@ def receiver_duplicates(port: int) -> int:
     return int(httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json().get("duplicates", 0))
 
 
-def run_level(level: Level, hook_port: int, tail: Tail, pids: tuple[int, int, int | None]) -> None:
+def run_level(level: Level, hook_port: int, tail: Tail, pids: tuple[int, int, int | None], receiver: Receiver | None = None) -> None:
     """Drive one level, then wait for the forwarder to deliver all its 201s."""
     level.load = os.getloadavg()[0]
     before = cpu_snapshot(*pids)
-    asyncio.run(drive(hook_port, level))
+    asyncio.run(drive(hook_port, level, receiver))
     after = cpu_snapshot(*pids)
     level.cpu = {k: after[k] - before[k] for k in after}
     last = time.perf_counter()
     wanted = set(level.created)
-    while not wanted <= tail.read().keys() and time.perf_counter() - last < 120:
+    while not wanted <= tail.read().keys() and time.perf_counter() - last < 600:
         time.sleep(0.05)
     level.lag = time.perf_counter() - last
     arrived = tail.read()
     level.lags = [arrived[o] - level.acked[o] for o in level.created if o in arrived]
+    if level.recovered:
+        waited = [arrived.get(o, float("inf")) for o, at in level.acked.items() if at < level.recovered]
+        level.backlog = max(waited, default=level.recovered) - level.recovered
 
 
 def main() -> None:
@@ -354,15 +395,19 @@ def main() -> None:
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument("--paced", type=float, metavar="F", help="measure the ceiling, then send at F times it on a schedule")
     pace.add_argument("--rate", type=float, metavar="N", help="send N orders/s on a schedule")
+    parser.add_argument("--outage", type=float, default=0.0, metavar="S", help="paced: stop fulfilment-dev for S seconds, 2 s into the run")
     parser.add_argument("--hook-arg", action="append", default=[], help="an extra argument for `hook serve` (repeatable)")
     args = parser.parse_args()
     paced = args.paced is not None or args.rate is not None
     concurrency = [int(c) for c in (args.concurrency or ("32" if paced else "1,8,32,64")).split(",")]
     if paced and len(concurrency) != 1:
         parser.error("a paced run takes one --concurrency")
+    if args.outage and not paced:
+        parser.error("--outage goes with --paced or --rate")
     levels = [Level(c, args.seconds) for c in concurrency] if args.rate is None else []
     work = Path(tempfile.mkdtemp(prefix="shopforest-hookbench-"))
     procs: list[subprocess.Popen[bytes]] = []
+    receiver: Receiver | None = None
     pg = None
     try:
         project = work / "project"
@@ -383,9 +428,8 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO), "SHOPFOREST_WEBHOOK_SECRET": SECRET}
         cli = [sys.executable, "-m", "generator.cli"]
         recv_log, hook_log = work / "receiver.log", work / "hook.log"
-        with recv_log.open("wb") as out:
-            procs.append(subprocess.Popen([*cli, "fulfilment-dev", "--port", str(recv_port), "--out", str(jsonl)], env=env, stdout=out, stderr=out))
-        wait_up(f"http://127.0.0.1:{recv_port}/health", procs[-1], recv_log)
+        receiver = Receiver([*cli, "fulfilment-dev", "--port", str(recv_port), "--out", str(jsonl)], env, recv_port, recv_log)
+        receiver.start()
         serve = [*cli, "hook", "serve", "--project", str(project), "--port", str(hook_port), "--db", db]
         serve += ["--fulfilment-url", f"http://127.0.0.1:{recv_port}/", "--rate", "1000000", "--burst", "1000000", *args.hook_arg]
         with hook_log.open("wb") as out:
@@ -393,7 +437,7 @@ def main() -> None:
         wait_up(f"http://127.0.0.1:{hook_port}/health", procs[-1], hook_log)
         print(f"hook: {' '.join(serve[2:])}", flush=True)
         postmaster = int((pg.data / "postmaster.pid").read_text().split()[0]) if pg is not None else None
-        pids = (procs[1].pid, procs[0].pid, postmaster)
+        pids = (procs[0].pid, receiver.proc.pid if receiver.proc else 0, postmaster)
         tail = Tail(jsonl)
         if levels:
             print(HEADER, flush=True)
@@ -406,10 +450,12 @@ def main() -> None:
                 ceiling = len(levels[0].created) / levels[0].seconds
                 rate = args.paced * ceiling
                 print(f"\nceiling at {concurrency[0]} clients: {ceiling:,.0f} orders/s; paced at {args.paced:.0%} of it")
-            level = Level(concurrency[0], args.seconds, rate=rate)
+            level = Level(concurrency[0], args.seconds + (args.outage + 2.0 if args.outage else 0.0), rate=rate, outage=args.outage)
             print(f"\n{PACED_HEADER}", flush=True)
-            run_level(level, hook_port, tail, pids)
+            run_level(level, hook_port, tail, pids, receiver)
             print(level.paced_row(), flush=True)
+            if args.outage:
+                print(f"\nfulfilment down {args.outage:.0f} s: the last order acknowledged before it was back arrived {level.backlog:.1f} s after")
             levels.append(level)
         everything = {o for level in levels for o in level.created}
         got = tail.read().keys()
@@ -433,6 +479,8 @@ def main() -> None:
         for proc in reversed(procs):
             proc.terminate()
             proc.wait(timeout=30)
+        if receiver is not None:
+            receiver.stop()
         if pg is not None:
             pg.stop()
         shutil.rmtree(work, ignore_errors=True)
