@@ -185,14 +185,15 @@ class Forwarder:
         log.debug("%s not delivered (%s); retry in %.1f s", event.id, reason, delay)
         return Outcome(event.id, "retry", now + delay, reason)
 
-    def _shop_in_order(self, shop: str, events: list[Event], now: float) -> list[Outcome]:
+    def _shop_in_order(self, shop: str, events: list[Event], now: float, probe: bool = False) -> list[Outcome]:
         """One shop's events, oldest first; after a failure (or once the breaker opens) the rest
         wait, due with the failed one, so they never overtake it. A shop whose event failed in
         an earlier batch is held until that event's retry, so its later events, claimed while
-        the failure's outcome was still being written, do not overtake it either."""
+        the failure's outcome was still being written, do not overtake it either. The probe is
+        always sent: it is the oldest pending event, so nothing of its shop is ahead of it."""
         with self._hand_lock:
             held = self._held.pop(shop, 0.0)
-            if held > time.time():
+            if held > time.time() and not probe:
                 self._held[shop] = held
                 return [Outcome(e.id, "release", held) for e in events]
         outcomes: list[Outcome] = []
@@ -228,7 +229,7 @@ class Forwarder:
         by_shop: dict[str, list[Event]] = {}
         for event in events:
             by_shop.setdefault(_shop_of(event), []).append(event)
-        outcomes = [o for shop in self._pool.map(lambda item: self._shop_in_order(item[0], item[1], now), by_shop.items()) for o in shop]
+        outcomes = [o for shop in self._pool.map(lambda item: self._shop_in_order(item[0], item[1], now, probe), by_shop.items()) for o in shop]
         written = self.writer.put(outcomes)
         if wait or probe:
             written.result()
