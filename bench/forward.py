@@ -28,7 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.hook import SECRET, cpu_snapshot, free_port, wait_up  # noqa: E402
+from hook import SECRET, cpu_snapshot, free_port, wait_up  # noqa: E402  (bench/hook.py, beside this script)
+
 from generator.hook.database import open_storage  # noqa: E402
 from generator.hook.forwarder import Forwarder, RetryPolicy  # noqa: E402
 from generator.hook.sqlstore import SqlStore  # noqa: E402
