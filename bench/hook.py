@@ -3,6 +3,9 @@
     python bench/hook.py                          # SQLite, concurrency 1, 8, 32, 64
     python bench/hook.py --db postgresql          # a private PostgreSQL server (Debian's binaries)
     python bench/hook.py --seconds 5 --concurrency 8,32
+    python bench/hook.py --paced 0.8 --seconds 6   # the ceiling at 32 clients, then 80 % of it, paced
+    python bench/hook.py --rate 800 --seconds 6    # 800 orders/s, paced
+    python bench/hook.py --rate 300 --outage 60    # fulfilment down 60 s while orders come
 
 Starts `shopforest hook serve` on the demo project with fulfilment pointed at `shopforest
 fulfilment-dev`, both real processes on loopback, and drives the hook from this process with an
@@ -11,6 +14,17 @@ to back). Each level runs for ``--seconds``; then every 201 is checked against t
 hook stored and against what fulfilment received once the forwarder has drained, and the lag
 from the last 201 to its delivery is reported. The client runs on the same machine: on two
 cores it takes a share of the CPU the hook would otherwise have.
+
+Paced (``--paced F`` or ``--rate N``): orders go out on an open-loop schedule, order i at
+start + i / rate, over up to ``--concurrency`` connections (one number; 32 by default), as a
+sale day's customers come whether or not the hook is keeping up. ``--paced F`` first measures
+the ceiling, back to back at that concurrency, and then sends at F times it. For each order the
+delivery lag is the time fulfilment-dev got its event less the time its 201 came back (the same
+clock: both on this machine), reported as p50, p99 and max.
+
+``--outage S`` (paced): fulfilment-dev is stopped 2 s into the run and started again S seconds
+later, and orders keep coming for ``--seconds`` after that; reported is how long after the
+receiver was back the last order acknowledged before it arrived.
 """
 
 from __future__ import annotations
@@ -50,6 +64,12 @@ class Level:
     latencies: list[float] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    rate: float = 0.0  # orders/s on an open-loop schedule; 0: back to back (closed loop)
+    acked: dict[str, float] = field(default_factory=dict)  # order id → when its 201 came back
+    lags: list[float] = field(default_factory=list)  # per order: delivered less acknowledged, s
+    outage: float = 0.0  # seconds fulfilment is down, 2 s into the run
+    recovered: float = 0.0  # when it was back (time.time())
+    backlog: float = 0.0  # from then until the last order acknowledged before it arrived, s
     lag: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process group while the level ran
     load: float = 0.0  # the 1-minute load average when the level started
@@ -63,6 +83,20 @@ class Level:
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(self.errors.items())) or "none"
         return f"| {self.concurrency} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | {len(self.created)} | {errors} | {self.lag:.1f} | {self.load:.1f} |"
 
+    def paced_row(self) -> str:
+        n = len(self.latencies)
+        ordered = sorted(self.latencies)
+        p50 = statistics.median(ordered) * 1000 if ordered else 0.0
+        p99 = ordered[min(n - 1, int(n * 0.99))] * 1000 if ordered else 0.0
+        lags = sorted(self.lags)
+        lag50 = statistics.median(lags) if lags else 0.0
+        lag99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))] if lags else 0.0
+        errors = ", ".join(f"{k}: {v}" for k, v in sorted(self.errors.items())) or "none"
+        return (
+            f"| {self.concurrency} | {self.rate:,.0f} | {len(self.created) / self.seconds:,.0f} | {p50:.1f} | {p99:.1f} | {len(self.created)}"
+            f" | {errors} | {lag50:.3f} | {lag99:.3f} | {max(lags, default=0.0):.3f} | {self.load:.1f} |"
+        )
+
     def cpu_row(self) -> str:
         per_order = {k: v / max(1, len(self.created)) * 1000 for k, v in self.cpu.items()}
         return f"| {self.concurrency} | " + " | ".join(f"{per_order.get(k, 0.0):.2f}" for k in CPU_GROUPS) + " |"
@@ -70,6 +104,10 @@ class Level:
 
 HEADER = (
     "| clients | orders/s (201) | p50 ms | p99 ms | orders | errors | delivery lag after the last 201, s | load |\n|---|---|---|---|---|---|---|---|"
+)
+PACED_HEADER = (
+    "| clients | paced orders/s | orders/s (201) | p50 ms | p99 ms | orders | errors | delivery lag p50 s | p99 s | max s | load |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 CPU_GROUPS = ("hook workers", "hook main (forwarder)", "database", "receiver", "load client", "rest of the machine")
 CPU_HEADER = "| clients | " + " | ".join(CPU_GROUPS) + " |\n|---|" + "---|" * len(CPU_GROUPS)
@@ -143,62 +181,233 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit(f"{url} did not start: {log.read_text(errors='replace')}")
 
 
+class Client:
+    """One simulated customer's keep-alive connection. When the hook has closed it (its idle
+    keep-alive timeout, between levels or in a paced run's quiet moment), the order is sent
+    again on a new connection with the same Idempotency-Key, which makes the second try safe
+    even if the first reached the hook."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.used = False  # the connection carried a whole exchange before
+
+    async def post(self, body: bytes) -> tuple[str, bytes]:
+        """The status and body of the answer to one order; raises when the hook drops a fresh
+        connection too."""
+        head = (
+            f"POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Idempotency-Key: {uuid.uuid4()}\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        for attempt in range(2):
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+                self.used = False
+            assert self.reader is not None
+            reused = self.used
+            try:
+                self.writer.write(head + body)
+                status_line = await self.reader.readline()
+                if not status_line:
+                    raise ConnectionResetError("closed by the hook")
+                length, closing = 0, False
+                while (line := await self.reader.readline()) not in (b"\r\n", b""):
+                    lower = line.lower()
+                    if lower.startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                    elif lower.startswith(b"connection:") and b"close" in lower:
+                        closing = True
+                answer = await self.reader.readexactly(length)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if reused and attempt == 0:
+                    continue
+                raise
+            self.used = True
+            if closing:
+                self.close()
+            return status_line.split(b" ")[1].decode(), answer
+        raise AssertionError("unreachable")  # the second try returns or raises
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def order(client: Client, level: Level, due: float | None = None) -> bool:
+    """Send one order and count its answer; False when the hook could not be reached. Its
+    latency counts from ``due`` when it was scheduled (and went late), else from now."""
+    body = json.dumps(ORDER).encode()
+    started = time.perf_counter() if due is None else due
+    try:
+        status, answer = await client.post(body)
+    except (ConnectionError, asyncio.IncompleteReadError):
+        # the hook dropped a fresh connection mid-answer: counted, never a traceback that loses
+        # the level's figures (the order in flight is checked like any other against what was stored)
+        level.errors["reset"] = level.errors.get("reset", 0) + 1
+        return False
+    level.latencies.append(time.perf_counter() - started)
+    if status == "201":
+        order_id = json.loads(answer)["order_id"]
+        level.created.append(order_id)
+        level.acked[order_id] = time.time()  # the receiver stamps its arrival on the same clock
+    else:
+        level.errors[status] = level.errors.get(status, 0) + 1
+    return True
+
+
 async def customer(port: int, level: Level, stop: float) -> None:
     """One keep-alive connection posting orders back to back until ``stop``."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    body = json.dumps(ORDER).encode()
+    client = Client(port)
     try:
         while time.perf_counter() < stop:
-            head = (
-                f"POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                f"Idempotency-Key: {uuid.uuid4()}\r\nContent-Length: {len(body)}\r\n\r\n"
-            )
-            started = time.perf_counter()
-            writer.write(head.encode() + body)
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            answer = await reader.readexactly(length)
-            level.latencies.append(time.perf_counter() - started)
-            status = status_line.split(b" ")[1].decode() if status_line else "closed"
-            if status == "201":
-                level.created.append(json.loads(answer)["order_id"])
-            else:
-                level.errors[status] = level.errors.get(status, 0) + 1
-                if status == "closed":
-                    return
-    except (ConnectionError, asyncio.IncompleteReadError):
-        # the hook dropped the connection mid-answer: counted, never a traceback that loses the
-        # level's figures (the order in flight is checked like any other against what was stored)
-        level.errors["reset"] = level.errors.get("reset", 0) + 1
+            if not await order(client, level):
+                return
     finally:
-        writer.close()
+        client.close()
 
 
-async def drive(port: int, level: Level) -> None:
+async def drive(port: int, level: Level, receiver: Receiver | None = None) -> None:
+    if level.rate:
+        if level.outage and receiver is not None:
+            await asyncio.gather(drive_paced(port, level), outage(level, receiver))
+        else:
+            await drive_paced(port, level)
+        return
     stop = time.perf_counter() + level.seconds
     await asyncio.gather(*(customer(port, level, stop) for _ in range(level.concurrency)))
 
 
-def delivered(jsonl: Path) -> set[str]:
-    if not jsonl.is_file():
-        return set()
-    lines = jsonl.read_text(encoding="utf-8").split("\n")[:-1]  # the last line may be half written
-    return {json.loads(line)["event"]["data"]["order_id"] for line in lines if line.strip()}
+async def outage(level: Level, receiver: Receiver) -> None:
+    await asyncio.sleep(2.0)
+    await asyncio.to_thread(receiver.stop)
+    await asyncio.sleep(level.outage)
+    await asyncio.to_thread(receiver.start)
+    level.recovered = time.time()
+
+
+class Receiver:
+    """fulfilment-dev, started again on the same port and file after an outage."""
+
+    def __init__(self, command: list[str], env: dict[str, str], port: int, log: Path) -> None:
+        self.command, self.env, self.port, self.log = command, env, port, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(self.command, env=self.env, stdout=out, stderr=out)
+        wait_up(f"http://127.0.0.1:{self.port}/health", self.proc, self.log)
+        return self.proc
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+
+async def drive_paced(port: int, level: Level) -> None:
+    """Open loop: order i is due at start + i / rate, whether or not the earlier ones have been
+    answered, with up to ``concurrency`` orders in flight. Past that an order waits for a free
+    connection and goes late, and its latency counts from when it was due."""
+    idle: asyncio.Queue[Client] = asyncio.Queue()
+    for _ in range(level.concurrency):
+        idle.put_nowait(Client(port))
+    tasks: set[asyncio.Task[bool]] = set()
+
+    async def one(client: Client, due: float) -> bool:
+        try:
+            return await order(client, level, due)
+        finally:
+            idle.put_nowait(client)
+
+    start = time.perf_counter()
+    for i in range(int(level.seconds * level.rate)):
+        due = start + i / level.rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(one(await idle.get(), due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await asyncio.gather(*tasks)
+    while not idle.empty():
+        idle.get_nowait().close()
+
+
+class Tail:
+    """What the receiver has got so far (order id → the time it arrived), read from its JSON
+    Lines file a new line at a time, so that waiting for the forwarder does not take the CPU it
+    is waiting for."""
+
+    def __init__(self, jsonl: Path) -> None:
+        self.jsonl = jsonl
+        self.offset = 0
+        self.arrived: dict[str, float] = {}
+        self.repeated = 0  # orders that arrived more than once (as different events)
+
+    def read(self) -> dict[str, float]:
+        if self.jsonl.is_file():
+            with self.jsonl.open("rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read()
+            whole = chunk[: chunk.rfind(b"\n") + 1]  # the last line may be half written
+            self.offset += len(whole)
+            for line in whole.splitlines():
+                if line.strip():
+                    record = json.loads(line)
+                    order_id = record["event"]["data"]["order_id"]
+                    self.repeated += order_id in self.arrived
+                    self.arrived.setdefault(order_id, float(record.get("received_at", 0.0)))
+        return self.arrived
+
+
+def receiver_duplicates(port: int) -> int:
+    """Deliveries the receiver de-duplicated (a webhook-id it had): sent again, never applied twice."""
+    return int(httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json().get("duplicates", 0))
+
+
+def run_level(level: Level, hook_port: int, tail: Tail, pids: tuple[int, int, int | None], receiver: Receiver | None = None) -> None:
+    """Drive one level, then wait for the forwarder to deliver all its 201s."""
+    level.load = os.getloadavg()[0]
+    before = cpu_snapshot(*pids)
+    asyncio.run(drive(hook_port, level, receiver))
+    after = cpu_snapshot(*pids)
+    level.cpu = {k: after[k] - before[k] for k in after}
+    last = time.perf_counter()
+    wanted = set(level.created)
+    while not wanted <= tail.read().keys() and time.perf_counter() - last < 600:
+        time.sleep(0.05)
+    level.lag = time.perf_counter() - last
+    arrived = tail.read()
+    level.lags = [arrived[o] - level.acked[o] for o in level.created if o in arrived]
+    if level.recovered:
+        waited = [arrived.get(o, float("inf")) for o, at in level.acked.items() if at < level.recovered]
+        level.backlog = max(waited, default=level.recovered) - level.recovered
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--concurrency", default="1,8,32,64", help="comma-separated numbers of simultaneous clients")
+    parser.add_argument("--concurrency", help="comma-separated numbers of simultaneous clients [1,8,32,64; paced: 32]")
     parser.add_argument("--seconds", type=float, default=10.0, help="per level")
+    pace = parser.add_mutually_exclusive_group()
+    pace.add_argument("--paced", type=float, metavar="F", help="measure the ceiling, then send at F times it on a schedule")
+    pace.add_argument("--rate", type=float, metavar="N", help="send N orders/s on a schedule")
+    parser.add_argument("--outage", type=float, default=0.0, metavar="S", help="paced: stop fulfilment-dev for S seconds, 2 s into the run")
     parser.add_argument("--hook-arg", action="append", default=[], help="an extra argument for `hook serve` (repeatable)")
     args = parser.parse_args()
-    levels = [Level(int(c), args.seconds) for c in args.concurrency.split(",")]
+    paced = args.paced is not None or args.rate is not None
+    concurrency = [int(c) for c in (args.concurrency or ("32" if paced else "1,8,32,64")).split(",")]
+    if paced and len(concurrency) != 1:
+        parser.error("a paced run takes one --concurrency")
+    if args.outage and not paced:
+        parser.error("--outage goes with --paced or --rate")
+    levels = [Level(c, args.seconds) for c in concurrency] if args.rate is None else []
     work = Path(tempfile.mkdtemp(prefix="shopforest-hookbench-"))
     procs: list[subprocess.Popen[bytes]] = []
+    receiver: Receiver | None = None
     pg = None
     try:
         project = work / "project"
@@ -219,32 +428,37 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO), "SHOPFOREST_WEBHOOK_SECRET": SECRET}
         cli = [sys.executable, "-m", "generator.cli"]
         recv_log, hook_log = work / "receiver.log", work / "hook.log"
-        with recv_log.open("wb") as out:
-            procs.append(subprocess.Popen([*cli, "fulfilment-dev", "--port", str(recv_port), "--out", str(jsonl)], env=env, stdout=out, stderr=out))
-        wait_up(f"http://127.0.0.1:{recv_port}/health", procs[-1], recv_log)
+        receiver = Receiver([*cli, "fulfilment-dev", "--port", str(recv_port), "--out", str(jsonl)], env, recv_port, recv_log)
+        receiver.start()
         serve = [*cli, "hook", "serve", "--project", str(project), "--port", str(hook_port), "--db", db]
         serve += ["--fulfilment-url", f"http://127.0.0.1:{recv_port}/", "--rate", "1000000", "--burst", "1000000", *args.hook_arg]
         with hook_log.open("wb") as out:
             procs.append(subprocess.Popen(serve, env=env, stdout=out, stderr=out))
         wait_up(f"http://127.0.0.1:{hook_port}/health", procs[-1], hook_log)
         print(f"hook: {' '.join(serve[2:])}", flush=True)
-        print(HEADER, flush=True)
-        everything: set[str] = set()
         postmaster = int((pg.data / "postmaster.pid").read_text().split()[0]) if pg is not None else None
+        pids = (procs[0].pid, receiver.proc.pid if receiver.proc else 0, postmaster)
+        tail = Tail(jsonl)
+        if levels:
+            print(HEADER, flush=True)
         for level in levels:
-            level.load = os.getloadavg()[0]
-            before = cpu_snapshot(procs[1].pid, procs[0].pid, postmaster)
-            asyncio.run(drive(hook_port, level))
-            after = cpu_snapshot(procs[1].pid, procs[0].pid, postmaster)
-            level.cpu = {k: after[k] - before[k] for k in after}
-            last = time.perf_counter()
-            wanted = set(level.created)
-            everything |= wanted
-            while not wanted <= delivered(jsonl) and time.perf_counter() - last < 120:
-                time.sleep(0.05)
-            level.lag = time.perf_counter() - last
+            run_level(level, hook_port, tail, pids)
             print(level.row(), flush=True)
-        got = delivered(jsonl)
+        if paced:
+            rate = args.rate
+            if args.paced is not None:
+                ceiling = len(levels[0].created) / levels[0].seconds
+                rate = args.paced * ceiling
+                print(f"\nceiling at {concurrency[0]} clients: {ceiling:,.0f} orders/s; paced at {args.paced:.0%} of it")
+            level = Level(concurrency[0], args.seconds + (args.outage + 2.0 if args.outage else 0.0), rate=rate, outage=args.outage)
+            print(f"\n{PACED_HEADER}", flush=True)
+            run_level(level, hook_port, tail, pids, receiver)
+            print(level.paced_row(), flush=True)
+            if args.outage:
+                print(f"\nfulfilment down {args.outage:.0f} s: the last order acknowledged before it was back arrived {level.backlog:.1f} s after")
+            levels.append(level)
+        everything = {o for level in levels for o in level.created}
+        got = tail.read().keys()
         sys.path.insert(0, str(REPO))
         from generator.hook.database import open_storage
 
@@ -257,10 +471,16 @@ def main() -> None:
             print(level.cpu_row())
         print(f"\n201s: {len(everything)}; stored: {len(stored)}; delivered: {len(got)}")
         print(f"every 201 stored: {everything <= stored}; every 201 delivered: {everything <= got}")
+        print(
+            f"delivered exactly once: {everything <= got and tail.repeated == 0} (orders that arrived twice: {tail.repeated};"
+            f" deliveries the receiver de-duplicated: {receiver_duplicates(recv_port)})"
+        )
     finally:
         for proc in reversed(procs):
             proc.terminate()
             proc.wait(timeout=30)
+        if receiver is not None:
+            receiver.stop()
         if pg is not None:
             pg.stop()
         shutil.rmtree(work, ignore_errors=True)

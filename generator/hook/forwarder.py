@@ -7,9 +7,13 @@ An event keeps its ``webhook-id`` across retries, so a receiver that de-duplicat
 each order exactly once.
 
 Throughput: a batch of due events, oldest first, is delivered by up to ``concurrency`` threads,
-one shop's events in order by one thread (a shop's later event waits behind a failed one), and
-the batch's outcomes are written in one transaction. Leases are short and renewed while the batch
-runs, so after a crash another forwarder takes the events over within seconds.
+one shop's events in order by one thread (a shop's later event waits behind a failed one, in
+this batch and the next ones until its retry). The outcomes go to a writer thread
+(``OutcomeWriter``), which writes whatever has queued in one transaction while the next batch is
+claimed and sent: one fsync for many deliveries, and no delivery waits for one. When nothing is
+due the forwarder looks again after GATHER (50 ms). Leases are short (LEASE, 5 s) and renewed
+every LEASE / 3 until an event's outcome is written, so after a crash another forwarder takes the
+events over within LEASE seconds.
 
 A circuit breaker guards the endpoint (closed → open → half-open, as Polly's and Resilience4j's
 users know it): after ``BREAK_AFTER`` endpoint failures in a row (no connection, a timeout, 429,
@@ -23,12 +27,12 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import random
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from . import webhooks
@@ -37,11 +41,16 @@ from .store import Event, Outcome, Store
 
 log = logging.getLogger("shopforest.forwarder")
 
-LEASE = 5.0  # seconds an event is leased to one forwarder; renewed while its batch runs
+LEASE = 5.0  # seconds an event is leased to one forwarder; renewed every LEASE / 3 until its outcome is written
 BATCH = 200
 CONCURRENCY = 8
+GATHER = 0.05  # seconds to wait for new events when none were due: the lag a quiet outbox adds
+SETTLING = 2  # batches whose outcomes may wait for the writer at once; a third waits to be queued
 BREAK_AFTER = 5  # endpoint failures in a row that open the breaker
-COOL_DOWN = (1.0, 30.0)  # the first and the longest wait before a probe
+# The first and the longest wait before a probe. The longest is also how late, at worst, a
+# backlog starts after the endpoint is back: 10 s keeps a 60 s outage's backlog within 30 s of
+# recovery, for one probe every 10 s while it is down.
+COOL_DOWN = (1.0, 10.0)
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,12 @@ class Forwarder:
         self.rng = random.Random()
         self._rng_lock = threading.Lock()
         self._stop = threading.Event()
+        self._closed = threading.Event()
+        self._hand_lock = threading.Lock()
+        self._in_hand: dict[str, None] = {}  # claimed, outcome not yet written
+        self._held: dict[str, float] = {}  # shop → until when its events wait behind a failed one
+        self._renewer: threading.Thread | None = None
+        self.writer = OutcomeWriter(storage, self._settled)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="shopforest-deliver")
 
     def _attempt(self, event: Event, now: float) -> Outcome:
@@ -170,9 +185,17 @@ class Forwarder:
         log.debug("%s not delivered (%s); retry in %.1f s", event.id, reason, delay)
         return Outcome(event.id, "retry", now + delay, reason)
 
-    def _shop_in_order(self, events: list[Event], now: float) -> list[Outcome]:
+    def _shop_in_order(self, shop: str, events: list[Event], now: float, probe: bool = False) -> list[Outcome]:
         """One shop's events, oldest first; after a failure (or once the breaker opens) the rest
-        wait, due with the failed one, so they never overtake it."""
+        wait, due with the failed one, so they never overtake it. A shop whose event failed in
+        an earlier batch is held until that event's retry, so its later events, claimed while
+        the failure's outcome was still being written, do not overtake it either. The probe is
+        always sent: it is the oldest pending event, so nothing of its shop is ahead of it."""
+        with self._hand_lock:
+            held = self._held.pop(shop, 0.0)
+            if held > time.time() and not probe:
+                self._held[shop] = held
+                return [Outcome(e.id, "release", held) for e in events]
         outcomes: list[Outcome] = []
         for i, event in enumerate(events):
             if self.breaker.is_open():
@@ -180,11 +203,18 @@ class Forwarder:
             outcome = self._attempt(event, now)
             outcomes.append(outcome)
             if outcome.kind == "retry":
+                with self._hand_lock:
+                    self._held[shop] = outcome.at
                 return outcomes + [Outcome(e.id, "release", outcome.at) for e in events[i + 1 :]]
         return outcomes
 
     def run_once(self) -> int:
-        """Deliver one batch of due events; the number attempted or released."""
+        """Deliver one batch of due events and write its outcomes; the number attempted or released."""
+        return self._batch(wait=True)
+
+    def _batch(self, wait: bool) -> int:
+        """Claim and deliver one batch. Its outcomes go to the writer; ``wait``: until written.
+        The probe's are always waited for, since the backlog is released after them."""
         now = time.time()
         if not self.breaker.allows(now):
             return 0
@@ -195,39 +225,55 @@ class Forwarder:
             if probe:
                 self.breaker.release_probe()  # nothing due to probe with: the next due event will be
             return 0
+        self._hold([e.id for e in events])
         by_shop: dict[str, list[Event]] = {}
         for event in events:
             by_shop.setdefault(_shop_of(event), []).append(event)
-        with self._renewing([e.id for e in events]):
-            outcomes = [o for shop in self._pool.map(lambda evs: self._shop_in_order(evs, now), by_shop.values()) for o in shop]
-        self.storage.settle(outcomes)
+        outcomes = [o for shop in self._pool.map(lambda item: self._shop_in_order(item[0], item[1], now, probe), by_shop.items()) for o in shop]
+        written = self.writer.put(outcomes)
+        if wait or probe:
+            written.result()
         if probe and self.breaker.state == "closed":
+            with self._hand_lock:
+                self._held.clear()  # every shop's waiting events are due now, in order
             released = self.storage.release_backlog(time.time())
             if released:
                 log.info("fulfilment endpoint back: %d waiting events due now", released)
         return len(events)
 
-    @contextmanager
-    def _renewing(self, ids: list[str]) -> Iterator[None]:
-        """Keep the batch's leases alive while it is delivered (a slow endpoint, a timeout)."""
-        done = threading.Event()
+    def _hold(self, ids: list[str]) -> None:
+        """Events this forwarder has claimed and not yet settled: their leases are renewed."""
+        with self._hand_lock:
+            self._in_hand.update(dict.fromkeys(ids))
+            if self._renewer is None:
+                self._renewer = threading.Thread(target=self._renew, name="shopforest-lease", daemon=True)
+                self._renewer.start()
 
-        def renew() -> None:
-            while not done.wait(LEASE / 3):
-                self.storage.renew(ids, time.time() + LEASE)
+    def _settled(self, outcomes: list[Outcome]) -> None:
+        with self._hand_lock:
+            for o in outcomes:
+                self._in_hand.pop(o.event_id, None)
 
-        renewer = threading.Thread(target=renew, name="shopforest-lease", daemon=True)
-        renewer.start()
+    def _renew(self) -> None:
+        """Keep the leases of events in hand alive (a slow endpoint, a timeout, outcomes waiting
+        for the writer), so a short lease is never lost while this forwarder lives, and a dead
+        one's events are free again within LEASE seconds."""
+        while not self._closed.wait(LEASE / 3):
+            with self._hand_lock:
+                ids = list(self._in_hand)
+            if ids:
+                try:
+                    self.storage.renew(ids, time.time() + LEASE)
+                except Exception:  # a database hiccup: the next round tries again, the lease has time left
+                    log.warning("could not renew %d leases", len(ids), exc_info=True)
+
+    def run(self, idle: float = GATHER) -> None:
         try:
-            yield
+            while not self._stop.is_set():
+                if self._batch(wait=False) == 0:
+                    self._stop.wait(idle)
         finally:
-            done.set()
-            renewer.join()
-
-    def run(self, idle: float = 0.2) -> None:
-        while not self._stop.is_set():
-            if self.run_once() == 0:
-                self._stop.wait(idle)
+            self.writer.flush()
 
     def stop(self) -> None:
         self._stop.set()
@@ -236,6 +282,61 @@ class Forwarder:
         thread = threading.Thread(target=self.run, name="shopforest-forwarder", daemon=True)
         thread.start()
         return thread
+
+    def close(self) -> None:
+        """Stop renewing leases (after ``run`` has returned; its outcomes are written by then)."""
+        self._closed.set()
+
+
+class OutcomeWriter:
+    """Writes delivery outcomes from a thread of its own, so the next batch is claimed and sent
+    while the last one's are committed. Whatever has queued when the writer is free goes in one
+    transaction (``Store.settle``), so outcomes share commits the way orders do. At most
+    SETTLING batches wait; past that, ``put`` waits, so a slow database slows delivery down
+    instead of letting unwritten outcomes (and their leases) pile up."""
+
+    def __init__(self, storage: Store, done: Callable[[list[Outcome]], None]) -> None:
+        self.storage = storage
+        self.done = done
+        self.queue: queue.Queue[tuple[list[Outcome], Future[None]]] = queue.Queue(maxsize=SETTLING)
+        self.thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def put(self, outcomes: list[Outcome]) -> Future[None]:
+        with self._start:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._write, name="shopforest-outcomes", daemon=True)
+                self.thread.start()
+        written: Future[None] = Future()
+        self.queue.put((outcomes, written))
+        return written
+
+    def flush(self) -> None:
+        """Wait until everything put so far is written."""
+        if self.thread is not None:
+            self.put([]).result()
+
+    def _write(self) -> None:
+        while True:
+            batches = [self.queue.get()]
+            while True:
+                try:
+                    batches.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            outcomes = [o for batch, _ in batches for o in batch]
+            try:
+                if outcomes:
+                    self.storage.settle(outcomes)
+            except Exception as exc:  # the events stay leased until they expire, then go again
+                log.error("could not record %d delivery outcomes: %s", len(outcomes), exc)
+                self.done(outcomes)
+                for _, written in batches:
+                    written.set_exception(exc)
+                continue
+            self.done(outcomes)
+            for _, written in batches:
+                written.set_result(None)
 
 
 def _shop_of(event: Event) -> str:

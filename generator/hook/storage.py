@@ -43,7 +43,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     status TEXT NOT NULL DEFAULT 'pending', last_error TEXT, lease_until REAL NOT NULL DEFAULT 0,
     delivered_at REAL
 );
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+-- The forwarder's claim reads pending rows oldest first: an index of those rows alone stays as
+-- small as the backlog however many delivered rows the table keeps.
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (created_at) WHERE status = 'pending';
+DROP INDEX IF EXISTS outbox_due;
 CREATE TABLE IF NOT EXISTS order_events (
     webhook_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, type TEXT NOT NULL, timestamp TEXT NOT NULL,
     payload TEXT NOT NULL, received_at REAL NOT NULL
