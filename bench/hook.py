@@ -6,6 +6,7 @@
     python bench/hook.py --paced 0.8 --seconds 6   # the ceiling at 32 clients, then 80 % of it, paced
     python bench/hook.py --rate 800 --seconds 6    # 800 orders/s, paced
     python bench/hook.py --rate 300 --outage 60    # fulfilment down 60 s while orders come
+    python bench/hook.py --paced 0.8 --outage 60 --shops 20   # a sale day: orders from 20 shops
 
 Starts `shopforest hook serve` on the demo project with fulfilment pointed at `shopforest
 fulfilment-dev`, both real processes on loopback, and drives the hook from this process with an
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import itertools
 import json
 import os
 import shutil
@@ -55,6 +57,17 @@ ORDER = {
     "customer": {"name": "王女士", "phone": "13800000000", "address": "上海市徐汇区某路 1 号"},
     "attribution": {"lid": "Ab3_x", "channel": "wechat"},
 }
+
+BODIES = itertools.cycle([json.dumps(ORDER).encode()])  # --shops N: the orders of N shops in turn
+
+
+def shop_copies(content: Path, shops: int) -> list[str]:
+    """``xiaomei`` and ``shops - 1`` copies of her shop: a sale day's orders come from many shops,
+    and the forwarder delivers different shops' events side by side but one shop's in order."""
+    names = ["xiaomei"] + [f"xiaomei-{i}" for i in range(2, shops + 1)]
+    for name in names[1:]:
+        shutil.copytree(content / "xiaomei", content / name)
+    return names
 
 
 @dataclass
@@ -239,7 +252,7 @@ class Client:
 async def order(client: Client, level: Level, due: float | None = None) -> bool:
     """Send one order and count its answer; False when the hook could not be reached. Its
     latency counts from ``due`` when it was scheduled (and went late), else from now."""
-    body = json.dumps(ORDER).encode()
+    body = next(BODIES)
     started = time.perf_counter() if due is None else due
     try:
         status, answer = await client.post(body)
@@ -396,6 +409,7 @@ def main() -> None:
     pace.add_argument("--paced", type=float, metavar="F", help="measure the ceiling, then send at F times it on a schedule")
     pace.add_argument("--rate", type=float, metavar="N", help="send N orders/s on a schedule")
     parser.add_argument("--outage", type=float, default=0.0, metavar="S", help="paced: stop fulfilment-dev for S seconds, 2 s into the run")
+    parser.add_argument("--shops", type=int, default=1, help="orders come from this many shops in turn (copies of the demo's xiaomei) [1]")
     parser.add_argument("--hook-arg", action="append", default=[], help="an extra argument for `hook serve` (repeatable)")
     args = parser.parse_args()
     paced = args.paced is not None or args.rate is not None
@@ -415,6 +429,8 @@ def main() -> None:
         shutil.copy2(REPO / "catalog.yaml", project / "catalog.yaml")
         for name in ("content", "images", "themes"):
             shutil.copytree(REPO / name, project / name)
+        global BODIES
+        BODIES = itertools.cycle([json.dumps({**ORDER, "shop": name}).encode() for name in shop_copies(project / "content", args.shops)])
         if args.db == "postgresql":
             sys.path.insert(0, str(REPO))
             from tests.pgserver import PgServer
