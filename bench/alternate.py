@@ -36,10 +36,12 @@ def build(tree: Path, project: Path, what: str) -> tuple[float, float, float, st
 
 
 def copy_project(base: Path, dest: Path) -> None:
-    """A copy of ``base`` whose photos are hard links to base's (they are only read)."""
+    """A copy of ``base`` whose catalog photos are hard links to base's (they are only read;
+    owners' pictures are copied: a build refuses an owner's picture with another link)."""
+    catalog = f"{base}/images/"
 
     def link_or_copy(src: str, dst: str) -> object:
-        if src.endswith(".jpg"):
+        if src.startswith(catalog):
             os.link(src, dst)
             return dst
         return shutil.copy2(src, dst)

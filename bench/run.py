@@ -209,7 +209,8 @@ def scenarios(size: str, jobs: int | None, keep: Path | None, layout: str = "saf
     label = f"{size} ({layout})"
     with tempfile.TemporaryDirectory(dir=keep) as tmp:
         project = Path(tmp) / size
-        workload.write(project, params["shops"], params["picks"], params["products"], seed=1, layout=layout, photos=photos, distinct_photos=distinct_photos)
+        shops, picks, products = params["shops"], params["picks"], params["products"]
+        workload.write(project, shops, picks, products, seed=1, layout=layout, photos=photos, distinct_photos=distinct_photos)
         rows = [run_build(project, label, "full build", jobs), run_build(project, label, "no change", jobs)]
         # the platform exports its catalog again with the most popular product's price changed
         data = workload.catalog(params["products"], 1, photos=photos)
