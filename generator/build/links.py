@@ -15,10 +15,11 @@ A stamp taken within :data:`RACY_NS` of the folder's last change is not trusted 
 times in whole seconds, would leave the stamp as it was. Such a folder is checked file by
 file next time, and recorded again once its change is old enough.
 
-What a stamp cannot see: bytes written into a copy in place (that leaves its folder as it
-was, and would change the kept copy too, since they are one file). The build never does that
-(writer.fill_spare refuses a file with more than one link); verify mode (build/verify.py)
-compares every copy's bytes.
+What a stamp cannot see: bytes written into a copy in place. That leaves its folder as it was
+— and changes the kept copy too, since they are one file, so no comparison with it could see
+it either (neither could the per-file sizes recorded before, when the size stayed the same).
+The build itself never writes into a file with another link (writer.fill_spare); a build with
+``--force`` makes every copy again and links it anew.
 """
 
 from __future__ import annotations
