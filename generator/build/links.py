@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -57,6 +58,37 @@ def links_of(paths: Iterable[str]) -> Links:
     return links
 
 
+class Recorded:
+    """A shop's recorded copies (names sorted in each folder), less those found ``bad``, looked
+    up one by one: a price change asks about a product's 15 copies, not the shop's 800."""
+
+    def __init__(self, links: Links, bad: set[str]) -> None:
+        self.links = links
+        self.bad = bad
+
+    def has(self, path: str) -> bool:
+        folder, _, name = path.rpartition("/")
+        names = self.links.get(folder + "/" if folder else "", ())
+        i = bisect_left(names, name)
+        return i < len(names) and names[i] == name
+
+    def good(self, path: str) -> bool:
+        """Recorded, and in place as its last build left it."""
+        return path not in self.bad and self.has(path)
+
+    def paths(self) -> list[str]:
+        return [folder + name for folder, names in self.links.items() for name in names]
+
+    def count(self) -> int:
+        return sum(len(names) for names in self.links.values())
+
+    def adding(self, paths: list[str]) -> Links:
+        """The recorded copies and ``paths``."""
+        if not paths:
+            return self.links
+        return links_of([*self.paths(), *paths])
+
+
 def folder_stamp(path: str) -> tuple[int, int, int] | None:
     global FOLDER_STATS
     FOLDER_STATS += 1
@@ -78,21 +110,33 @@ def stamp(path: str) -> Stamp | None:
     return None if now is None else (*now, time.time_ns())
 
 
-def is_copy_of(path: str, kept: str) -> bool:
+Kept = tuple[int, int, int, str] | None  # a kept copy's device, inode, size and path (None: it is gone)
+
+
+def kept_file(path: str) -> Kept:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, path)
+
+
+def is_copy_of(path: str, kept: Kept) -> bool:
     """Whether the file at ``path`` is the kept copy ``kept``: the same file (a hard link), or,
     where the file system allowed no link, a file of the same bytes."""
     global FILE_STATS
     FILE_STATS += 1
+    if kept is None:
+        return False
     try:
         st = os.stat(path)
-        kst = os.stat(kept)
     except OSError:
         return False
-    if (st.st_dev, st.st_ino) == (kst.st_dev, kst.st_ino):
+    if (st.st_dev, st.st_ino) == kept[:2]:
         return True
-    if st.st_size != kst.st_size or not os.path.isfile(path):
+    if st.st_size != kept[2] or not os.path.isfile(path):
         return False
-    with open(path, "rb") as a, open(kept, "rb") as b:
+    with open(path, "rb") as a, open(kept[3], "rb") as b:
         return a.read() == b.read()
 
 
@@ -110,10 +154,11 @@ class LinkCheck:
         return not self.bad
 
 
-def check_links(shop_folder: str, recorded: dict[str, Stamp | None], read_links: Callable[[], Links], kept: Callable[[Copy], str]) -> LinkCheck:
+def check_links(shop_folder: str, recorded: dict[str, Stamp | None], read_links: Callable[[], Links], kept: Callable[[Copy], Kept]) -> LinkCheck:
     """Check the copies the shop's last build recorded: one stat per folder whose stamp is
     trusted, and file by file in the others (each folder stat'ed first, so a change made while
-    its files are checked shows in its next stamp)."""
+    its files are checked shows in its next stamp). ``kept`` tells where each kept copy is
+    (remembered by the caller for one build: a thousand shops link the same copies)."""
     check = LinkCheck()
     doubtful: list[tuple[str, tuple[int, int, int] | None]] = []
     for folder, before in recorded.items():

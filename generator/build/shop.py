@@ -38,7 +38,7 @@ from ..pages.theme import Theme, compile_all, load_theme
 from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, owner_uses, product_facts
 from .gcfreeze import frozen
 from .images import SHARED_MEDIA, ImageWork
-from .links import check_links, links_of
+from .links import Kept, Recorded, check_links, kept_file, links_of
 from .staging import ShopResult, Staging, sha
 from .state import BuildState, FileEntry, ShopEntry
 from .writer import (
@@ -96,6 +96,7 @@ class ShopBuilder(Staging):
         self.spares: Path | None = None  # where spares are kept, when this build may use them (writer.py)
         self.cards: Path | None = None  # where share cards are kept between builds
         self.cards_policy = USE
+        self.kept_copies: dict[Copy, Kept] = {}  # the kept copies this build compared a shop's files with
 
     def prepare(self, indexes: list[int], jobs: int, policy: CachePolicy = USE) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
@@ -277,26 +278,27 @@ class ShopBuilder(Staging):
             return skipped
         old_files, before = self.state.files_and_products(shop.id) if recorded is not None else ({}, {})
         old_links = (linked.links if linked.links is not None else self.state.links(shop.id)) if recorded is not None else {}
-        linked_here = {folder_name + name for folder_name, names in old_links.items() for name in names} - linked.bad
+        linked_before = Recorded(old_links, linked.bad)
         only = self.changed_products(shop, inputs, before) if intact and old_files else None
         outputs = plan_shop(self.project, shop, theme, self.products, self.now, only=only)
         if only is not None:  # the same files as last time; what is not planned again stands
             sizes = present
             entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products, dict(old_files))
-            copies = {f + name for f, names in old_links.items() for name in names}
         else:
             # the same files as last time (only bytes differ): what the stats found; else files
             # come or go, and a walk of the folder finds stray files to prune too
             pages = {o.path for o in outputs if o.copy is None}
-            planned_copies = {o.path for o in outputs if o.copy is not None}
-            same_files = bool(recorded_sizes) and recorded_sizes.keys() == pages and planned_copies <= linked_here | linked.bad
+            same_files = (
+                bool(recorded_sizes) and recorded_sizes.keys() == pages and all(linked_before.has(o.path) for o in outputs if o.copy is not None)
+            )
             if same_files:
                 sizes = present
-                sizes.update(dict.fromkeys(linked_here | linked.bad, 0))  # (a copy's size is not used: only whether it is recorded)
+                sizes.update(dict.fromkeys(linked_before.paths(), 0))  # (a copy's size is not used: only whether it is recorded)
             else:
                 sizes = scan_sizes(folder)
             entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products)
-            copies = set()
+        copies: list[str] = []  # planned again: every copy; else those not recorded before
+        recorded_copies = 0  # of the copies planned, those recorded before
         result = ShopResult(shop.id, None, [], 0, 0, tree=not sizes and not folder.exists())
         spares = SpareRoom(f"{self.spares}/{shop.id}") if self.spares is not None else None
         made_dirs: set[str] = set()
@@ -306,8 +308,11 @@ class ShopBuilder(Staging):
                 raise UsageError(msg("two outputs at one path: {id}/{path}", id=shop.id, path=output.path))
             planned.add(output.path)
             if output.copy is not None:
-                copies.add(output.path)
-                if output.path in linked_here:  # its name holds its digest: the file there is it
+                known = linked_before.has(output.path)
+                recorded_copies += known
+                if only is None or not known:
+                    copies.append(output.path)
+                if known and output.path not in linked.bad:  # its name holds its digest: the file there is it
                     result.unchanged += 1
                     result.skipped += 1
                 else:
@@ -340,12 +345,15 @@ class ShopBuilder(Staging):
             else:
                 self.stage(shop.id, len(result.staged), data)
             result.staged.append(output.path)
-        entry.links = links_of(copies)
         if only is not None:  # not planned: unchanged, and not even rendered
-            kept = len((entry.files.keys() | copies) - planned)
+            entry.links = linked_before.adding(copies)
+            kept = len(entry.files.keys() - planned) + linked_before.count() - recorded_copies
             result.unchanged += kept
             result.skipped += kept
-        result.stale = sorted(sizes.keys() - entry.files.keys() - copies)
+            result.stale = sorted(sizes.keys() - entry.files.keys())  # (sizes: pages alone)
+        else:
+            entry.links = links_of(copies)
+            result.stale = sorted(sizes.keys() - entry.files.keys() - set(copies))
         result.row = entry.row(shop.id)
         result.planned = True
         result.stamps = linked.stamps
@@ -355,8 +363,12 @@ class ShopBuilder(Staging):
         result.failed = markup.take_failures()
         return result
 
-    def kept_copy(self, copy: Copy) -> str:
-        return self.images.copy_path(*copy)
+    def kept_copy(self, copy: Copy) -> Kept:
+        """The kept copy ``copy``, as links.is_copy_of compares a shop's file with it: stat'ed
+        once a build (in each worker), not once per shop that links it."""
+        if copy not in self.kept_copies:
+            self.kept_copies[copy] = kept_file(self.images.copy_path(*copy))
+        return self.kept_copies[copy]
 
     def output_key(self, output: Output) -> str:
         if output.inputs is not None:  # a digest of the inputs: no need to build the view
