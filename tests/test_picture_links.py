@@ -15,7 +15,7 @@ from generator.build import links, state
 from generator.build.pipeline import build
 
 from .photos import phone_jpeg
-from .test_pictures import copies, edit_yaml, project
+from .test_pictures import copies, edit_yaml, project, set_price
 
 SITE_COPIES = Path("site") / "amy" / "media" / "catalog" / "images"
 
@@ -149,3 +149,20 @@ def test_a_state_of_the_earlier_format_is_rebuilt_cleanly(tmp_path: Path, monkey
     assert state.load_state(path).index == {}
     build(root, root / "site")
     assert set(state.load_state(path).links("amy")) == {"media/catalog/images/", "media/owner/images/"}
+
+
+def test_after_a_price_change_the_copies_are_still_recorded_and_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPFOREST_VERIFY", "1")
+    root = shop_with_photos(tmp_path)
+    build(root, root / "site")
+    let_the_clock_move_on()
+    build(root, root / "site")
+    path = next((root / ".shopforest").glob("state-*.sqlite"))
+    before = state.load_state(path).links("amy")
+    set_price(root, "BB-1001", "79.00")
+    _, files, written = stats_while(root)
+    assert files == 0 and 0 < written < 10, "the price's pages, not the copies"
+    assert state.load_state(path).links("amy") == before
+    gone = copies(root / SITE_COPIES, "bb-1001")[0]
+    gone.unlink()
+    assert build(root, root / "site").written == 1 and gone.is_file()

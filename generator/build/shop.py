@@ -347,6 +347,7 @@ class ShopBuilder(Staging):
             result.staged.append(output.path)
         if only is not None:  # not planned: unchanged, and not even rendered
             entry.links = linked_before.adding(copies)
+            entry.links_kept = not copies
             kept = len(entry.files.keys() - planned) + linked_before.count() - recorded_copies
             result.unchanged += kept
             result.skipped += kept

@@ -47,6 +47,7 @@ class ShopEntry:
     products: dict[str, str] = field(default_factory=dict)  # SKU -> key of those facts, in pick order
     files: dict[str, FileEntry] = field(default_factory=dict)  # every output but pictures' copies
     links: Links = field(default_factory=dict)  # pictures' copies, by folder
+    links_kept: bool = False  # the links are those recorded: their column is not written again
 
     def row(self, shop_id: str) -> ShopRow:
         """The shop's row of the state table, encoded (in a worker: the parent only stores it)."""
@@ -58,7 +59,8 @@ class ShopEntry:
             files[path] = (e.key, e.sha, e.size, deps)
             sizes[path] = e.size
         count = len(files) + sum(len(names) for names in self.links.values())
-        links = {folder: sorted(names) for folder, names in sorted(self.links.items()) if names}
+        # (a price change leaves a shop's ~800 copies as they were: their column stays as written)
+        links = None if self.links_kept else marshal.dumps({folder: sorted(names) for folder, names in sorted(self.links.items()) if names})
         return (
             shop_id,
             self.fingerprint,
@@ -67,11 +69,12 @@ class ShopEntry:
             marshal.dumps(files),
             marshal.dumps(sizes),
             marshal.dumps(self.products),
-            marshal.dumps(links),
+            links,
         )
 
 
-ShopRow = tuple[str, str, str, int, bytes, bytes, bytes, bytes]  # id, fingerprint, shape, count, files, sizes, products, links
+# id, fingerprint, shape, count, files, sizes, products, links (None: as recorded)
+ShopRow = tuple[str, str, str, int, bytes, bytes, bytes, bytes | None]
 
 
 @dataclass(frozen=True)
@@ -202,8 +205,13 @@ def save_state(path: Path, changed: Iterable[ShopRow], keep: set[str] | None, st
                 conn.execute("DROP TABLE shops")  # an older format may have other columns
                 conn.execute(SHOPS_TABLE)
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings_key(),))
-            columns = "id, fingerprint, shape, count, files, sizes, products, links"
-            conn.executemany(f"INSERT OR REPLACE INTO shops ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", changed)
+            insert = "INSERT OR REPLACE INTO shops (id, fingerprint, shape, count, files, sizes, products, links) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            update = "UPDATE shops SET fingerprint = ?, shape = ?, count = ?, files = ?, sizes = ?, products = ? WHERE id = ?"
+            for row in changed:  # one at a time, as they come from the spool: memory stays flat
+                if row[7] is None:
+                    conn.execute(update, (*row[1:7], row[0]))  # its copies' names stay as recorded
+                else:
+                    conn.execute(insert, row)
             if stamps:
                 conn.executemany("UPDATE shops SET stamps = ? WHERE id = ?", [(marshal.dumps(s), shop_id) for shop_id, s in stamps.items()])
             if keep is not None:
