@@ -69,21 +69,31 @@ def main() -> None:
     parser.add_argument("--distinct-photos", type=int, default=0, metavar="N", help="the photo files share N distinct photos")
     parser.add_argument("--repetitions", type=int, default=3, help="builds per tree and scenario (medians reported)")
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder (default: a temporary one)")
+    parser.add_argument(
+        "--projects", type=Path, default=None, help="keep the two built projects in this folder, and reuse them if they are there (no full builds)"
+    )
     args = parser.parse_args()
     photos = args.photos or args.distinct_photos > 0
     params = run.SIZES[args.size]
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
     with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
-        base = Path(tmp) / "base"
-        workload.write(base, params["shops"], params["picks"], params["products"], seed=1, photos=photos, distinct_photos=args.distinct_photos)
-        projects = {name: Path(tmp) / name for name in trees}
-        for name in trees:
-            copy_project(base, projects[name])
-        shutil.rmtree(base)
+        where = args.projects or Path(tmp)
+        projects = {name: where / name for name in trees}
+        fresh = not all(p.is_dir() for p in projects.values())
+        if fresh:
+            base = Path(tmp) / "base"
+            workload.write(base, params["shops"], params["picks"], params["products"], seed=1, photos=photos, distinct_photos=args.distinct_photos)
+            for name in trees:
+                shutil.rmtree(projects[name], ignore_errors=True)
+                copy_project(base, projects[name])
+            shutil.rmtree(base)
         print(f"load average at the start: {os.getloadavg()[0]:.2f}", flush=True)
         for name, tree in trees.items():
-            wall, cpu, peak, _ = build(tree, projects[name], f"{name}: full build")
-            print(f"{name}: full build {wall:.1f} s wall, {cpu:.1f} s CPU, peak {peak:.0f} MB", flush=True)
+            if fresh:
+                wall, cpu, peak, _ = build(tree, projects[name], f"{name}: full build")
+                print(f"{name}: full build {wall:.1f} s wall, {cpu:.1f} s CPU, peak {peak:.0f} MB", flush=True)
+            else:
+                set_price(projects[name], params["products"], photos, up=False)  # as written, should a run have stopped halfway
         for name, tree in trees.items():
             build(tree, projects[name], f"{name}: warm-up")
         measured: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
