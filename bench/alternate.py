@@ -1,6 +1,10 @@
 """Two code trees on copies of one workload, alternating, for the scenarios a change targets.
 
     python bench/alternate.py --before /work/main --after . --size medium --photos --distinct-photos 40
+    python bench/alternate.py ... --projects /tmp/pair   # keep both built copies; a second run skips the cold builds
+
+Give each tree as a snapshot (``git archive``) rather than a checkout being edited: a tree is
+imported afresh by every build, so an edit during the run would be measured halfway.
 
 Writes the workload once, gives each tree its own copy (the photos hard-linked between the
 copies: no build writes into its inputs, and a price change rewrites only catalog.yaml), builds
