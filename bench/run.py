@@ -6,6 +6,8 @@
     python bench/run.py --layouts hand  # one catalog layout instead of all three (bench/layouts.py)
     python bench/run.py --pair hugo --cases small   # the same pages built by Hugo too (bench/hugo.py)
     python bench/run.py --cases small --layouts safe_dump --photos   # a JPEG photo per product and per owner
+    python bench/run.py --cases medium --layouts safe_dump --distinct-photos 40   # as many copies, 40 photos to resize
+    python bench/alternate.py --before /work/main --after . --distinct-photos 40   # two code trees, alternating
 
 Every build runs as its own process (``python -m generator.cli build``); wall and CPU seconds
 come from the operating system (os.wait4), peak memory is the largest sum of the resident
@@ -200,13 +202,15 @@ SCENARIOS = (
 )
 
 
-def scenarios(size: str, jobs: int | None, keep: Path | None, layout: str = "safe_dump", photos: bool = False) -> list[Row]:
-    """Every scenario, in order, on one project whose catalog is written in ``layout``."""
+def scenarios(size: str, jobs: int | None, keep: Path | None, layout: str = "safe_dump", photos: bool = False, distinct_photos: int = 0) -> list[Row]:
+    """Every scenario, in order, on one project whose catalog is written in ``layout`` (its
+    photos sharing ``distinct_photos`` distinct ones, if not 0: bench/workload.py)."""
     params = SIZES[size]
     label = f"{size} ({layout})"
     with tempfile.TemporaryDirectory(dir=keep) as tmp:
         project = Path(tmp) / size
-        workload.write(project, params["shops"], params["picks"], params["products"], seed=1, layout=layout, photos=photos)
+        shops, picks, products = params["shops"], params["picks"], params["products"]
+        workload.write(project, shops, picks, products, seed=1, layout=layout, photos=photos, distinct_photos=distinct_photos)
         rows = [run_build(project, label, "full build", jobs), run_build(project, label, "no change", jobs)]
         # the platform exports its catalog again with the most popular product's price changed
         data = workload.catalog(params["products"], 1, photos=photos)
@@ -350,7 +354,13 @@ def main() -> None:
     parser.add_argument("--pair", choices=("hugo",), default=None, help="build the same project with this tool too and compare (safe_dump layout)")
     parser.add_argument("--repetitions", type=int, default=3, help="with --pair: how many times each tool builds each scenario (median reported)")
     parser.add_argument("--photos", action="store_true", help="a JPEG photo (about 1 MB) per product and per owner instead of shared SVGs")
+    parser.add_argument(
+        "--distinct-photos", type=int, default=0, metavar="N", help="implies --photos: the photo files share N distinct photos (little resizing)"
+    )
     args = parser.parse_args()
+    if args.distinct_photos < 0:
+        parser.error("--distinct-photos must be 0 or more")
+    args.photos = args.photos or args.distinct_photos > 0
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     if args.large and "large" not in cases:
         cases.append("large")
@@ -361,7 +371,7 @@ def main() -> None:
     rows: list[Row] = []
     for size in cases:
         for layout in (x.strip() for x in args.layouts.split(",") if x.strip()):
-            for row in scenarios(size, args.jobs, None, layout, args.photos):
+            for row in scenarios(size, args.jobs, None, layout, args.photos, args.distinct_photos):
                 rows.append(row)
                 print(row.markdown(), flush=True)
     across = spread(rows)

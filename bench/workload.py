@@ -3,14 +3,17 @@
     python bench/workload.py --shops 1000 --picks 50 --products 5000 --seed 1 --out /tmp/medium
     python bench/workload.py ... --layout hand        # or safe_dump (the default), indented
     python bench/workload.py ... --profile plain      # the earlier, lighter content
+    python bench/workload.py ... --photos --distinct-photos 40   # photos, but only 40 to resize
 
 Zipf-like popularity (a popular product sits in most shops). The realistic profile has what
 platforms and owners write: product descriptions of 1-2 KB of Markdown with bold, lists and
 links; an owner's note on about a third of picks, often with bold and a short list; most shops
 with a post citing several products. The catalog is written in one of three layouts
 (bench/layouts.py). With ``--photos``, every product shows a phone-like JPEG of its own (about
-1 MB) and every owner a photo avatar, instead of the shared SVG drawings. Same arguments, same
-bytes.
+1 MB) and every owner a photo avatar, instead of the shared SVG drawings; with
+``--distinct-photos N`` as well, those files share N distinct photos round-robin (each product
+still names a file of its own, so a shop holds as many copies as before, but a cold build
+resizes N pictures rather than one per product and owner). Same arguments, same bytes.
 """
 
 from __future__ import annotations
@@ -172,6 +175,24 @@ def photo_writer(seed: int) -> Callable[[Path, int], None]:
     return write
 
 
+def shared_photos(seed: int, distinct: int) -> Callable[[Path, int], None]:
+    """Like :func:`photo_writer`, but file ``number`` holds the bytes of photo ``number %
+    distinct``: each a real JPEG (Pillow, sideways by EXIF, GPS), each encoded once."""
+    draw = photo_writer(seed)
+    made: dict[int, bytes] = {}
+
+    def write(path: Path, number: int) -> None:
+        which = number % distinct
+        if which not in made:
+            draw(path, which)
+            made[which] = path.read_bytes()
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(made[which])
+
+    return write
+
+
 def photo_path(i: int) -> str:
     return f"images/p-{i:06d}.jpg"
 
@@ -242,8 +263,19 @@ def shop(out: Path, s: int, picks: int, products: int, rng: random.Random, profi
 
 
 def write(
-    out: Path, shops: int, picks: int, products: int, seed: int, *, layout: str = "safe_dump", profile: str = "realistic", photos: bool = False
+    out: Path,
+    shops: int,
+    picks: int,
+    products: int,
+    seed: int,
+    *,
+    layout: str = "safe_dump",
+    profile: str = "realistic",
+    photos: bool = False,
+    distinct_photos: int = 0,
 ) -> None:
+    """The project at ``out``; with ``distinct_photos`` (and ``photos``), every photo file holds
+    the bytes of one of that many photos, round-robin (0: each file its own photo)."""
     if out.exists():
         shutil.rmtree(out)
     (out / "images").mkdir(parents=True)
@@ -260,7 +292,7 @@ def write(
     for s in range(shops):
         shop(out, s, picks, products, rng, profile)
     if photos:
-        photo = photo_writer(seed)
+        photo = photo_writer(seed) if not distinct_photos else shared_photos(seed, distinct_photos)
         for i in range(products):
             photo(out / photo_path(i), i)
         for s in range(shops):
@@ -280,8 +312,21 @@ def main() -> None:
     parser.add_argument("--layout", choices=layouts.LAYOUTS, default="safe_dump", help="how catalog.yaml is written")
     parser.add_argument("--profile", choices=("realistic", "plain"), default="realistic", help="how much the texts hold")
     parser.add_argument("--photos", action="store_true", help="a JPEG photo per product and per owner")
+    parser.add_argument("--distinct-photos", type=int, default=0, metavar="N", help="with --photos: the files share N distinct photos")
     args = parser.parse_args()
-    write(args.out, args.shops, args.picks, args.products, args.seed, layout=args.layout, profile=args.profile, photos=args.photos)
+    if args.distinct_photos < 0:
+        parser.error("--distinct-photos must be 0 or more")
+    write(
+        args.out,
+        args.shops,
+        args.picks,
+        args.products,
+        args.seed,
+        layout=args.layout,
+        profile=args.profile,
+        photos=args.photos or args.distinct_photos > 0,
+        distinct_photos=args.distinct_photos,
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,10 @@ from . import verify
 from .commit import EntrySpool, commit_all, spares_folder
 from .gcfreeze import frozen
 from .images import ImageWork
+from .links import Stamp, stamps_after_commit
 from .reporter import BuildStats, Reporter
 from .shop import ShopBuilder
+from .staging import ShopResult
 from .state import BuildState, load_state, save_state
 from .workers import shop_results
 from .writer import safe_join
@@ -181,7 +183,8 @@ def build(
             if project.platform.media_url:
                 stats.written += builder.publish_shared(prune=full)
         if policy.write:
-            record_state(folder.state(out), builder.state, spool, ({r.shop_id for r in results} | left_as_before) if full else None)
+            stamps = link_stamps(out, results)  # after the commit: what it wrote changed them
+            record_state(folder.state(out), builder.state, spool, ({r.shop_id for r in results} | left_as_before) if full else None, stamps)
             if full and not project.broken_shops:  # every shop's pictures seen: the others' copies can go
                 images.prune()
     if policy.write:
@@ -230,10 +233,24 @@ def staging_folder(path: Path) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def record_state(path: Path, state: BuildState, spool: EntrySpool, built: set[str] | None) -> None:
-    """Record the shops planned again; ``built`` (a build of every shop) forgets the others."""
-    if spool.count or (built is not None and state.index.keys() - built):
-        save_state(path, spool.rows(), built)
+def link_stamps(out: Path, results: list[ShopResult]) -> dict[str, dict[str, Stamp | None]]:
+    """The stamps of the folders of pictures' copies to record (build/links.py): every folder of
+    a shop planned again, and those a skipped shop's worker checked file by file."""
+    stamps: dict[str, dict[str, Stamp | None]] = {}
+    for result in results:
+        folders = result.link_folders if result.planned else list(result.stamps)
+        if not folders:
+            continue
+        written = None if result.tree else [*result.staged, *result.spared, *result.stale]
+        stamps[result.shop_id] = stamps_after_commit(str(safe_join(out, result.shop_id)), folders, result.stamps, written)
+    return stamps
+
+
+def record_state(path: Path, state: BuildState, spool: EntrySpool, built: set[str] | None, stamps: dict[str, dict[str, Stamp | None]]) -> None:
+    """Record the shops planned again and the stamps of folders of copies; ``built`` (a build
+    of every shop) forgets the other shops."""
+    if spool.count or stamps or (built is not None and state.index.keys() - built):
+        save_state(path, spool.rows(), built, stamps)
 
 
 def open_state(folder: CacheFolder, out: Path, policy: CachePolicy) -> BuildState:

@@ -30,6 +30,7 @@ from ..content.rendered import check_rendered
 from ..errors import UsageError
 from ..messages import msg
 from ..pages import markup, sharecard
+from ..pages.pictures import Copy
 from ..pages.plan import Output, plan_shop
 from ..pages.products import Products, catalog_files, catalog_uses, product_key
 from ..pages.render import recording_render
@@ -37,6 +38,7 @@ from ..pages.theme import Theme, compile_all, load_theme
 from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, owner_uses, product_facts
 from .gcfreeze import frozen
 from .images import SHARED_MEDIA, ImageWork
+from .links import Kept, Recorded, check_links, kept_file, links_of
 from .staging import ShopResult, Staging, sha
 from .state import BuildState, FileEntry, ShopEntry
 from .writer import (
@@ -94,6 +96,7 @@ class ShopBuilder(Staging):
         self.spares: Path | None = None  # where spares are kept, when this build may use them (writer.py)
         self.cards: Path | None = None  # where share cards are kept between builds
         self.cards_policy = USE
+        self.kept_copies: dict[Copy, Kept] = {}  # the kept copies this build compared a shop's files with
 
     def prepare(self, indexes: list[int], jobs: int, policy: CachePolicy = USE) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
@@ -262,13 +265,20 @@ class ShopBuilder(Staging):
         inputs = self.shop_inputs(shop, theme)
         recorded = self.state.index.get(shop.id)
         folder = safe_join(self.out, shop.id)
-        # what is on disk of what the last build wrote: one stat per recorded file, no listing
+        # what is on disk of what the last build wrote: one stat per recorded page, no listing,
+        # and one per folder of pictures' copies whose stamp is unchanged (build/links.py)
         recorded_sizes = self.state.sizes(shop.id) if recorded is not None else {}
         present = present_sizes(folder, recorded_sizes)
-        intact = bool(recorded_sizes) and present == recorded_sizes  # its folder still holds what we wrote
+        linked = check_links(str(folder), recorded.stamps if recorded is not None else {}, partial(self.state.links, shop.id), self.kept_copy)
+        intact = bool(recorded_sizes) and present == recorded_sizes and linked.intact  # its folder still holds what we wrote
         if recorded is not None and intact and recorded.fingerprint == inputs.fingerprint:
-            return ShopResult(shop.id, None, [], unchanged=recorded.count, skipped=recorded.count)
+            skipped = ShopResult(shop.id, None, [], unchanged=recorded.count, skipped=recorded.count)
+            if linked.restamped:  # folders checked file by file and found right: trusted next time
+                skipped.stamps = linked.stamps
+            return skipped
         old_files, before = self.state.files_and_products(shop.id) if recorded is not None else ({}, {})
+        old_links = (linked.links if linked.links is not None else self.state.links(shop.id)) if recorded is not None else {}
+        linked_before = Recorded(old_links, linked.bad)
         only = self.changed_products(shop, inputs, before) if intact and old_files else None
         outputs = plan_shop(self.project, shop, theme, self.products, self.now, only=only)
         if only is not None:  # the same files as last time; what is not planned again stands
@@ -277,9 +287,18 @@ class ShopBuilder(Staging):
         else:
             # the same files as last time (only bytes differ): what the stats found; else files
             # come or go, and a walk of the folder finds stray files to prune too
-            same_files = bool(recorded_sizes) and recorded_sizes.keys() == {o.path for o in outputs}
-            sizes = present if same_files else scan_sizes(folder)
+            pages = {o.path for o in outputs if o.copy is None}
+            same_files = (
+                bool(recorded_sizes) and recorded_sizes.keys() == pages and all(linked_before.has(o.path) for o in outputs if o.copy is not None)
+            )
+            if same_files:
+                sizes = present
+                sizes.update(dict.fromkeys(linked_before.paths(), 0))  # (a copy's size is not used: only whether it is recorded)
+            else:
+                sizes = scan_sizes(folder)
             entry = ShopEntry(inputs.fingerprint, inputs.shape, inputs.products)
+        copies: list[str] = []  # planned again: every copy; else those not recorded before
+        recorded_copies = 0  # of the copies planned, those recorded before
         result = ShopResult(shop.id, None, [], 0, 0, tree=not sizes and not folder.exists())
         spares = SpareRoom(f"{self.spares}/{shop.id}") if self.spares is not None else None
         made_dirs: set[str] = set()
@@ -288,10 +307,18 @@ class ShopBuilder(Staging):
             if output.path in planned:
                 raise UsageError(msg("two outputs at one path: {id}/{path}", id=shop.id, path=output.path))
             planned.add(output.path)
-            old = old_files.get(output.path)
             if output.copy is not None:
-                self.place_copy(shop.id, output.path, output.copy, old, sizes, entry, result, made_dirs)
+                known = linked_before.has(output.path)
+                recorded_copies += known
+                if only is None or not known:
+                    copies.append(output.path)
+                if known and output.path not in linked.bad:  # its name holds its digest: the file there is it
+                    result.unchanged += 1
+                    result.skipped += 1
+                else:
+                    self.place_copy(shop.id, output.path, output.copy, result, made_dirs)
                 continue
+            old = old_files.get(output.path)
             key = self.output_key(output)
             if (
                 old is not None
@@ -319,15 +346,30 @@ class ShopBuilder(Staging):
                 self.stage(shop.id, len(result.staged), data)
             result.staged.append(output.path)
         if only is not None:  # not planned: unchanged, and not even rendered
-            kept = len(entry.files.keys() - planned)
+            entry.links = linked_before.adding(copies)
+            entry.links_kept = not copies
+            kept = len(entry.files.keys() - planned) + linked_before.count() - recorded_copies
             result.unchanged += kept
             result.skipped += kept
-        result.stale = sorted(sizes.keys() - entry.files.keys())
+            result.stale = sorted(sizes.keys() - entry.files.keys())  # (sizes: pages alone)
+        else:
+            entry.links = links_of(copies)
+            result.stale = sorted(sizes.keys() - entry.files.keys() - set(copies))
         result.row = entry.row(shop.id)
+        result.planned = True
+        result.stamps = linked.stamps
+        result.link_folders = list(entry.links)
         result.markdown = markup.fresh_entries()
         result.markdown_used = markup.taken_from_store()
         result.failed = markup.take_failures()
         return result
+
+    def kept_copy(self, copy: Copy) -> Kept:
+        """The kept copy ``copy``, as links.is_copy_of compares a shop's file with it: stat'ed
+        once a build (in each worker), not once per shop that links it."""
+        if copy not in self.kept_copies:
+            self.kept_copies[copy] = kept_file(self.images.copy_path(*copy))
+        return self.kept_copies[copy]
 
     def output_key(self, output: Output) -> str:
         if output.inputs is not None:  # a digest of the inputs: no need to build the view

@@ -4,7 +4,6 @@ copy hard-linked, a share card drawn once and kept, and what a shop's build repo
 from __future__ import annotations
 
 import hashlib
-import os
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,8 @@ from ..content import media
 from ..pages import sharecard
 from ..pages.pictures import Copy
 from .images import ImageWork
-from .state import FileEntry, ShopEntry, ShopRow
+from .links import Stamp
+from .state import ShopRow
 from .writer import check_relative, link_new, write_new
 
 
@@ -35,6 +35,9 @@ class ShopResult:
     markdown_used: set[str] = field(default_factory=set)  # the kept Markdown its worker read
     failed: dict[str, str] = field(default_factory=dict)  # her texts Markdown could not render: text -> why
     spared: list[str] = field(default_factory=list)  # written into the file's spare (writer.py)
+    stamps: dict[str, Stamp | None] = field(default_factory=dict)  # its folders of pictures' copies as its worker found them (build/links.py)
+    link_folders: list[str] = field(default_factory=list)  # where its copies are, when it was planned again
+    planned: bool = False  # planned again (its row recorded), not skipped whole
 
     @property
     def written(self) -> int:
@@ -76,28 +79,12 @@ class Staging:
         sharecard.remember(key, data)
         return data
 
-    def place_copy(
-        self,
-        shop_id: str,
-        path: str,
-        copy: Copy,
-        old: FileEntry | None,
-        sizes: dict[str, int],
-        entry: ShopEntry,
-        result: ShopResult,
-        made_dirs: set[str],
-    ) -> None:
-        """A picture's copy: its name holds its digest, so a file there of the recorded size is
-        it; anything else is staged as a hard link to the kept copy (writer.link_new)."""
-        key = sha(f"copy\0{copy}".encode())
-        if old is not None and old.key == key and sizes.get(path) == old.size:
-            entry.files[path] = old
-            result.unchanged += 1
-            result.skipped += 1
-            return
+    def place_copy(self, shop_id: str, path: str, copy: Copy, result: ShopResult, made_dirs: set[str]) -> None:
+        """A picture's copy that is not in the shop's folder as its last build recorded it:
+        staged as a hard link to the kept copy (writer.link_new), and renamed over whatever is
+        there when committed, never written into (another shop's copy may be the same file)."""
         check_relative(path)
         kept = self.images.copy_path(*copy)
-        entry.files[path] = FileEntry(key, key, os.stat(kept).st_size, {})
         if result.tree:
             parent = path.rpartition("/")[0]
             if parent not in made_dirs:

@@ -8,6 +8,10 @@ reads only that small index; a shop's per-file entries, sizes and product keys a
 only when the shop must be checked or planned again. They are encoded with ``marshal``, the
 format of Python's own ``.pyc`` caches: several times faster to read and write than JSON, and
 this file is the build's private cache, never shared (the interpreter is part of its key).
+The copies of pictures a shop shows (hard links, build/links.py) are not per-file entries:
+a column holds their names by folder, read only when a folder's stamp changed, and the
+index holds each folder's stamp, so a no-change build stats a shop's few folders of copies
+rather than its hundreds of copies.
 A missing, old or corrupt state means a full build, never a wrong one.
 """
 
@@ -23,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .links import Links, Stamp
 
-FORMAT = 6
+FORMAT = 7  # 7: pictures' copies recorded by folder (build/links.py), not file by file
 
 
 @dataclass(slots=True)
@@ -40,7 +45,9 @@ class ShopEntry:
     fingerprint: str  # hash of everything the shop's outputs can depend on
     shape: str = ""  # the same, except the catalog's facts about the products it picks
     products: dict[str, str] = field(default_factory=dict)  # SKU -> key of those facts, in pick order
-    files: dict[str, FileEntry] = field(default_factory=dict)
+    files: dict[str, FileEntry] = field(default_factory=dict)  # every output but pictures' copies
+    links: Links = field(default_factory=dict)  # pictures' copies, by folder
+    links_kept: bool = False  # the links are those recorded: their column is not written again
 
     def row(self, shop_id: str) -> ShopRow:
         """The shop's row of the state table, encoded (in a worker: the parent only stores it)."""
@@ -51,17 +58,31 @@ class ShopEntry:
             deps = shared.setdefault(tuple(e.deps.items()), e.deps)  # one object: marshal writes it once
             files[path] = (e.key, e.sha, e.size, deps)
             sizes[path] = e.size
-        return (shop_id, self.fingerprint, self.shape, len(files), marshal.dumps(files), marshal.dumps(sizes), marshal.dumps(self.products))
+        count = len(files) + sum(len(names) for names in self.links.values())
+        # (a price change leaves a shop's ~800 copies as they were: their column stays as written)
+        links = None if self.links_kept else marshal.dumps({folder: sorted(names) for folder, names in sorted(self.links.items()) if names})
+        return (
+            shop_id,
+            self.fingerprint,
+            self.shape,
+            count,
+            marshal.dumps(files),
+            marshal.dumps(sizes),
+            marshal.dumps(self.products),
+            links,
+        )
 
 
-ShopRow = tuple[str, str, str, int, bytes, bytes, bytes]  # id, fingerprint, shape, count, files, sizes, products
+# id, fingerprint, shape, count, files, sizes, products, links (None: as recorded)
+ShopRow = tuple[str, str, str, int, bytes, bytes, bytes, bytes | None]
 
 
 @dataclass(frozen=True)
 class ShopIndex:
     fingerprint: str
     shape: str
-    count: int
+    count: int  # its files, pictures' copies included
+    stamps: dict[str, Stamp | None] = field(default_factory=dict)  # each folder of copies' stamp (build/links.py)
 
 
 class BuildState:
@@ -96,10 +117,16 @@ class BuildState:
             return None
 
     def sizes(self, shop_id: str) -> dict[str, int]:
-        """Path → size of every file the shop's last build recorded (a small column, so a
-        no-change build checks its files with one stat each, without reading every entry)."""
+        """Path → size of every file but pictures' copies the shop's last build recorded (a
+        small column, so a no-change build checks its pages with one stat each, without
+        reading every entry)."""
         sizes = (self._columns(shop_id, "sizes") or [None])[0]
         return sizes if isinstance(sizes, dict) else {}
+
+    def links(self, shop_id: str) -> Links:
+        """The pictures' copies the shop's last build recorded, by folder (empty when unknown)."""
+        links = (self._columns(shop_id, "links") or [None])[0]
+        return links if isinstance(links, dict) else {}
 
     def files_and_products(self, shop_id: str) -> tuple[dict[str, FileEntry], dict[str, str]]:
         """The recorded outputs of one shop, and SKU → key of the catalog's facts for every
@@ -123,7 +150,8 @@ def settings_key() -> str:
 
 SHOPS_TABLE = (
     "CREATE TABLE IF NOT EXISTS shops (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, shape TEXT NOT NULL,"
-    " count INTEGER NOT NULL, files BLOB NOT NULL, sizes BLOB NOT NULL, products BLOB NOT NULL)"
+    " count INTEGER NOT NULL, files BLOB NOT NULL, sizes BLOB NOT NULL, products BLOB NOT NULL, links BLOB NOT NULL,"
+    " stamps BLOB NOT NULL DEFAULT x'')"
 )
 
 
@@ -143,7 +171,8 @@ def load_state(path: Path) -> BuildState:
             row = conn.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
             if row is None or row[0] != settings_key():
                 return BuildState(path)
-            index = {r[0]: ShopIndex(r[1], r[2], int(r[3])) for r in conn.execute("SELECT id, fingerprint, shape, count FROM shops")}
+            rows = conn.execute("SELECT id, fingerprint, shape, count, stamps FROM shops")
+            index = {r[0]: ShopIndex(r[1], r[2], int(r[3]), _stamps(r[4])) for r in rows}
         finally:
             conn.close()
     except sqlite3.Error:
@@ -152,8 +181,17 @@ def load_state(path: Path) -> BuildState:
     return BuildState(path, index)
 
 
-def save_state(path: Path, changed: Iterable[ShopRow], keep: set[str] | None) -> None:
-    """Record the shops that were planned again; with ``keep``, forget every other shop."""
+def _stamps(blob: bytes) -> dict[str, Stamp | None]:
+    try:
+        stamps = marshal.loads(blob) if blob else {}
+    except (ValueError, EOFError, TypeError):
+        return {}  # unreadable: every folder is checked file by file
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def save_state(path: Path, changed: Iterable[ShopRow], keep: set[str] | None, stamps: dict[str, dict[str, Stamp | None]] | None = None) -> None:
+    """Record the shops that were planned again, then the folder stamps of ``stamps``' shops
+    (taken once their files were committed); with ``keep``, forget every other shop."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = _open(path)
@@ -167,7 +205,15 @@ def save_state(path: Path, changed: Iterable[ShopRow], keep: set[str] | None) ->
                 conn.execute("DROP TABLE shops")  # an older format may have other columns
                 conn.execute(SHOPS_TABLE)
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings_key(),))
-            conn.executemany("INSERT OR REPLACE INTO shops VALUES (?, ?, ?, ?, ?, ?, ?)", changed)
+            insert = "INSERT OR REPLACE INTO shops (id, fingerprint, shape, count, files, sizes, products, links) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            update = "UPDATE shops SET fingerprint = ?, shape = ?, count = ?, files = ?, sizes = ?, products = ? WHERE id = ?"
+            for row in changed:  # one at a time, as they come from the spool: memory stays flat
+                if row[7] is None:
+                    conn.execute(update, (*row[1:7], row[0]))  # its copies' names stay as recorded
+                else:
+                    conn.execute(insert, row)
+            if stamps:
+                conn.executemany("UPDATE shops SET stamps = ? WHERE id = ?", [(marshal.dumps(s), shop_id) for shop_id, s in stamps.items()])
             if keep is not None:
                 stale = [r[0] for r in conn.execute("SELECT id FROM shops") if r[0] not in keep]
                 conn.executemany("DELETE FROM shops WHERE id = ?", [(s,) for s in stale])
