@@ -25,8 +25,9 @@ incremental build sees a card's template change as before.
 from __future__ import annotations
 
 import contextvars
+import operator
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,7 +109,7 @@ def _printed_or_tested(read: nodes.Node | None, macro: nodes.Macro) -> bool:
 
 @dataclass
 class _Entry:
-    html: str  # with the marker where the note goes, when there is one
+    html: Markup  # with the marker where the note goes, when there is one
     files: frozenset[str]  # the templates rendering it loaded
     held: tuple[Any, ...]  # the objects whose ids are in its key, kept alive with it
 
@@ -122,83 +123,83 @@ class SharedCards:
         self.env = env
         self.loaded = loaded  # the templates the render under way loaded (theme.py's)
         self._macro: Any = None
-        self._reads: Reads | None = None
+        self._values: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None  # what the macro reads of an offer
+        self._note: int | None = None  # where the note is among those values, when a marker may stand in for it
         self._module_files: frozenset[str] = frozenset()
         self._cards: dict[tuple[Any, ...], _Entry] = {}
         self.rendered = 0  # cards the macro rendered (the rest were reused): for tests and the benchmark
 
     def _load(self) -> Any:
         """The macro, and what it reads, from the theme chain's ``partials/card.html``."""
-        if self._macro is None:
-            seen: set[str] = set()
-            token = self.loaded.set(seen)
-            try:
-                template = self.env.get_template(TEMPLATE)
-                macro = getattr(template.module, MACRO, None)
-            finally:
-                self.loaded.reset(token)
-            if not callable(macro):
-                raise jinja2.TemplateRuntimeError(f"{TEMPLATE} defines no macro '{MACRO}'")
-            assert self.env.loader is not None
-            source, filename, _ = self.env.loader.get_source(self.env, TEMPLATE)
-            self._reads = macro_reads(self.env.parse(source, TEMPLATE, filename))
-            self._module_files = frozenset(seen)
-            self._macro = macro
-        return self._macro
+        seen: set[str] = set()
+        token = self.loaded.set(seen)
+        try:
+            template = self.env.get_template(TEMPLATE)
+            macro = getattr(template.module, MACRO, None)
+        finally:
+            self.loaded.reset(token)
+        if not callable(macro):
+            raise jinja2.TemplateRuntimeError(f"{TEMPLATE} defines no macro '{MACRO}'")
+        assert self.env.loader is not None
+        source, filename, _ = self.env.loader.get_source(self.env, TEMPLATE)
+        reads = macro_reads(self.env.parse(source, TEMPLATE, filename))
+        if reads is not None:
+            keys = reads.keys
+            if keys is None:  # the offer itself
+                self._values = lambda p: (p,)
+            elif len(keys) == 1:
+                self._values = lambda p: (p[keys[0]],)
+            else:
+                self._values = operator.itemgetter(*keys)
+            self._note = keys.index(NOTE) if keys is not None and reads.note_by_marker else None
+        self._module_files = frozenset(seen)
+        self._macro = macro
+        return macro
 
     def __call__(self, p: Any = None, *args: Any, **kwargs: Any) -> Markup:
-        macro = self._load()
+        macro = self._macro or self._load()
         outer = self.loaded.get()
         if outer is not None:
             outer.update(self._module_files)
-        reads = self._reads
-        if reads is None or type(p) is not dict:
+        if self._values is None or type(p) is not dict:
             return self._render(macro, p, args, kwargs)  # nothing known to share
-        held: list[Any] = [speaking.get()]
-        key: list[Any] = [id(held[0])]
-        note: str | None = None
-        if reads.keys is None:
-            held.append(p)
-            key.append(id(p))
+        try:
+            values = self._values(p)
+        except KeyError:
+            return self._render(macro, p, args, kwargs)  # the macro's own error, as before
+        # Every value by identity (the entry keeps them alive, so an id is never another
+        # object's while its key is in the table), but the note: only whether there is one.
+        ids: list[Any] = [*map(id, values)]
+        note = values[self._note] if self._note is not None else None
+        if type(note) is str:
+            ids[self._note] = "note" if note else ""  # type: ignore[index]
         else:
-            for name in reads.keys:
-                value = p.get(name, _MISSING)
-                if value is _MISSING:
-                    return self._render(macro, p, args, kwargs)  # the macro's own error, as before
-                if name == NOTE and reads.note_by_marker and type(value) is str:
-                    note = value
-                    key.append(bool(value))
-                elif type(value) in _SCALARS:
-                    key.append((type(value), value))
-                else:
-                    held.append(value)
-                    key.append(id(value))
-        key.append(len(args))  # card(p, "x", y=1) and card(p, x="y", ...) are not one input
-        for arg in (*args, *(x for item in sorted(kwargs.items()) for x in item)):  # (a keyword's name, then its value)
-            if type(arg) in _SCALARS:
-                key.append((type(arg), arg))
-            else:
-                held.append(arg)
-                key.append(id(arg))
-        found = self._cards.get(tuple(key))
+            note = None
+        speech = speaking.get()
+        if kwargs or any(type(a) not in _SCALARS for a in args):
+            given, held = _by_identity(args, kwargs)
+        else:  # (their types too: True and 1 are equal keys, and a template may print either)
+            given, held = (args, tuple(map(type, args))), ()
+        key = (id(speech), *ids, given)
+        found = self._cards.get(key)
         if found is None:
             shown = {**p, NOTE: _MARKER} if note else p
             seen: set[str] = set()
             token = self.loaded.set(seen)
             try:
-                html = str(macro(shown, *args, **kwargs))
+                html = macro(shown, *args, **kwargs)
             finally:
                 self.loaded.reset(token)
             self.rendered += 1
-            found = _Entry(html, frozenset(seen), tuple(held))
+            found = _Entry(html if type(html) is Markup else Markup(html), frozenset(seen), (speech, values, held))
             if len(self._cards) >= CAP:  # the oldest goes: the cards of shops built long ago
                 del self._cards[next(iter(self._cards))]
-            self._cards[tuple(key)] = found
+            self._cards[key] = found
         if outer is not None:
             outer.update(found.files)
-        if note:
-            return Markup(found.html.replace(_ESCAPED_MARKER, str(escape(note))).replace(_MARKER, note))
-        return Markup(found.html)
+        if note:  # (str's replace: Markup's would escape its arguments)
+            return Markup(str.replace(str.replace(found.html, _ESCAPED_MARKER, escape(note)), _MARKER, note))
+        return found.html
 
     def _render(self, macro: Any, p: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Markup:
         self.rendered += 1
@@ -206,7 +207,18 @@ class SharedCards:
         return html if isinstance(html, Markup) else Markup(html)
 
 
-_MISSING = object()
+def _by_identity(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A call's arguments as part of a key: values by value and type, other objects (a list, a
+    dict) by identity; and those objects, to be kept alive with the entry."""
+    key: list[Any] = [len(args)]  # card(p, "x", y=1) and card(p, x="y", ...) are not one input
+    held: list[Any] = []
+    for arg in (*args, *(x for item in sorted(kwargs.items()) for x in item)):  # (a keyword's name, then its value)
+        if type(arg) in _SCALARS:
+            key.append((type(arg), arg))
+        else:
+            held.append(arg)
+            key.append(id(arg))
+    return tuple(key), tuple(held)
 
 
 def install(env: jinja2.Environment, loaded: contextvars.ContextVar[set[str] | None]) -> SharedCards:
