@@ -22,7 +22,7 @@ import markupsafe
 import yaml
 
 from ..catalogs import LANGUAGES, Words, language_of
-from . import i18n, markup, pictures
+from . import cards, i18n, markup, pictures
 
 ASSET_DIR = "assets/"
 
@@ -162,6 +162,7 @@ def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode), f"%s.{i18n.FOLD_TAG}.cache") if bytecode is not None else None,
     )
     i18n.install(env)
+    cards.install(env, loaded_templates)  # ``card``: the card macro rendered once per input, shared by the shops (pages/cards.py)
     env.filters["embed_products"] = embed_products
     env.filters["srcset"] = pictures.srcset
     env.filters["under"] = pictures.under
