@@ -410,6 +410,7 @@ def main() -> None:
     pace.add_argument("--rate", type=float, metavar="N", help="send N orders/s on a schedule")
     parser.add_argument("--outage", type=float, default=0.0, metavar="S", help="paced: stop fulfilment-dev for S seconds, 2 s into the run")
     parser.add_argument("--shops", type=int, default=1, help="orders come from this many shops in turn (copies of the demo's xiaomei) [1]")
+    parser.add_argument("--keep", action="store_true", help="keep the run's folder (the hook's and receiver's logs) and print its path")
     parser.add_argument("--hook-arg", action="append", default=[], help="an extra argument for `hook serve` (repeatable)")
     args = parser.parse_args()
     paced = args.paced is not None or args.rate is not None
@@ -499,7 +500,10 @@ def main() -> None:
             receiver.stop()
         if pg is not None:
             pg.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"\nkept: {work} (hook.log, receiver.log, fulfilment.jsonl)")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
