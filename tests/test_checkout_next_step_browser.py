@@ -138,7 +138,7 @@ def test_from_the_share_link_to_the_pay_button_in_any_tab(browser: Any, server: 
     page.get_by_label("手机号").fill("+86 (138) 0000-0000")
     page.get_by_label("收货地址").fill("上海市徐汇区某路 1 号")
     page.get_by_role("button", name="提交订单").click()
-    page.wait_for_url(re.compile(r"/xiaomei/thanks/\?order=SF\d{6}-[0-9A-F]{8}#secret=os_"))
+    page.wait_for_url(re.compile(r"/xiaomei/thanks/\?order=SF\d{6}-[0-9A-HJKMNP-TV-Z]{12}#secret=os_"))
     order_id = pay_query(page.url)["order"]
 
     def shows_the_order(p: Any) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import random
+import re
 import threading
 import time
 import uuid
@@ -21,7 +22,7 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
-from generator.hook.app import create_app
+from generator.hook.app import create_app, new_order_id
 from generator.hook.database import open_storage
 from generator.hook.errors import CODES
 from generator.hook.limits import ClickBudget, until_tomorrow
@@ -381,3 +382,12 @@ def test_fifty_concurrent_requests_with_one_key_make_one_order(project: Path, st
     assert [r.status_code for r in results] == [201] * 50
     assert len({r.json()["order_id"] for r in results}) == 1
     assert storage.count_orders() == 1
+
+
+def test_order_numbers_of_a_sale_day_do_not_repeat() -> None:
+    """200,000 orders in a day: with 32 random bits two of them would share a number on almost
+    every such day (and the second be refused); the number's 60 bits make that practically never."""
+    now = dt.datetime(2026, 11, 11, tzinfo=dt.UTC)
+    numbers = {new_order_id(now) for _ in range(200_000)}
+    assert len(numbers) == 200_000
+    assert all(re.fullmatch(r"SF261111-[0-9A-HJKMNP-TV-Z]{12}", n) for n in list(numbers)[:1000])

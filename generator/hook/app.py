@@ -151,8 +151,17 @@ def request_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, separators=(",", ":")).encode()).hexdigest()
 
 
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: read aloud or typed, nothing is mistaken
+
+
 def new_order_id(now: dt.datetime) -> str:
-    return f"SF{now:%y%m%d}-{secrets.token_hex(4).upper()}"
+    """``SF`` + the day + 12 characters of Crockford's base 32 (60 random bits).
+
+    Ids are unique by chance. With 32 bits two orders of a sale day of 70,000 shared one on
+    about four days in ten (1 − e^(−n² / 2³³)), and the second was refused with a 500; with
+    60 bits, a million orders a day share one about once in six thousand years."""
+    bits = secrets.randbits(60)
+    return f"SF{now:%y%m%d}-" + "".join(CROCKFORD[(bits >> shift) & 31] for shift in range(55, -5, -5))
 
 
 def secret_hash(secret: str) -> str:
