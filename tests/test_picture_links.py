@@ -35,6 +35,16 @@ def let_the_clock_move_on() -> None:
     time.sleep(links.RACY_NS / 1e9 + 0.2)
 
 
+def settled_shop_with_photos(tmp_path: Path) -> Path:
+    """Amy's shop built, and built again once the clock moved on: its folders' stamps recorded
+    and trusted, as they are for an owner who comes back to her shop later."""
+    root = shop_with_photos(tmp_path)
+    build(root, root / "site")
+    let_the_clock_move_on()
+    build(root, root / "site")
+    return root
+
+
 def stats_while(root: Path) -> tuple[int, int, int]:
     """Build; how many folders and how many single copies it stat'ed, and how many files it wrote."""
     folders, files = links.FOLDER_STATS, links.FILE_STATS
@@ -65,10 +75,7 @@ def test_a_build_with_nothing_new_stats_folders_not_copies(tmp_path: Path) -> No
 
 
 def test_a_deleted_copy_is_restored_by_the_next_build(tmp_path: Path) -> None:
-    root = shop_with_photos(tmp_path)
-    build(root, root / "site")
-    let_the_clock_move_on()
-    build(root, root / "site")
+    root = settled_shop_with_photos(tmp_path)
     gone = copies(root / SITE_COPIES, "bb-1001")[3]
     gone.unlink()  # the owner tidies her folder
     _, files, written = stats_while(root)
@@ -78,10 +85,7 @@ def test_a_deleted_copy_is_restored_by_the_next_build(tmp_path: Path) -> None:
 
 
 def test_a_replaced_copy_is_repaired_and_the_kept_copy_untouched(tmp_path: Path) -> None:
-    root = shop_with_photos(tmp_path)
-    build(root, root / "site")
-    let_the_clock_move_on()
-    build(root, root / "site")
+    root = settled_shop_with_photos(tmp_path)
     replaced = copies(root / SITE_COPIES, "bb-1001")[0]
     kept = kept_copy(root, replaced.name)
     good = kept.read_bytes()
@@ -94,10 +98,7 @@ def test_a_replaced_copy_is_repaired_and_the_kept_copy_untouched(tmp_path: Path)
 
 
 def test_a_folder_of_copies_removed_whole_comes_back(tmp_path: Path) -> None:
-    root = shop_with_photos(tmp_path)
-    build(root, root / "site")
-    let_the_clock_move_on()
-    build(root, root / "site")
+    root = settled_shop_with_photos(tmp_path)
     for f in (root / SITE_COPIES).iterdir():
         f.unlink()
     (root / SITE_COPIES).rmdir()
@@ -153,10 +154,7 @@ def test_a_state_of_the_earlier_format_is_rebuilt_cleanly(tmp_path: Path, monkey
 
 def test_after_a_price_change_the_copies_are_still_recorded_and_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOPFOREST_VERIFY", "1")
-    root = shop_with_photos(tmp_path)
-    build(root, root / "site")
-    let_the_clock_move_on()
-    build(root, root / "site")
+    root = settled_shop_with_photos(tmp_path)
     path = next((root / ".shopforest").glob("state-*.sqlite"))
     before = state.load_state(path).links("amy")
     set_price(root, "BB-1001", "79.00")

@@ -43,21 +43,26 @@ def closing() -> Iterator[str]:
     server.server_close()
 
 
-def test_a_connection_closed_while_idle_is_opened_again(closing: str) -> None:
-    sender = Sender(closing, timeout=5)
-    opened = 0
+def count_opens(sender: Sender) -> list[int]:
+    """Count the connections ``sender`` opens from now on (in the list's one item)."""
+    opened = [0]
     real_open = sender._open
 
     def counting_open() -> Any:
-        nonlocal opened
-        opened += 1
+        opened[0] += 1
         return real_open()
 
     sender._open = counting_open  # type: ignore[method-assign]
+    return opened
+
+
+def test_a_connection_closed_while_idle_is_opened_again(closing: str) -> None:
+    sender = Sender(closing, timeout=5)
+    opened = count_opens(sender)
     answers = [sender.post(f"event {i}".encode(), {"content-type": "application/json"}) for i in range(3)]
     assert [(a.status, a.retry_after) for a in answers] == [(204, None), (204, None), (503, "7")]
     assert Closing.seen == [b"event 0", b"event 1", b"event 2"], "each event reached the receiver once"
-    assert opened == 3, "the kept connection was found closed before each later event, and opened again"
+    assert opened[0] == 3, "the kept connection was found closed before each later event, and opened again"
     sender.close()
 
 
@@ -104,18 +109,10 @@ def test_answers_with_bodies_by_length_or_chunks_keep_the_connection() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         sender = Sender(f"http://127.0.0.1:{server.server_address[1]}/", timeout=5)
-        opened = 0
-        real_open = sender._open
-
-        def counting_open() -> Any:
-            nonlocal opened
-            opened += 1
-            return real_open()
-
-        sender._open = counting_open  # type: ignore[method-assign]
+        opened = count_opens(sender)
         answers = [sender.post(b"{}", {"content-type": "application/json"}) for _ in range(6)]
         assert [(a.status, a.retry_after) for a in answers] == [(202, None), (500, "3"), (204, None)] * 2
-        assert opened == 1, "every answer read whole, so one connection carried them all"
+        assert opened[0] == 1, "every answer read whole, so one connection carried them all"
         with pytest.raises(ValueError, match="line break"):
             sender.post(b"{}", {"x-evil": "a\r\nb: c"})
         sender.close()
