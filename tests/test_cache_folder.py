@@ -82,3 +82,24 @@ def test_a_build_removes_the_stores_earlier_versions_kept(tmp_path: Path) -> Non
     assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
     assert not any(path.exists() for path in folder.retired())
     assert folder.facts.is_file() and folder.markdown.is_file()
+
+
+def test_many_entries_are_read_at_once_and_kept_as_used(tmp_path: Path) -> None:
+    """A shop's products' facts are read in one lookup: what is kept comes back (more keys than
+    one statement takes, too), what is not is left out, and what was read survives pruning."""
+    path = tmp_path / "facts.sqlite"
+    table = KeptTable(path, "tag-1")
+    for i in range(1200):
+        table.put(f"k{i}", {"price": f"{i}.00"})
+    table.save()
+    table.close()
+    reader = KeptTable(path, "tag-1")
+    reader.put("fresh", ["not saved yet"])
+    found = reader.get_many([f"k{i}" for i in range(0, 1200, 2)] + ["missing", "fresh", "k0"])
+    assert len(found) == 601 and found["k1198"] == {"price": "1198.00"} and found["fresh"] == ["not saved yet"]
+    assert "missing" not in found
+    reader.save(limit=10)  # past the limit only what this run used stays
+    reader.close()
+    kept = KeptTable(path, "tag-1").entries()
+    assert set(kept) == {f"k{i}" for i in range(0, 1200, 2)} | {"fresh"}
+    assert KeptTable(path, "tag-2").get_many(["k0", "k2"]) == {}  # another code's table reads as empty

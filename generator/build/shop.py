@@ -35,7 +35,7 @@ from ..pages.plan import Output, plan_shop
 from ..pages.products import Products, catalog_files, catalog_uses, product_key
 from ..pages.render import recording_render
 from ..pages.theme import Theme, compile_all, load_theme
-from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, owner_uses, product_facts
+from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, kept_texts, owner_uses, product_facts
 from .gcfreeze import frozen
 from .images import SHARED_MEDIA, ImageWork
 from .links import Kept, Recorded, check_links, kept_file, links_of
@@ -97,6 +97,7 @@ class ShopBuilder(Staging):
         self.cards: Path | None = None  # where share cards are kept between builds
         self.cards_policy = USE
         self.kept_copies: dict[Copy, Kept] = {}  # the kept copies this build compared a shop's files with
+        self.kept_facts: tuple[KeptTable, dict[tuple[str, str], tuple[str, Product]]] | None = None  # (prepare's)
 
     def prepare(self, indexes: list[int], jobs: int, policy: CachePolicy = USE) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
@@ -149,6 +150,7 @@ class ShopBuilder(Staging):
             store.save(limit=2 * len(self.project.products) * (len({s.locale for s in self.project.shops}) + 1))
         store.close()  # each worker opens its own connection
         self.products.kept = partial(self.kept_fact, store, wanted)
+        self.kept_facts = (store, wanted)
 
     @staticmethod
     def kept_fact(store: KeptTable, wanted: dict[tuple[str, str], tuple[str, Product]], sku: str, kind: str) -> Any:
@@ -156,6 +158,28 @@ class ShopBuilder(Staging):
         None when it is not wanted or not kept (the view then works it out)."""
         entry = wanted.get((sku, kind))
         return None if entry is None else store.get(entry[0])
+
+    def read_facts(self, shop: Shop) -> None:
+        """The kept facts of the products ``shop`` shows that this process has not read yet,
+        in one lookup (fifty one-row lookups cost a shop more than rendering its home page's
+        cards); what is not kept is worked out by the views, as before."""
+        if self.kept_facts is None:
+            return
+        store, wanted = self.kept_facts
+        facts, items = self.products.facts, self.products.items
+        need: dict[str, tuple[str, str]] = {}
+        for pick in shop.picks:
+            sku = pick.product.sku
+            if (sku, shop.locale) not in facts and (entry := wanted.get((sku, shop.locale))) is not None:
+                need[entry[0]] = (sku, shop.locale)
+            if sku not in items and (entry := wanted.get((sku, ITEMS))) is not None:
+                need[entry[0]] = (sku, ITEMS)
+        for key, value in store.get_many(need).items():
+            sku, kind = need[key]
+            if kind == ITEMS:
+                items[sku] = value
+            else:
+                facts[(sku, kind)] = value
 
     def publish_shared(self, prune: bool) -> int:
         """With the platform's ``media_url``: the catalog's pictures' copies, once, in the output
@@ -280,6 +304,8 @@ class ShopBuilder(Staging):
         old_links = (linked.links if linked.links is not None else self.state.links(shop.id)) if recorded is not None else {}
         linked_before = Recorded(old_links, linked.bad)
         only = self.changed_products(shop, inputs, before) if intact and old_files else None
+        self.read_facts(shop)
+        markup.read_kept(kept_texts(shop))
         outputs = plan_shop(self.project, shop, theme, self.products, self.now, only=only)
         if only is not None:  # the same files as last time; what is not planned again stands
             sizes = present

@@ -163,9 +163,15 @@ class _Kept:
         self.rendered: dict[str, str] = {}  # by this process, in this build
         self.fresh: dict[str, str] = {}  # of those, what fresh_entries has not yet handed over
         self.used: set[str] = set()  # the store's entries read here, not yet handed over
+        self.read: dict[str, str] = {}  # the store's entries read ahead (read_kept)
 
     def get(self, key: str) -> str | None:
         html = self.rendered.get(key)
+        if html is None:
+            html = self.read.get(key)
+            if html is not None:
+                self.used.add(key)
+                return html
         if html is None and self.store is not None:
             html = self.store.get(key)  # one entry read from the kept table
             if html is not None:
@@ -207,6 +213,19 @@ def fresh_entries() -> dict[str, str]:
     """What this process rendered since the last call that the stored cache did not have."""
     entries, _kept.fresh = _kept.fresh, {}
     return entries
+
+
+def read_kept(texts: Iterable[tuple[str, str]]) -> None:
+    """Read ahead, in one lookup, the kept renders of ``texts`` (each a text and its media
+    prefix) that this process has not yet: a shop's notes, which its pages then find here."""
+    store = _kept.store
+    if store is None:
+        return
+    keys = [key for key in (cache_key(text, prefix) for text, prefix in texts if text.strip()) if key not in _kept.rendered and key not in _kept.read]
+    if keys:
+        found = store.get_many(keys)
+        _kept.read.update(found)
+        _kept.used.update(found)
 
 
 def cache_key(text: str, media_prefix: str) -> str:

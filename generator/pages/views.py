@@ -327,6 +327,13 @@ def item_pieces(product: Product) -> list[tuple[str, str]]:
     return pieces
 
 
+def kept_texts(shop: Shop) -> list[tuple[str, str]]:
+    """The owner's texts most of her pages render, with the media prefix they are rendered
+    with (the offers' notes, the collections' descriptions): read ahead from the kept renders."""
+    prefix = "../../" + OWNER_MEDIA
+    return [(p.note, prefix) for p in shop.picks if p.note] + [(c.description, prefix) for c in shop.collections if c.description]
+
+
 def owner_uses(shop: Shop) -> list[tuple[str, tuple[int, ...]]]:
     """Each raster picture of the owner's that her pages show, with the widths its copies are
     made at: her avatar at an avatar's, each picture her texts show at a photo's."""
