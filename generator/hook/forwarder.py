@@ -31,8 +31,9 @@ import queue
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from . import webhooks
@@ -45,12 +46,14 @@ LEASE = 5.0  # seconds an event is leased to one forwarder; renewed every LEASE 
 BATCH = 200
 CONCURRENCY = 8
 GATHER = 0.05  # seconds to wait for new events when none were due: the lag a quiet outbox adds
+AHEAD = 1  # claimed batches queued behind the one being sent: the next claim overlaps the sending
 SETTLING = 2  # batches whose outcomes may wait for the writer at once; a third waits to be queued
 BREAK_AFTER = 5  # endpoint failures in a row that open the breaker
 # The first and the longest wait before a probe. The longest is also how late, at worst, a
-# backlog starts after the endpoint is back: 10 s keeps a 60 s outage's backlog within 30 s of
-# recovery, for one probe every 10 s while it is down.
-COOL_DOWN = (1.0, 10.0)
+# backlog starts after the endpoint is back: a 60 s outage's backlog must be through within 30 s
+# of recovery, and 10 s of them (5 on average) went before the first event had moved. One probe
+# every 4 s (a connection and one event) is still nothing to a dead receiver.
+COOL_DOWN = (1.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,90 @@ class Breaker:
         log.log(level, "fulfilment endpoint %s: circuit %s%s", self.url, state, f" ({why})" if why else "")
 
 
+@dataclass
+class _Hold:
+    """A shop whose events wait behind an earlier one that was not sent (it failed, or the circuit
+    opened): its later events are released to ``until`` while they were claimed before then, or
+    before the outcomes that held them were written (until then those are leased, so a claim
+    could not have taken them and the later events would overtake them)."""
+
+    until: float
+    unwritten: int = 0  # groups of this shop's outcomes that put it on hold and are not yet written
+    written: float = 0.0  # when the last of them was committed
+
+    def holds(self, claimed_at: float) -> bool:
+        return self.unwritten > 0 or claimed_at < max(self.until, self.written)
+
+
+@dataclass(frozen=True)
+class _Work:
+    """One shop's events of one claimed batch, for the lanes."""
+
+    shop: str
+    events: list[Event]
+    claimed_at: float
+    done: Future[list[Outcome]]
+
+
+class Lanes:
+    """The delivering threads. A shop's work goes out in the order it was queued, on one thread
+    at a time: a thread takes the next shop that has work and no thread, sends one batch of its
+    events and puts the shop back in line if more has come. So one shop's events never overtake
+    each other, a slow shop holds up one thread and no other shop, and the next batch, claimed
+    while this one is being sent, is queued behind it: the thread of a one-shop backlog is never
+    idle waiting for a claim."""
+
+    def __init__(self, threads: int, deliver: Callable[[_Work], list[Outcome]]) -> None:
+        self.deliver = deliver
+        self.size = threads
+        self._cond = threading.Condition()
+        self._queued: dict[str, deque[_Work]] = {}  # shop → its work not yet taken, oldest first
+        self._ready: deque[str] = deque()  # shops with work and no thread, in turn
+        self._busy: set[str] = set()  # shops a thread is sending for
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    def submit(self, work: _Work) -> None:
+        with self._cond:
+            if not self._threads:
+                for i in range(self.size):
+                    thread = threading.Thread(target=self._run, name=f"shopforest-deliver-{i}", daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
+            waiting = self._queued.setdefault(work.shop, deque())
+            waiting.append(work)
+            if len(waiting) == 1 and work.shop not in self._busy:
+                self._ready.append(work.shop)
+                self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._ready and not self._closed:
+                    self._cond.wait()
+                if not self._ready:
+                    return
+                shop = self._ready.popleft()
+                work = self._queued[shop].popleft()
+                self._busy.add(shop)
+            try:
+                work.done.set_result(self.deliver(work))
+            except BaseException as exc:  # the claimer sees it when it collects the batch
+                work.done.set_exception(exc)
+            with self._cond:
+                self._busy.discard(shop)
+                if self._queued[shop]:
+                    self._ready.append(shop)  # behind the shops already waiting: each gets its turn
+                    self._cond.notify()
+                else:
+                    del self._queued[shop]
+
+
 class Forwarder:
     def __init__(
         self,
@@ -148,10 +235,12 @@ class Forwarder:
         self._closed = threading.Event()
         self._hand_lock = threading.Lock()
         self._in_hand: dict[str, None] = {}  # claimed, outcome not yet written
-        self._held: dict[str, float] = {}  # shop → until when its events wait behind a failed one
+        self._holds: dict[str, _Hold] = {}  # shop → why its later events wait
+        self._marks: dict[str, str] = {}  # an outcome that put its shop on hold, until written → the shop
         self._renewer: threading.Thread | None = None
         self.writer = OutcomeWriter(storage, self._settled)
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="shopforest-deliver")
+        self.lanes = Lanes(concurrency, self._deliver)
+        self._sending: deque[list[Future[list[Outcome]]]] = deque()  # claimed batches in the lanes, oldest first
 
     def _attempt(self, event: Event, now: float) -> Outcome:
         body = event.payload.encode()
@@ -185,27 +274,41 @@ class Forwarder:
         log.debug("%s not delivered (%s); retry in %.1f s", event.id, reason, delay)
         return Outcome(event.id, "retry", now + delay, reason)
 
+    def _deliver(self, work: _Work) -> list[Outcome]:
+        return self._shop_in_order(work.shop, work.events, work.claimed_at)
+
     def _shop_in_order(self, shop: str, events: list[Event], now: float, probe: bool = False) -> list[Outcome]:
-        """One shop's events, oldest first; after a failure (or once the breaker opens) the rest
-        wait, due with the failed one, so they never overtake it. A shop whose event failed in
-        an earlier batch is held until that event's retry, so its later events, claimed while
-        the failure's outcome was still being written, do not overtake it either. The probe is
-        always sent: it is the oldest pending event, so nothing of its shop is ahead of it."""
+        """One shop's events, oldest first, claimed at ``now``; after a failure (or once the
+        breaker opens) the rest wait, due with the failed one, so they never overtake it. The
+        shop is then on hold (``_Hold``): its events of batches claimed before the failed one is
+        due again, or before its outcome is written, are released the same way when their turn
+        comes in the lane. The probe is always sent: it is the oldest pending event, so nothing
+        of its shop is ahead of it."""
         with self._hand_lock:
-            held = self._held.pop(shop, 0.0)
-            if held > time.time() and not probe:
-                self._held[shop] = held
-                return [Outcome(e.id, "release", held) for e in events]
+            hold = self._holds.get(shop)
+            if hold is not None and not probe:
+                if hold.holds(now):
+                    return self._put_on_hold(shop, [Outcome(e.id, "release", hold.until) for e in events], hold.until)
+                del self._holds[shop]  # claimed after the held events were due and free: they are in this batch or sent
         outcomes: list[Outcome] = []
         for i, event in enumerate(events):
             if self.breaker.is_open():
-                return outcomes + [Outcome(e.id, "release", now) for e in events[i:]]
+                with self._hand_lock:
+                    return outcomes + self._put_on_hold(shop, [Outcome(e.id, "release", now) for e in events[i:]], now)
             outcome = self._attempt(event, now)
             outcomes.append(outcome)
             if outcome.kind == "retry":
                 with self._hand_lock:
-                    self._held[shop] = outcome.at
-                return outcomes + [Outcome(e.id, "release", outcome.at) for e in events[i + 1 :]]
+                    rest = [Outcome(e.id, "release", outcome.at) for e in events[i + 1 :]]
+                    return outcomes[:-1] + self._put_on_hold(shop, [outcome, *rest], outcome.at)
+        return outcomes
+
+    def _put_on_hold(self, shop: str, outcomes: list[Outcome], until: float) -> list[Outcome]:
+        """Hold ``shop`` until ``until`` and until ``outcomes`` are written (with _hand_lock held)."""
+        hold = self._holds.setdefault(shop, _Hold(until))
+        hold.until = max(hold.until, until)
+        hold.unwritten += 1
+        self._marks[outcomes[0].event_id] = shop
         return outcomes
 
     def run_once(self) -> int:
@@ -213,29 +316,61 @@ class Forwarder:
         return self._batch(wait=True)
 
     def _batch(self, wait: bool) -> int:
-        """Claim and deliver one batch. Its outcomes go to the writer; ``wait``: until written.
-        The probe's are always waited for, since the backlog is released after them."""
+        """Claim one batch and queue it to the lanes; ``wait``: until it is sent and its outcomes
+        written. Otherwise up to AHEAD batches stay in the lanes, so the next claim overlaps the
+        sending. The probe goes alone, once the lanes are empty, and its outcome is waited for,
+        since the backlog is released after it."""
+        self._collect(keep=0, block=False)  # the outcomes of batches already sent go to the writer
         now = time.time()
         if not self.breaker.allows(now):
+            self._collect(keep=0)
             return 0
         probe = self.breaker.probe()
-        # The probe is the head of the backlog, due or not: once it is through, the rest follows in order.
-        events = self.storage.claim_due(now, lease=LEASE, limit=1, oldest=True) if probe else self.storage.claim_due(now, lease=LEASE, limit=BATCH)
+        if probe:
+            return self._probe(now)
+        events = self.storage.claim_due(now, lease=LEASE, limit=BATCH)
         if not events:
-            if probe:
-                self.breaker.release_probe()  # nothing due to probe with: the next due event will be
             return 0
         self._hold([e.id for e in events])
         by_shop: dict[str, list[Event]] = {}
         for event in events:
             by_shop.setdefault(_shop_of(event), []).append(event)
-        outcomes = [o for shop in self._pool.map(lambda item: self._shop_in_order(item[0], item[1], now, probe), by_shop.items()) for o in shop]
-        written = self.writer.put(outcomes)
-        if wait or probe:
-            written.result()
-        if probe and self.breaker.state == "closed":
+        batch: list[Future[list[Outcome]]] = []
+        for shop, mine in by_shop.items():
+            work = _Work(shop, mine, now, Future())
+            self.lanes.submit(work)
+            batch.append(work.done)
+        self._sending.append(batch)
+        if wait:
+            self._collect(keep=0)
+            self.writer.flush()
+        else:
+            self._collect(keep=AHEAD)
+        return len(events)
+
+    def _collect(self, keep: int, block: bool = True) -> None:
+        """Hand the outcomes of the oldest batches in the lanes to the writer until ``keep`` are
+        left (``block`` False: only those already sent)."""
+        while len(self._sending) > keep:
+            batch = self._sending[0]
+            if not block and not all(f.done() for f in batch):
+                return
+            self._sending.popleft()
+            self.writer.put([o for f in batch for o in f.result()])
+
+    def _probe(self, now: float) -> int:
+        self._collect(keep=0)
+        self.writer.flush()
+        # The probe is the head of the backlog, due or not: once it is through, the rest follows in order.
+        events = self.storage.claim_due(now, lease=LEASE, limit=1, oldest=True)
+        if not events:
+            self.breaker.release_probe()  # nothing due to probe with: the next due event will be
+            return 0
+        self._hold([e.id for e in events])
+        self.writer.put(self._shop_in_order(_shop_of(events[0]), events, now, probe=True)).result()
+        if self.breaker.state == "closed":
             with self._hand_lock:
-                self._held.clear()  # every shop's waiting events are due now, in order
+                self._holds.clear()  # every shop's waiting events are due now, in order
             released = self.storage.release_backlog(time.time())
             if released:
                 log.info("fulfilment endpoint back: %d waiting events due now", released)
@@ -249,10 +384,17 @@ class Forwarder:
                 self._renewer = threading.Thread(target=self._renew, name="shopforest-lease", daemon=True)
                 self._renewer.start()
 
-    def _settled(self, outcomes: list[Outcome]) -> None:
+    def _settled(self, outcomes: list[Outcome], written: bool) -> None:
+        """Outcomes committed (or not: then their events stay leased, up to LEASE seconds)."""
+        at = time.time() if written else time.time() + LEASE
         with self._hand_lock:
             for o in outcomes:
                 self._in_hand.pop(o.event_id, None)
+                shop = self._marks.pop(o.event_id, None)
+                hold = self._holds.get(shop) if shop is not None else None
+                if hold is not None:
+                    hold.unwritten -= 1
+                    hold.written = max(hold.written, at)
 
     def _renew(self) -> None:
         """Keep the leases of events in hand alive (a slow endpoint, a timeout, outcomes waiting
@@ -273,6 +415,7 @@ class Forwarder:
                 if self._batch(wait=False) == 0:
                     self._stop.wait(idle)
         finally:
+            self._collect(keep=0)
             self.writer.flush()
 
     def stop(self) -> None:
@@ -284,8 +427,9 @@ class Forwarder:
         return thread
 
     def close(self) -> None:
-        """Stop renewing leases (after ``run`` has returned; its outcomes are written by then)."""
+        """Stop renewing leases and the lanes (after ``run`` has returned; its outcomes are written by then)."""
         self._closed.set()
+        self.lanes.close()
 
 
 class OutcomeWriter:
@@ -295,7 +439,7 @@ class OutcomeWriter:
     SETTLING batches wait; past that, ``put`` waits, so a slow database slows delivery down
     instead of letting unwritten outcomes (and their leases) pile up."""
 
-    def __init__(self, storage: Store, done: Callable[[list[Outcome]], None]) -> None:
+    def __init__(self, storage: Store, done: Callable[[list[Outcome], bool], None]) -> None:
         self.storage = storage
         self.done = done
         self.queue: queue.Queue[tuple[list[Outcome], Future[None]]] = queue.Queue(maxsize=SETTLING)
@@ -330,11 +474,11 @@ class OutcomeWriter:
                     self.storage.settle(outcomes)
             except Exception as exc:  # the events stay leased until they expire, then go again
                 log.error("could not record %d delivery outcomes: %s", len(outcomes), exc)
-                self.done(outcomes)
+                self.done(outcomes, False)
                 for _, written in batches:
                     written.set_exception(exc)
                 continue
-            self.done(outcomes)
+            self.done(outcomes, True)
             for _, written in batches:
                 written.set_result(None)
 
