@@ -187,3 +187,80 @@ def test_a_long_delivery_keeps_its_lease(storage: Store, receiver: str, monkeypa
         thief.append(len(storage.claim_due(time.time(), lease=0.6)))  # another forwarder looking
     worker.join()
     assert thief == [0] * 6 and len(Receiver.accepted) == 1
+
+
+class InFlight:
+    """Counts a shop's deliveries under way at once in the receiver: one shop's are sent one at a time."""
+
+    def __init__(self) -> None:
+        self.now: dict[str, int] = {}
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, shop: str, delta: int) -> None:
+        with self.lock:
+            self.now[shop] = self.now.get(shop, 0) + delta
+            self.most = max(self.most, self.now[shop])
+
+
+def test_a_shops_events_arrive_in_order_across_failures_with_batches_queued_behind_them(
+    storage: Store, receiver: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forwarder_module, "BATCH", 4)  # many batches claimed while earlier ones are sent
+    shops = ["amy"] * 40 + ["bea"] * 10
+    ids = add_orders(storage, shops)
+    refusals = {ids[5]: 2, ids[22]: 1}  # amy's 6th twice, her 23rd once
+    in_flight = InFlight()
+
+    def answer(order: dict[str, Any]) -> int:
+        in_flight(order["shop"], 1)
+        try:
+            time.sleep(0.002)
+            with Receiver.lock:
+                if refusals.get(order["order_id"], 0) > 0:
+                    refusals[order["order_id"]] -= 1
+                    return 400
+            return 204
+        finally:
+            in_flight(order["shop"], -1)
+
+    Receiver.answer = staticmethod(answer)
+    forwarder = Forwarder(storage, receiver, SECRET, RetryPolicy(base=0.1))
+    run_for(forwarder, 20.0, until=lambda: len(Receiver.accepted) == len(ids))
+    for shop in ("amy", "bea"):
+        mine = [o["order_id"] for o in Receiver.accepted if o["shop"] == shop]
+        assert mine == [i for i, s in zip(ids, shops, strict=True) if s == shop], f"{shop}'s orders in order, each once"
+    assert in_flight.most == 1, "one shop's deliveries one at a time"
+
+
+def test_a_batch_claimed_while_the_one_before_was_sent_waits_behind_its_failure(
+    storage: Store, receiver: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claimer takes amy's second batch while her first is still being sent (its first event
+    hangs 0.5 s, then fails): that batch was claimed before anything had failed, and must still
+    wait in its lane behind the failed event rather than go out before its retry."""
+    monkeypatch.setattr(forwarder_module, "BATCH", 2)
+    ids = add_orders(storage, ["amy"] * 4)
+    first = {"tries": 0}
+    claimed: list[int] = []
+    claim = storage.claim_due
+
+    def counting_claim(now: float, lease: float, limit: int = 20, *, oldest: bool = False) -> list[Any]:
+        events = claim(now, lease, limit, oldest=oldest)
+        claimed.append(len(events))
+        return events
+
+    def answer(order: dict[str, Any]) -> int:
+        if order["order_id"] == ids[0]:
+            first["tries"] += 1
+            if first["tries"] == 1:
+                time.sleep(0.5)
+                return 400
+        return 204
+
+    monkeypatch.setattr(storage, "claim_due", counting_claim)
+    Receiver.answer = staticmethod(answer)
+    forwarder = Forwarder(storage, receiver, SECRET, RetryPolicy(base=0.2))
+    run_for(forwarder, 10.0, until=lambda: len(Receiver.accepted) == 4)
+    assert claimed[:2] == [2, 2], "the second batch was claimed while the first was being sent"
+    assert [o["order_id"] for o in Receiver.accepted] == ids

@@ -127,18 +127,19 @@ class Breaker:
 
 
 @dataclass
-class _Hold:
-    """A shop whose events wait behind an earlier one that was not sent (it failed, or the circuit
-    opened): its later events are released to ``until`` while they were claimed before then, or
-    before the outcomes that held them were written (until then those are leased, so a claim
-    could not have taken them and the later events would overtake them)."""
+class _Unsent:
+    """An event of a shop given back unsent (it failed, or the circuit opened, or it was behind
+    one of those): its shop's later events must not go out before it does."""
 
-    until: float
-    unwritten: int = 0  # groups of this shop's outcomes that put it on hold and are not yet written
-    written: float = 0.0  # when the last of them was committed
+    created_at: float
+    at: float  # due again then
+    written: float = float("inf")  # when its outcome was committed: until then it stays leased
 
-    def holds(self, claimed_at: float) -> bool:
-        return self.unwritten > 0 or claimed_at < max(self.until, self.written)
+    def blocks(self, claimed_at: float) -> bool:
+        """Whether a batch claimed at ``claimed_at`` could have gone without it: it was not due yet,
+        or still leased. A batch claimed later took it (it is older than the shop's later
+        events, so a claim oldest first that takes those takes it), or another forwarder did."""
+        return claimed_at < max(self.at, self.written)
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,8 @@ class Forwarder:
         self._closed = threading.Event()
         self._hand_lock = threading.Lock()
         self._in_hand: dict[str, None] = {}  # claimed, outcome not yet written
-        self._holds: dict[str, _Hold] = {}  # shop → why its later events wait
-        self._marks: dict[str, str] = {}  # an outcome that put its shop on hold, until written → the shop
+        self._unsent: dict[str, dict[str, _Unsent]] = {}  # shop → its events given back unsent, by id
+        self._unsent_shop: dict[str, str] = {}  # event id → its shop, for those
         self._renewer: threading.Thread | None = None
         self.writer = OutcomeWriter(storage, self._settled)
         self.lanes = Lanes(concurrency, self._deliver)
@@ -277,38 +278,45 @@ class Forwarder:
     def _deliver(self, work: _Work) -> list[Outcome]:
         return self._shop_in_order(work.shop, work.events, work.claimed_at)
 
-    def _shop_in_order(self, shop: str, events: list[Event], now: float, probe: bool = False) -> list[Outcome]:
-        """One shop's events, oldest first, claimed at ``now``; after a failure (or once the
-        breaker opens) the rest wait, due with the failed one, so they never overtake it. The
-        shop is then on hold (``_Hold``): its events of batches claimed before the failed one is
-        due again, or before its outcome is written, are released the same way when their turn
-        comes in the lane. The probe is always sent: it is the oldest pending event, so nothing
-        of its shop is ahead of it."""
+    def _shop_in_order(self, shop: str, events: list[Event], claimed_at: float) -> list[Outcome]:
+        """One shop's events, oldest first, as claimed at ``claimed_at``. Those after an event of
+        the shop given back unsent that this batch lacks (``_Unsent.blocks``: an earlier batch's
+        failure, or one claimed while the failure was still being written) are not sent but
+        released, due with it. After a failure (or once the breaker opens) the rest wait the same
+        way, due with the failed one, so a shop's event never overtakes an earlier one."""
         with self._hand_lock:
-            hold = self._holds.get(shop)
-            if hold is not None and not probe:
-                if hold.holds(now):
-                    return self._put_on_hold(shop, [Outcome(e.id, "release", hold.until) for e in events], hold.until)
-                del self._holds[shop]  # claimed after the held events were due and free: they are in this batch or sent
+            ahead: _Unsent | None = None
+            waiting = self._unsent.get(shop)
+            if waiting is not None:
+                for event in events:
+                    if waiting.pop(event.id, None) is not None:
+                        del self._unsent_shop[event.id]
+                for event_id, unsent in list(waiting.items()):
+                    if not unsent.blocks(claimed_at):
+                        del waiting[event_id], self._unsent_shop[event_id]
+                    elif ahead is None or unsent.created_at < ahead.created_at:
+                        ahead = unsent
+                if not waiting:
+                    del self._unsent[shop]
+        ready = events if ahead is None else [e for e in events if e.created_at < ahead.created_at]
         outcomes: list[Outcome] = []
-        for i, event in enumerate(events):
+        for i, event in enumerate(ready):
             if self.breaker.is_open():
-                with self._hand_lock:
-                    return outcomes + self._put_on_hold(shop, [Outcome(e.id, "release", now) for e in events[i:]], now)
-            outcome = self._attempt(event, now)
-            outcomes.append(outcome)
+                return outcomes + self._give_back(shop, events[i:], claimed_at)
+            outcome = self._attempt(event, claimed_at)
             if outcome.kind == "retry":
-                with self._hand_lock:
-                    rest = [Outcome(e.id, "release", outcome.at) for e in events[i + 1 :]]
-                    return outcomes[:-1] + self._put_on_hold(shop, [outcome, *rest], outcome.at)
-        return outcomes
+                return outcomes + self._give_back(shop, events[i + 1 :], outcome.at, (event, outcome))
+            outcomes.append(outcome)
+        return outcomes + (self._give_back(shop, events[len(ready) :], ahead.at) if ahead is not None else [])
 
-    def _put_on_hold(self, shop: str, outcomes: list[Outcome], until: float) -> list[Outcome]:
-        """Hold ``shop`` until ``until`` and until ``outcomes`` are written (with _hand_lock held)."""
-        hold = self._holds.setdefault(shop, _Hold(until))
-        hold.until = max(hold.until, until)
-        hold.unwritten += 1
-        self._marks[outcomes[0].event_id] = shop
+    def _give_back(self, shop: str, events: list[Event], at: float, failed: tuple[Event, Outcome] | None = None) -> list[Outcome]:
+        """Release ``events`` (and the failed one's outcome) due at ``at``, recorded as unsent."""
+        outcomes = ([failed[1]] if failed else []) + [Outcome(e.id, "release", at) for e in events]
+        with self._hand_lock:
+            waiting = self._unsent.setdefault(shop, {})
+            for event in ([failed[0]] if failed else []) + events:
+                waiting[event.id] = _Unsent(event.created_at, at)
+                self._unsent_shop[event.id] = shop
         return outcomes
 
     def run_once(self) -> int:
@@ -367,10 +375,11 @@ class Forwarder:
             self.breaker.release_probe()  # nothing due to probe with: the next due event will be
             return 0
         self._hold([e.id for e in events])
-        self.writer.put(self._shop_in_order(_shop_of(events[0]), events, now, probe=True)).result()
+        self.writer.put(self._shop_in_order(_shop_of(events[0]), events, now)).result()
         if self.breaker.state == "closed":
             with self._hand_lock:
-                self._holds.clear()  # every shop's waiting events are due now, in order
+                self._unsent.clear()  # every shop's waiting events are due now, in order, and written
+                self._unsent_shop.clear()
             released = self.storage.release_backlog(time.time())
             if released:
                 log.info("fulfilment endpoint back: %d waiting events due now", released)
@@ -390,11 +399,9 @@ class Forwarder:
         with self._hand_lock:
             for o in outcomes:
                 self._in_hand.pop(o.event_id, None)
-                shop = self._marks.pop(o.event_id, None)
-                hold = self._holds.get(shop) if shop is not None else None
-                if hold is not None:
-                    hold.unwritten -= 1
-                    hold.written = max(hold.written, at)
+                unsent = self._unsent.get(self._unsent_shop.get(o.event_id, ""), {}).get(o.event_id)
+                if unsent is not None:
+                    unsent.written = at
 
     def _renew(self) -> None:
         """Keep the leases of events in hand alive (a slow endpoint, a timeout, outcomes waiting
