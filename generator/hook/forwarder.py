@@ -6,12 +6,21 @@ Retry-After from the receiver, treat 410 Gone as "this endpoint is disabled", an
 An event keeps its ``webhook-id`` across retries, so a receiver that de-duplicates on it sees
 each order exactly once.
 
-Throughput: a batch of due events, oldest first, is delivered by up to ``concurrency`` threads,
-one shop's events in order by one thread (a shop's later event waits behind a failed one, in
-this batch and the next ones until its retry). The outcomes go to a writer thread
-(``OutcomeWriter``), which writes whatever has queued in one transaction while the next batch is
-claimed and sent: one fsync for many deliveries, and no delivery waits for one. When nothing is
-due the forwarder looks again after GATHER (50 ms). Leases are short (LEASE, 5 s) and renewed
+Throughput: batches of due events, oldest first, are claimed by the forwarder's thread (the
+claimer) and queued to ``concurrency`` delivering threads, the lanes (``Lanes``). A shop's
+events are sent in the order they were queued, by one thread at a time; a slow shop holds up one
+thread. The claimer claims the next batch while one is being sent (AHEAD batches queued behind
+it), so a one-shop backlog's lane never waits for a claim: claiming and sending in turn had left
+it idle for a sixth to nearly half of each batch (docs/benchmark.md).
+A shop's event that is not sent (it failed, or the breaker opened) is recorded as unsent
+(``_Unsent``), due again with its later events, and any later batch of that shop claimed while
+it was not due yet or not yet written (still leased, so the claim could not take it) has the
+events behind it released to the same time instead of sent: a shop's later event never
+overtakes an earlier one, whichever batch either came in. (That record is this process's: a
+forwarder started anew does not know what the last one gave back.) The outcomes go to a writer thread
+(``OutcomeWriter``), which writes whatever has queued in one transaction while the next batches
+are claimed and sent: one fsync for many deliveries, and no delivery waits for one. When nothing
+is due the forwarder looks again after GATHER (50 ms). Leases are short (LEASE, 5 s) and renewed
 every LEASE / 3 until an event's outcome is written, so after a crash another forwarder takes the
 events over within LEASE seconds.
 
