@@ -20,7 +20,7 @@ import pytest
 from generator.hook import forwarder as forwarder_module
 from generator.hook.database import open_storage
 from generator.hook.forwarder import Forwarder, RetryPolicy
-from generator.hook.store import Store
+from generator.hook.store import Outcome, Store
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -263,4 +263,22 @@ def test_a_batch_claimed_while_the_one_before_was_sent_waits_behind_its_failure(
     forwarder = Forwarder(storage, receiver, SECRET, RetryPolicy(base=0.2))
     run_for(forwarder, 10.0, until=lambda: len(Receiver.accepted) == 4)
     assert claimed[:2] == [2, 2], "the second batch was claimed while the first was being sent"
+    assert [o["order_id"] for o in Receiver.accepted] == ids
+
+
+def test_a_probe_held_back_behind_an_older_event_does_not_stop_the_forwarder(storage: Store, receiver: str) -> None:
+    """The probe claims the oldest free event; when an older one of its shop, given back, is
+    still leased, the probe's must wait behind it, unsent. The breaker then probes again the next
+    round rather than waiting for that probe's answer for ever (as it once did, after an outage)."""
+    ids = add_orders(storage, ["amy"] * 2)
+    forwarder = Forwarder(storage, receiver, SECRET)
+    older = storage.claim_due(time.time(), lease=forwarder_module.LEASE, limit=1)  # leased elsewhere, as by a stray renewal
+    forwarder._unsent["amy"] = {older[0].id: forwarder_module._Unsent(older[0].created_at, time.time())}
+    forwarder._unsent_shop[older[0].id] = "amy"
+    forwarder.breaker.state = "half-open"
+    forwarder.run_once()
+    assert Receiver.accepted == [], "amy's second order waits behind her first"
+    assert forwarder.breaker.allows(time.time()), "the next round probes again"
+    storage.settle([Outcome(older[0].id, "release", time.time())])  # its lease is over
+    run_for(forwarder, 10.0, until=lambda: len(Receiver.accepted) == 2)
     assert [o["order_id"] for o in Receiver.accepted] == ids

@@ -384,7 +384,13 @@ class Forwarder:
             self.breaker.release_probe()  # nothing due to probe with: the next due event will be
             return 0
         self._hold([e.id for e in events])
-        self.writer.put(self._shop_in_order(_shop_of(events[0]), events, now)).result()
+        try:
+            self.writer.put(self._shop_in_order(_shop_of(events[0]), events, now)).result()
+        finally:
+            # Not sent (an older event of its shop given back is not free again yet: a lease the
+            # renewer extended just as its outcome was written) or not written: the next round
+            # probes again, instead of the breaker waiting for an answer that never comes.
+            self.breaker.release_probe()
         if self.breaker.state == "closed":
             with self._hand_lock:
                 self._unsent.clear()  # every shop's waiting events are due now, in order, and written
