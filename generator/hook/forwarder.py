@@ -423,13 +423,17 @@ class Forwarder:
         for the writer), so a short lease is never lost while this forwarder lives, and a dead
         one's events are free again within LEASE seconds."""
         while not self._closed.wait(LEASE / 3):
-            with self._hand_lock:
-                ids = list(self._in_hand)
-            if ids:
-                try:
-                    self.storage.renew(ids, time.time() + LEASE)
-                except Exception:  # a database hiccup: the next round tries again, the lease has time left
-                    log.warning("could not renew %d leases", len(ids), exc_info=True)
+            # Not while outcomes are being written: a renewal of events read as in hand just
+            # before their outcomes were committed would lease them again, so a released event
+            # would stay out of the next claims for LEASE seconds while its shop's later ones went.
+            with self.writer.writing:
+                with self._hand_lock:
+                    ids = list(self._in_hand)
+                if ids:
+                    try:
+                        self.storage.renew(ids, time.time() + LEASE)
+                    except Exception:  # a database hiccup: the next round tries again, the lease has time left
+                        log.warning("could not renew %d leases", len(ids), exc_info=True)
 
     def run(self, idle: float = GATHER) -> None:
         try:
@@ -467,6 +471,7 @@ class OutcomeWriter:
         self.queue: queue.Queue[tuple[list[Outcome], Future[None]]] = queue.Queue(maxsize=SETTLING)
         self.thread: threading.Thread | None = None
         self._start = threading.Lock()
+        self.writing = threading.Lock()  # held while outcomes are committed and taken out of hand
 
     def put(self, outcomes: list[Outcome]) -> Future[None]:
         with self._start:
@@ -491,16 +496,17 @@ class OutcomeWriter:
                 except queue.Empty:
                     break
             outcomes = [o for batch, _ in batches for o in batch]
-            try:
-                if outcomes:
-                    self.storage.settle(outcomes)
-            except Exception as exc:  # the events stay leased until they expire, then go again
-                log.error("could not record %d delivery outcomes: %s", len(outcomes), exc)
-                self.done(outcomes, False)
-                for _, written in batches:
-                    written.set_exception(exc)
-                continue
-            self.done(outcomes, True)
+            with self.writing:
+                try:
+                    if outcomes:
+                        self.storage.settle(outcomes)
+                except Exception as exc:  # the events stay leased until they expire, then go again
+                    log.error("could not record %d delivery outcomes: %s", len(outcomes), exc)
+                    self.done(outcomes, False)
+                    for _, written in batches:
+                        written.set_exception(exc)
+                    continue
+                self.done(outcomes, True)
             for _, written in batches:
                 written.set_result(None)
 
