@@ -107,10 +107,21 @@ def test_a_dead_endpoint_opens_the_circuit_and_is_probed_not_hammered(storage: S
     assert changes and len(changes) <= 12 and "circuit open" in changes[0], "a line per change of state, not per attempt"
 
 
+def test_a_refused_connection_opens_the_circuit_at_once(storage: Store) -> None:
+    """One shop's events wait behind its failed one, so five failures in a row would take five
+    retries; nothing listening is no event's own trouble, and the circuit opens on the first."""
+    add_orders(storage, ["amy"] * 30)
+    forwarder = Forwarder(storage, f"http://127.0.0.1:{free_port()}/", SECRET, RetryPolicy(base=5.0), timeout=1.0)
+    forwarder.run_once()
+    assert forwarder.breaker.state == "open"
+    assert sum(e.attempts for order in storage.orders(100) for e in storage.events(order["order_id"])) == 1
+
+
 def test_after_an_outage_the_backlog_goes_out_at_once_and_in_order(storage: Store, receiver: str) -> None:
     down = True
     Receiver.answer = staticmethod(lambda order: 503 if down else 204)
-    ids = add_orders(storage, ["amy", "bea", "cho"] * 20)
+    shops = ["amy", "bea", "cho", "dee", "eve", "fay"]  # more shops than BREAK_AFTER: their first tries open the circuit
+    ids = add_orders(storage, shops * 10)
     forwarder = Forwarder(storage, receiver, SECRET, RetryPolicy(base=5.0))  # retries alone would wait seconds
     thread = forwarder.start()
     time.sleep(2.0)
@@ -124,9 +135,9 @@ def test_after_an_outage_the_backlog_goes_out_at_once_and_in_order(storage: Stor
     thread.join(timeout=30)
     assert sorted(o["order_id"] for o in Receiver.accepted) == sorted(ids)
     assert took < forwarder_module.COOL_DOWN[1], "the backlog goes at the next probe, not at each event's own backoff"
-    for shop in ("amy", "bea", "cho"):
+    for shop in shops:
         mine = [o["order_id"] for o in Receiver.accepted if o["shop"] == shop]
-        assert mine == [i for i, s in zip(ids, ["amy", "bea", "cho"] * 20, strict=True) if s == shop], f"{shop}'s orders in order"
+        assert mine == [i for i, s in zip(ids, shops * 10, strict=True) if s == shop], f"{shop}'s orders in order"
 
 
 def test_a_shops_later_order_never_overtakes_one_that_failed(storage: Store, receiver: str) -> None:

@@ -26,7 +26,7 @@ events over within LEASE seconds.
 
 A circuit breaker guards the endpoint (closed → open → half-open, as Polly's and Resilience4j's
 users know it): after ``BREAK_AFTER`` endpoint failures in a row (no connection, a timeout, 429,
-5xx) nothing is sent until a cool-down has passed; then one event probes the endpoint. When it
+5xx), or at once on a refused connection, nothing is sent until a cool-down has passed; then one event probes the endpoint. When it
 is delivered the breaker closes and every event waiting for a retry is made due at once, so a
 backlog goes out in the order it came instead of at each event's own backoff. One log line per
 change of state, not per attempt.
@@ -116,11 +116,15 @@ class Breaker:
             self._move("closed")
             return True
 
-    def failed(self, now: float, reason: str) -> None:
+    def failed(self, now: float, reason: str, refused: bool = False) -> None:
+        """Record an endpoint failure. ``refused``: nothing listens there, which opens the circuit
+        at once: one shop's events wait behind its failed one, so a one-shop outage makes one
+        attempt per retry, and BREAK_AFTER of them in a row took 27–46 s while every new event
+        was claimed and given back again at each retry."""
         with self._lock:
             self.failures += 1
             self._probing = False
-            if self.state == "half-open" or (self.state == "closed" and self.failures >= BREAK_AFTER):
+            if self.state == "half-open" or (self.state == "closed" and (refused or self.failures >= BREAK_AFTER)):
                 if self.state == "half-open":
                     self.cool_down = min(COOL_DOWN[1], self.cool_down * 2)
                 self.open_until = now + self.cool_down
@@ -259,7 +263,7 @@ class Forwarder:
             response = self.sender.post(body, headers)
         except SendError as exc:
             reason = f"{type(exc).__name__}: {exc}"
-            self.breaker.failed(time.time(), reason)
+            self.breaker.failed(time.time(), reason, refused=isinstance(exc, ConnectionRefusedError))
             return self._later(event, now, reason, None)
         if 200 <= response.status < 300:
             self.breaker.succeeded()
