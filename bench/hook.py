@@ -83,6 +83,7 @@ class Level:
     outage: float = 0.0  # seconds fulfilment is down, 2 s into the run
     recovered: float = 0.0  # when it was back (time.time())
     backlog: float = 0.0  # from then until the last order acknowledged before it arrived, s
+    probed: float = 0.0  # from then until the first event arrived (the probe that found it back), s
     lag: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process group while the level ran
     load: float = 0.0  # the 1-minute load average when the level started
@@ -398,6 +399,7 @@ def run_level(level: Level, hook_port: int, tail: Tail, pids: tuple[int, int, in
     if level.recovered:
         waited = [arrived.get(o, float("inf")) for o, at in level.acked.items() if at < level.recovered]
         level.backlog = max(waited, default=level.recovered) - level.recovered
+        level.probed = min((t for t in arrived.values() if t >= level.recovered), default=level.recovered) - level.recovered
 
 
 def main() -> None:
@@ -472,7 +474,10 @@ def main() -> None:
             run_level(level, hook_port, tail, pids, receiver)
             print(level.paced_row(), flush=True)
             if args.outage:
-                print(f"\nfulfilment down {args.outage:.0f} s: the last order acknowledged before it was back arrived {level.backlog:.1f} s after")
+                print(
+                    f"\nfulfilment down {args.outage:.0f} s: the last order acknowledged before it was back arrived {level.backlog:.1f} s after"
+                    f" (the first event {level.probed:.1f} s after: the probe that found it back)"
+                )
             levels.append(level)
         everything = {o for level in levels for o in level.created}
         got = tail.read().keys()

@@ -20,7 +20,7 @@ import pytest
 from generator.hook import forwarder as forwarder_module
 from generator.hook.database import open_storage
 from generator.hook.forwarder import Forwarder, RetryPolicy
-from generator.hook.store import Store
+from generator.hook.store import Outcome, Store
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -107,10 +107,21 @@ def test_a_dead_endpoint_opens_the_circuit_and_is_probed_not_hammered(storage: S
     assert changes and len(changes) <= 12 and "circuit open" in changes[0], "a line per change of state, not per attempt"
 
 
+def test_a_refused_connection_opens_the_circuit_at_once(storage: Store) -> None:
+    """One shop's events wait behind its failed one, so five failures in a row would take five
+    retries; nothing listening is no event's own trouble, and the circuit opens on the first."""
+    add_orders(storage, ["amy"] * 30)
+    forwarder = Forwarder(storage, f"http://127.0.0.1:{free_port()}/", SECRET, RetryPolicy(base=5.0), timeout=1.0)
+    forwarder.run_once()
+    assert forwarder.breaker.state == "open"
+    assert sum(e.attempts for order in storage.orders(100) for e in storage.events(order["order_id"])) == 1
+
+
 def test_after_an_outage_the_backlog_goes_out_at_once_and_in_order(storage: Store, receiver: str) -> None:
     down = True
     Receiver.answer = staticmethod(lambda order: 503 if down else 204)
-    ids = add_orders(storage, ["amy", "bea", "cho"] * 20)
+    shops = ["amy", "bea", "cho", "dee", "eve", "fay"]  # more shops than BREAK_AFTER: their first tries open the circuit
+    ids = add_orders(storage, shops * 10)
     forwarder = Forwarder(storage, receiver, SECRET, RetryPolicy(base=5.0))  # retries alone would wait seconds
     thread = forwarder.start()
     time.sleep(2.0)
@@ -124,9 +135,9 @@ def test_after_an_outage_the_backlog_goes_out_at_once_and_in_order(storage: Stor
     thread.join(timeout=30)
     assert sorted(o["order_id"] for o in Receiver.accepted) == sorted(ids)
     assert took < forwarder_module.COOL_DOWN[1], "the backlog goes at the next probe, not at each event's own backoff"
-    for shop in ("amy", "bea", "cho"):
+    for shop in shops:
         mine = [o["order_id"] for o in Receiver.accepted if o["shop"] == shop]
-        assert mine == [i for i, s in zip(ids, ["amy", "bea", "cho"] * 20, strict=True) if s == shop], f"{shop}'s orders in order"
+        assert mine == [i for i, s in zip(ids, shops * 10, strict=True) if s == shop], f"{shop}'s orders in order"
 
 
 def test_a_shops_later_order_never_overtakes_one_that_failed(storage: Store, receiver: str) -> None:
@@ -187,3 +198,98 @@ def test_a_long_delivery_keeps_its_lease(storage: Store, receiver: str, monkeypa
         thief.append(len(storage.claim_due(time.time(), lease=0.6)))  # another forwarder looking
     worker.join()
     assert thief == [0] * 6 and len(Receiver.accepted) == 1
+
+
+class InFlight:
+    """Counts a shop's deliveries under way at once in the receiver: one shop's are sent one at a time."""
+
+    def __init__(self) -> None:
+        self.now: dict[str, int] = {}
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, shop: str, delta: int) -> None:
+        with self.lock:
+            self.now[shop] = self.now.get(shop, 0) + delta
+            self.most = max(self.most, self.now[shop])
+
+
+def test_a_shops_events_arrive_in_order_across_failures_with_batches_queued_behind_them(
+    storage: Store, receiver: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forwarder_module, "BATCH", 4)  # many batches claimed while earlier ones are sent
+    shops = ["amy"] * 40 + ["bea"] * 10
+    ids = add_orders(storage, shops)
+    refusals = {ids[5]: 2, ids[22]: 1}  # amy's 6th twice, her 23rd once
+    in_flight = InFlight()
+
+    def answer(order: dict[str, Any]) -> int:
+        in_flight(order["shop"], 1)
+        try:
+            time.sleep(0.002)
+            with Receiver.lock:
+                if refusals.get(order["order_id"], 0) > 0:
+                    refusals[order["order_id"]] -= 1
+                    return 400
+            return 204
+        finally:
+            in_flight(order["shop"], -1)
+
+    Receiver.answer = staticmethod(answer)
+    forwarder = Forwarder(storage, receiver, SECRET, RetryPolicy(base=0.1))
+    run_for(forwarder, 20.0, until=lambda: len(Receiver.accepted) == len(ids))
+    for shop in ("amy", "bea"):
+        mine = [o["order_id"] for o in Receiver.accepted if o["shop"] == shop]
+        assert mine == [i for i, s in zip(ids, shops, strict=True) if s == shop], f"{shop}'s orders in order, each once"
+    assert in_flight.most == 1, "one shop's deliveries one at a time"
+
+
+def test_a_batch_claimed_while_the_one_before_was_sent_waits_behind_its_failure(
+    storage: Store, receiver: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claimer takes amy's second batch while her first is still being sent (its first event
+    hangs 0.5 s, then fails): that batch was claimed before anything had failed, and must still
+    wait in its lane behind the failed event rather than go out before its retry."""
+    monkeypatch.setattr(forwarder_module, "BATCH", 2)
+    ids = add_orders(storage, ["amy"] * 4)
+    first = {"tries": 0}
+    claimed: list[int] = []
+    claim = storage.claim_due
+
+    def counting_claim(now: float, lease: float, limit: int = 20, *, oldest: bool = False) -> list[Any]:
+        events = claim(now, lease, limit, oldest=oldest)
+        claimed.append(len(events))
+        return events
+
+    def answer(order: dict[str, Any]) -> int:
+        if order["order_id"] == ids[0]:
+            first["tries"] += 1
+            if first["tries"] == 1:
+                time.sleep(0.5)
+                return 400
+        return 204
+
+    monkeypatch.setattr(storage, "claim_due", counting_claim)
+    Receiver.answer = staticmethod(answer)
+    forwarder = Forwarder(storage, receiver, SECRET, RetryPolicy(base=0.2))
+    run_for(forwarder, 10.0, until=lambda: len(Receiver.accepted) == 4)
+    assert claimed[:2] == [2, 2], "the second batch was claimed while the first was being sent"
+    assert [o["order_id"] for o in Receiver.accepted] == ids
+
+
+def test_a_probe_held_back_behind_an_older_event_does_not_stop_the_forwarder(storage: Store, receiver: str) -> None:
+    """The probe claims the oldest free event; when an older one of its shop, given back, is
+    still leased, the probe's must wait behind it, unsent. The breaker then probes again the next
+    round rather than waiting for that probe's answer for ever (as it once did, after an outage)."""
+    ids = add_orders(storage, ["amy"] * 2)
+    forwarder = Forwarder(storage, receiver, SECRET)
+    older = storage.claim_due(time.time(), lease=forwarder_module.LEASE, limit=1)  # leased elsewhere, as by a stray renewal
+    forwarder._unsent["amy"] = {older[0].id: forwarder_module._Unsent(older[0].created_at, time.time())}
+    forwarder._unsent_shop[older[0].id] = "amy"
+    forwarder.breaker.state = "half-open"
+    forwarder.run_once()
+    assert Receiver.accepted == [], "amy's second order waits behind her first"
+    assert forwarder.breaker.allows(time.time()), "the next round probes again"
+    storage.settle([Outcome(older[0].id, "release", time.time())])  # its lease is over
+    run_for(forwarder, 10.0, until=lambda: len(Receiver.accepted) == 2)
+    assert [o["order_id"] for o in Receiver.accepted] == ids

@@ -6,18 +6,27 @@ Retry-After from the receiver, treat 410 Gone as "this endpoint is disabled", an
 An event keeps its ``webhook-id`` across retries, so a receiver that de-duplicates on it sees
 each order exactly once.
 
-Throughput: a batch of due events, oldest first, is delivered by up to ``concurrency`` threads,
-one shop's events in order by one thread (a shop's later event waits behind a failed one, in
-this batch and the next ones until its retry). The outcomes go to a writer thread
-(``OutcomeWriter``), which writes whatever has queued in one transaction while the next batch is
-claimed and sent: one fsync for many deliveries, and no delivery waits for one. When nothing is
-due the forwarder looks again after GATHER (50 ms). Leases are short (LEASE, 5 s) and renewed
+Throughput: batches of due events, oldest first, are claimed by the forwarder's thread (the
+claimer) and queued to ``concurrency`` delivering threads, the lanes (``Lanes``). A shop's
+events are sent in the order they were queued, by one thread at a time; a slow shop holds up one
+thread. The claimer claims the next batch while one is being sent (AHEAD batches queued behind
+it), so a one-shop backlog's lane never waits for a claim: claiming and sending in turn had left
+it idle for a sixth to nearly half of each batch (docs/benchmark.md).
+A shop's event that is not sent (it failed, or the breaker opened) is recorded as unsent
+(``_Unsent``), due again with its later events, and any later batch of that shop claimed while
+it was not due yet or not yet written (still leased, so the claim could not take it) has the
+events behind it released to the same time instead of sent: a shop's later event never
+overtakes an earlier one, whichever batch either came in. (That record is this process's: a
+forwarder started anew does not know what the last one gave back.) The outcomes go to a writer thread
+(``OutcomeWriter``), which writes whatever has queued in one transaction while the next batches
+are claimed and sent: one fsync for many deliveries, and no delivery waits for one. When nothing
+is due the forwarder looks again after GATHER (50 ms). Leases are short (LEASE, 5 s) and renewed
 every LEASE / 3 until an event's outcome is written, so after a crash another forwarder takes the
 events over within LEASE seconds.
 
 A circuit breaker guards the endpoint (closed → open → half-open, as Polly's and Resilience4j's
 users know it): after ``BREAK_AFTER`` endpoint failures in a row (no connection, a timeout, 429,
-5xx) nothing is sent until a cool-down has passed; then one event probes the endpoint. When it
+5xx), or at once on a refused connection, nothing is sent until a cool-down has passed; then one event probes the endpoint. When it
 is delivered the breaker closes and every event waiting for a retry is made due at once, so a
 backlog goes out in the order it came instead of at each event's own backoff. One log line per
 change of state, not per attempt.
@@ -31,8 +40,9 @@ import queue
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from . import webhooks
@@ -45,12 +55,14 @@ LEASE = 5.0  # seconds an event is leased to one forwarder; renewed every LEASE 
 BATCH = 200
 CONCURRENCY = 8
 GATHER = 0.05  # seconds to wait for new events when none were due: the lag a quiet outbox adds
+AHEAD = 1  # claimed batches queued behind the one being sent: the next claim overlaps the sending
 SETTLING = 2  # batches whose outcomes may wait for the writer at once; a third waits to be queued
 BREAK_AFTER = 5  # endpoint failures in a row that open the breaker
 # The first and the longest wait before a probe. The longest is also how late, at worst, a
-# backlog starts after the endpoint is back: 10 s keeps a 60 s outage's backlog within 30 s of
-# recovery, for one probe every 10 s while it is down.
-COOL_DOWN = (1.0, 10.0)
+# backlog starts after the endpoint is back: a 60 s outage's backlog must be through within 30 s
+# of recovery, and 10 s of them (5 on average) went before the first event had moved. One probe
+# every 4 s (a connection and one event) is still nothing to a dead receiver.
+COOL_DOWN = (1.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -104,11 +116,15 @@ class Breaker:
             self._move("closed")
             return True
 
-    def failed(self, now: float, reason: str) -> None:
+    def failed(self, now: float, reason: str, refused: bool = False) -> None:
+        """Record an endpoint failure. ``refused``: nothing listens there, which opens the circuit
+        at once: one shop's events wait behind its failed one, so a one-shop outage makes one
+        attempt per retry, and BREAK_AFTER of them in a row took 27–46 s while every new event
+        was claimed and given back again at each retry."""
         with self._lock:
             self.failures += 1
             self._probing = False
-            if self.state == "half-open" or (self.state == "closed" and self.failures >= BREAK_AFTER):
+            if self.state == "half-open" or (self.state == "closed" and (refused or self.failures >= BREAK_AFTER)):
                 if self.state == "half-open":
                     self.cool_down = min(COOL_DOWN[1], self.cool_down * 2)
                 self.open_until = now + self.cool_down
@@ -121,6 +137,91 @@ class Breaker:
         self.state = state
         level = logging.WARNING if state == "open" else logging.INFO
         log.log(level, "fulfilment endpoint %s: circuit %s%s", self.url, state, f" ({why})" if why else "")
+
+
+@dataclass
+class _Unsent:
+    """An event of a shop given back unsent (it failed, or the circuit opened, or it was behind
+    one of those): its shop's later events must not go out before it does."""
+
+    created_at: float
+    at: float  # due again then
+    written: float = float("inf")  # when its outcome was committed: until then it stays leased
+
+    def blocks(self, claimed_at: float) -> bool:
+        """Whether a batch claimed at ``claimed_at`` could have gone without it: it was not due yet,
+        or still leased. A batch claimed later took it (it is older than the shop's later
+        events, so a claim oldest first that takes those takes it), or another forwarder did."""
+        return claimed_at < max(self.at, self.written)
+
+
+@dataclass(frozen=True)
+class _Work:
+    """One shop's events of one claimed batch, for the lanes."""
+
+    shop: str
+    events: list[Event]
+    claimed_at: float
+    done: Future[list[Outcome]]
+
+
+class Lanes:
+    """The delivering threads. A shop's work goes out in the order it was queued, on one thread
+    at a time: a thread takes the next shop that has work and no thread, sends one batch of its
+    events and puts the shop back in line if more has come. So one shop's events never overtake
+    each other, a slow shop holds up one thread and no other shop, and the next batch, claimed
+    while this one is being sent, is queued behind it: the thread of a one-shop backlog is never
+    idle waiting for a claim."""
+
+    def __init__(self, threads: int, deliver: Callable[[_Work], list[Outcome]]) -> None:
+        self.deliver = deliver
+        self.size = threads
+        self._cond = threading.Condition()
+        self._queued: dict[str, deque[_Work]] = {}  # shop → its work not yet taken, oldest first
+        self._ready: deque[str] = deque()  # shops with work and no thread, in turn
+        self._busy: set[str] = set()  # shops a thread is sending for
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    def submit(self, work: _Work) -> None:
+        with self._cond:
+            if not self._threads:
+                for i in range(self.size):
+                    thread = threading.Thread(target=self._run, name=f"shopforest-deliver-{i}", daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
+            waiting = self._queued.setdefault(work.shop, deque())
+            waiting.append(work)
+            if len(waiting) == 1 and work.shop not in self._busy:
+                self._ready.append(work.shop)
+                self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._ready and not self._closed:
+                    self._cond.wait()
+                if not self._ready:
+                    return
+                shop = self._ready.popleft()
+                work = self._queued[shop].popleft()
+                self._busy.add(shop)
+            try:
+                work.done.set_result(self.deliver(work))
+            except BaseException as exc:  # the claimer sees it when it collects the batch
+                work.done.set_exception(exc)
+            with self._cond:
+                self._busy.discard(shop)
+                if self._queued[shop]:
+                    self._ready.append(shop)  # behind the shops already waiting: each gets its turn
+                    self._cond.notify()
+                else:
+                    del self._queued[shop]
 
 
 class Forwarder:
@@ -148,10 +249,12 @@ class Forwarder:
         self._closed = threading.Event()
         self._hand_lock = threading.Lock()
         self._in_hand: dict[str, None] = {}  # claimed, outcome not yet written
-        self._held: dict[str, float] = {}  # shop → until when its events wait behind a failed one
+        self._unsent: dict[str, dict[str, _Unsent]] = {}  # shop → its events given back unsent, by id
+        self._unsent_shop: dict[str, str] = {}  # event id → its shop, for those
         self._renewer: threading.Thread | None = None
         self.writer = OutcomeWriter(storage, self._settled)
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="shopforest-deliver")
+        self.lanes = Lanes(concurrency, self._deliver)
+        self._sending: deque[list[Future[list[Outcome]]]] = deque()  # claimed batches in the lanes, oldest first
 
     def _attempt(self, event: Event, now: float) -> Outcome:
         body = event.payload.encode()
@@ -160,7 +263,7 @@ class Forwarder:
             response = self.sender.post(body, headers)
         except SendError as exc:
             reason = f"{type(exc).__name__}: {exc}"
-            self.breaker.failed(time.time(), reason)
+            self.breaker.failed(time.time(), reason, refused=isinstance(exc, ConnectionRefusedError))
             return self._later(event, now, reason, None)
         if 200 <= response.status < 300:
             self.breaker.succeeded()
@@ -185,27 +288,48 @@ class Forwarder:
         log.debug("%s not delivered (%s); retry in %.1f s", event.id, reason, delay)
         return Outcome(event.id, "retry", now + delay, reason)
 
-    def _shop_in_order(self, shop: str, events: list[Event], now: float, probe: bool = False) -> list[Outcome]:
-        """One shop's events, oldest first; after a failure (or once the breaker opens) the rest
-        wait, due with the failed one, so they never overtake it. A shop whose event failed in
-        an earlier batch is held until that event's retry, so its later events, claimed while
-        the failure's outcome was still being written, do not overtake it either. The probe is
-        always sent: it is the oldest pending event, so nothing of its shop is ahead of it."""
+    def _deliver(self, work: _Work) -> list[Outcome]:
+        return self._shop_in_order(work.shop, work.events, work.claimed_at)
+
+    def _shop_in_order(self, shop: str, events: list[Event], claimed_at: float) -> list[Outcome]:
+        """One shop's events, oldest first, as claimed at ``claimed_at``. Those after an event of
+        the shop given back unsent that this batch lacks (``_Unsent.blocks``: an earlier batch's
+        failure, or one claimed while the failure was still being written) are not sent but
+        released, due with it. After a failure (or once the breaker opens) the rest wait the same
+        way, due with the failed one, so a shop's event never overtakes an earlier one."""
         with self._hand_lock:
-            held = self._held.pop(shop, 0.0)
-            if held > time.time() and not probe:
-                self._held[shop] = held
-                return [Outcome(e.id, "release", held) for e in events]
+            ahead: _Unsent | None = None
+            waiting = self._unsent.get(shop)
+            if waiting is not None:
+                for event in events:
+                    if waiting.pop(event.id, None) is not None:
+                        del self._unsent_shop[event.id]
+                for event_id, unsent in list(waiting.items()):
+                    if not unsent.blocks(claimed_at):
+                        del waiting[event_id], self._unsent_shop[event_id]
+                    elif ahead is None or unsent.created_at < ahead.created_at:
+                        ahead = unsent
+                if not waiting:
+                    del self._unsent[shop]
+        ready = events if ahead is None else [e for e in events if e.created_at < ahead.created_at]
         outcomes: list[Outcome] = []
-        for i, event in enumerate(events):
+        for i, event in enumerate(ready):
             if self.breaker.is_open():
-                return outcomes + [Outcome(e.id, "release", now) for e in events[i:]]
-            outcome = self._attempt(event, now)
-            outcomes.append(outcome)
+                return outcomes + self._give_back(shop, events[i:], claimed_at)
+            outcome = self._attempt(event, claimed_at)
             if outcome.kind == "retry":
-                with self._hand_lock:
-                    self._held[shop] = outcome.at
-                return outcomes + [Outcome(e.id, "release", outcome.at) for e in events[i + 1 :]]
+                return outcomes + self._give_back(shop, events[i + 1 :], outcome.at, (event, outcome))
+            outcomes.append(outcome)
+        return outcomes + (self._give_back(shop, events[len(ready) :], ahead.at) if ahead is not None else [])
+
+    def _give_back(self, shop: str, events: list[Event], at: float, failed: tuple[Event, Outcome] | None = None) -> list[Outcome]:
+        """Release ``events`` (and the failed one's outcome) due at ``at``, recorded as unsent."""
+        outcomes = ([failed[1]] if failed else []) + [Outcome(e.id, "release", at) for e in events]
+        with self._hand_lock:
+            waiting = self._unsent.setdefault(shop, {})
+            for event in ([failed[0]] if failed else []) + events:
+                waiting[event.id] = _Unsent(event.created_at, at)
+                self._unsent_shop[event.id] = shop
         return outcomes
 
     def run_once(self) -> int:
@@ -213,29 +337,68 @@ class Forwarder:
         return self._batch(wait=True)
 
     def _batch(self, wait: bool) -> int:
-        """Claim and deliver one batch. Its outcomes go to the writer; ``wait``: until written.
-        The probe's are always waited for, since the backlog is released after them."""
+        """Claim one batch and queue it to the lanes; ``wait``: until it is sent and its outcomes
+        written. Otherwise up to AHEAD batches stay in the lanes, so the next claim overlaps the
+        sending. The probe goes alone, once the lanes are empty, and its outcome is waited for,
+        since the backlog is released after it."""
+        self._collect(keep=0, block=False)  # the outcomes of batches already sent go to the writer
         now = time.time()
         if not self.breaker.allows(now):
+            self._collect(keep=0)
             return 0
         probe = self.breaker.probe()
-        # The probe is the head of the backlog, due or not: once it is through, the rest follows in order.
-        events = self.storage.claim_due(now, lease=LEASE, limit=1, oldest=True) if probe else self.storage.claim_due(now, lease=LEASE, limit=BATCH)
+        if probe:
+            return self._probe(now)
+        events = self.storage.claim_due(now, lease=LEASE, limit=BATCH)
         if not events:
-            if probe:
-                self.breaker.release_probe()  # nothing due to probe with: the next due event will be
             return 0
         self._hold([e.id for e in events])
         by_shop: dict[str, list[Event]] = {}
         for event in events:
             by_shop.setdefault(_shop_of(event), []).append(event)
-        outcomes = [o for shop in self._pool.map(lambda item: self._shop_in_order(item[0], item[1], now, probe), by_shop.items()) for o in shop]
-        written = self.writer.put(outcomes)
-        if wait or probe:
-            written.result()
-        if probe and self.breaker.state == "closed":
+        batch: list[Future[list[Outcome]]] = []
+        for shop, mine in by_shop.items():
+            work = _Work(shop, mine, now, Future())
+            self.lanes.submit(work)
+            batch.append(work.done)
+        self._sending.append(batch)
+        if wait:
+            self._collect(keep=0)
+            self.writer.flush()
+        else:
+            self._collect(keep=AHEAD)
+        return len(events)
+
+    def _collect(self, keep: int, block: bool = True) -> None:
+        """Hand the outcomes of the oldest batches in the lanes to the writer until ``keep`` are
+        left (``block`` False: only those already sent)."""
+        while len(self._sending) > keep:
+            batch = self._sending[0]
+            if not block and not all(f.done() for f in batch):
+                return
+            self._sending.popleft()
+            self.writer.put([o for f in batch for o in f.result()])
+
+    def _probe(self, now: float) -> int:
+        self._collect(keep=0)
+        self.writer.flush()
+        # The probe is the head of the backlog, due or not: once it is through, the rest follows in order.
+        events = self.storage.claim_due(now, lease=LEASE, limit=1, oldest=True)
+        if not events:
+            self.breaker.release_probe()  # nothing due to probe with: the next due event will be
+            return 0
+        self._hold([e.id for e in events])
+        try:
+            self.writer.put(self._shop_in_order(_shop_of(events[0]), events, now)).result()
+        finally:
+            # Not sent (an older event of its shop given back is not free again yet: a lease the
+            # renewer extended just as its outcome was written) or not written: the next round
+            # probes again, instead of the breaker waiting for an answer that never comes.
+            self.breaker.release_probe()
+        if self.breaker.state == "closed":
             with self._hand_lock:
-                self._held.clear()  # every shop's waiting events are due now, in order
+                self._unsent.clear()  # every shop's waiting events are due now, in order, and written
+                self._unsent_shop.clear()
             released = self.storage.release_backlog(time.time())
             if released:
                 log.info("fulfilment endpoint back: %d waiting events due now", released)
@@ -249,23 +412,32 @@ class Forwarder:
                 self._renewer = threading.Thread(target=self._renew, name="shopforest-lease", daemon=True)
                 self._renewer.start()
 
-    def _settled(self, outcomes: list[Outcome]) -> None:
+    def _settled(self, outcomes: list[Outcome], written: bool) -> None:
+        """Outcomes committed (or not: then their events stay leased, up to LEASE seconds)."""
+        at = time.time() if written else time.time() + LEASE
         with self._hand_lock:
             for o in outcomes:
                 self._in_hand.pop(o.event_id, None)
+                unsent = self._unsent.get(self._unsent_shop.get(o.event_id, ""), {}).get(o.event_id)
+                if unsent is not None:
+                    unsent.written = at
 
     def _renew(self) -> None:
         """Keep the leases of events in hand alive (a slow endpoint, a timeout, outcomes waiting
         for the writer), so a short lease is never lost while this forwarder lives, and a dead
         one's events are free again within LEASE seconds."""
         while not self._closed.wait(LEASE / 3):
-            with self._hand_lock:
-                ids = list(self._in_hand)
-            if ids:
-                try:
-                    self.storage.renew(ids, time.time() + LEASE)
-                except Exception:  # a database hiccup: the next round tries again, the lease has time left
-                    log.warning("could not renew %d leases", len(ids), exc_info=True)
+            # Not while outcomes are being written: a renewal of events read as in hand just
+            # before their outcomes were committed would lease them again, so a released event
+            # would stay out of the next claims for LEASE seconds while its shop's later ones went.
+            with self.writer.writing:
+                with self._hand_lock:
+                    ids = list(self._in_hand)
+                if ids:
+                    try:
+                        self.storage.renew(ids, time.time() + LEASE)
+                    except Exception:  # a database hiccup: the next round tries again, the lease has time left
+                        log.warning("could not renew %d leases", len(ids), exc_info=True)
 
     def run(self, idle: float = GATHER) -> None:
         try:
@@ -273,6 +445,7 @@ class Forwarder:
                 if self._batch(wait=False) == 0:
                     self._stop.wait(idle)
         finally:
+            self._collect(keep=0)
             self.writer.flush()
 
     def stop(self) -> None:
@@ -284,8 +457,9 @@ class Forwarder:
         return thread
 
     def close(self) -> None:
-        """Stop renewing leases (after ``run`` has returned; its outcomes are written by then)."""
+        """Stop renewing leases and the lanes (after ``run`` has returned; its outcomes are written by then)."""
         self._closed.set()
+        self.lanes.close()
 
 
 class OutcomeWriter:
@@ -295,12 +469,13 @@ class OutcomeWriter:
     SETTLING batches wait; past that, ``put`` waits, so a slow database slows delivery down
     instead of letting unwritten outcomes (and their leases) pile up."""
 
-    def __init__(self, storage: Store, done: Callable[[list[Outcome]], None]) -> None:
+    def __init__(self, storage: Store, done: Callable[[list[Outcome], bool], None]) -> None:
         self.storage = storage
         self.done = done
         self.queue: queue.Queue[tuple[list[Outcome], Future[None]]] = queue.Queue(maxsize=SETTLING)
         self.thread: threading.Thread | None = None
         self._start = threading.Lock()
+        self.writing = threading.Lock()  # held while outcomes are committed and taken out of hand
 
     def put(self, outcomes: list[Outcome]) -> Future[None]:
         with self._start:
@@ -325,16 +500,17 @@ class OutcomeWriter:
                 except queue.Empty:
                     break
             outcomes = [o for batch, _ in batches for o in batch]
-            try:
-                if outcomes:
-                    self.storage.settle(outcomes)
-            except Exception as exc:  # the events stay leased until they expire, then go again
-                log.error("could not record %d delivery outcomes: %s", len(outcomes), exc)
-                self.done(outcomes)
-                for _, written in batches:
-                    written.set_exception(exc)
-                continue
-            self.done(outcomes)
+            with self.writing:
+                try:
+                    if outcomes:
+                        self.storage.settle(outcomes)
+                except Exception as exc:  # the events stay leased until they expire, then go again
+                    log.error("could not record %d delivery outcomes: %s", len(outcomes), exc)
+                    self.done(outcomes, False)
+                    for _, written in batches:
+                        written.set_exception(exc)
+                    continue
+                self.done(outcomes, True)
             for _, written in batches:
                 written.set_result(None)
 

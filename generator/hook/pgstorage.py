@@ -153,6 +153,11 @@ class PgStorage(SqlStore):
         # is in an explicit transaction (``_transaction``).
         self._conn = psycopg.connect(url, autocommit=True)
         self._local = threading.local()  # the pooled connection a thread is reading on, if any
+        # The forwarder claims on a connection of its own (opened by the first claim: the hook's
+        # workers never claim), so the next batch is claimed while the writer's connection
+        # commits the last one's outcomes, instead of after them.
+        self._claiming: psycopg.Connection[TupleRow] | None = None
+        self._claim_lock = threading.Lock()
         self._migrate()
         # Reads (an order looked up by the thanks page, reports, the owner's page) take their own
         # connections: they never wait behind the writer's lock, nor it behind them.
@@ -171,6 +176,8 @@ class PgStorage(SqlStore):
     def close(self) -> None:
         self._group.stop()  # the orders already queued are stored first
         self._pool.close()
+        if self._claiming is not None:
+            self._claiming.close()
         self._conn.close()
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> psycopg.Cursor[TupleRow]:
@@ -230,8 +237,10 @@ class PgStorage(SqlStore):
 
     def claim_due(self, now: float, lease: float, limit: int = 20, *, oldest: bool = False) -> list[Event]:
         due = now if not oldest else float("inf")
-        with self._lock:  # autocommit: the statement is its transaction
-            rows = self._conn.execute(CLAIM, (now + lease, due, now, limit)).fetchall()
+        with self._claim_lock:  # autocommit: the statement is its transaction
+            if self._claiming is None:
+                self._claiming = psycopg.connect(str(self.path), autocommit=True)
+            rows = self._claiming.execute(CLAIM, (now + lease, due, now, limit)).fetchall()
         return sorted((_event(r) for r in rows), key=lambda e: e.created_at)  # RETURNING keeps no order
 
     def settle(self, outcomes: list[Outcome]) -> None:
