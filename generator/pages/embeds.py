@@ -48,25 +48,22 @@ class SharedEmbeds(Sharing):
         given = (root, type(root)) if type(root) is str else (id(root),)
         return self._shared(offer, given, () if type(root) is str else (root,), lambda shown: template.render({OFFER: shown, "root": root}))
 
+    @jinja2.pass_context
+    def embed_products(self, context: jinja2.runtime.Context, html: str, cards: dict[str, Any]) -> Markup:
+        """The filter: a post's product shortcodes replaced by the embed of each offer in ``cards``."""
+        root = context["root"]
+        self.template()  # looked up once per post, as before, even with no offer to show
+
+        def one(sku: str) -> str:
+            offer = cards.get(sku)
+            return "" if offer is None else self.embed(offer, root)
+
+        return Markup(markup.embed_cards(html, one))
+
 
 def install(env: jinja2.Environment, loaded: contextvars.ContextVar[set[str] | None]) -> SharedEmbeds:
     """Give the theme's templates the ``embed_products`` filter; ``loaded`` is where a render
     records the templates it loads."""
     embeds = SharedEmbeds(env, loaded)
-
-    @jinja2.pass_context
-    def embed_products(context: jinja2.runtime.Context, html: str, cards: dict[str, Any]) -> Markup:
-        """Replace a post's product shortcodes by ``partials/product-embed.html`` for each offer in ``cards``."""
-        root = context["root"]
-        embeds.template()  # looked up once per post, as before, even with no offer to show
-
-        def one(sku: str) -> str:
-            offer = cards.get(sku)
-            if offer is None:
-                return ""
-            return embeds.embed(offer, root)
-
-        return Markup(markup.embed_cards(html, one))
-
-    env.filters["embed_products"] = embed_products
+    env.filters["embed_products"] = embeds.embed_products
     return embeds
