@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -40,14 +41,27 @@ def dumps(obj: Any, **kwargs: Any) -> str:
     return json.dumps(obj, **kwargs)
 
 
-def encode(data: dict[str, Any]) -> str:
-    return json.dumps(data, **KWARGS)
+@dataclass(frozen=True)
+class Shared:
+    """Data made with ``BASE`` for a shop's base URL, its text, and the keys whose values hold
+    the marker (only those are copied for a shop; the rest are the very same objects)."""
+
+    data: dict[str, Any]
+    text: str
+    based: tuple[str, ...]
 
 
-def for_shop(shared: dict[str, Any], text: str, base_url: str) -> Encoded:
-    """Her copy of data made with ``BASE`` for her base URL, and its text: every string of it
-    that starts with the marker starts with her URL instead."""
-    return Encoded(_rebased(shared, base_url), text.replace(BASE, encode_basestring(base_url)[1:-1]))
+def share(data: dict[str, Any]) -> Shared:
+    return Shared(data, json.dumps(data, **KWARGS), tuple(k for k, v in data.items() if BASE in json.dumps(v, **KWARGS)))
+
+
+def for_shop(shared: Shared, base_url: str) -> Encoded:
+    """Her copy of ``shared``, and its text: every string of it that starts with the marker
+    starts with her URL instead."""
+    data = {**shared.data}
+    for key in shared.based:
+        data[key] = _rebased(data[key], base_url)
+    return Encoded(data, shared.text.replace(BASE, encode_basestring(base_url)[1:-1]))
 
 
 def _rebased(value: Any, base_url: str) -> Any:

@@ -240,8 +240,8 @@ class ShopViews:
         made = self._products.jsonld.get(key)
         if made is None or made[0] is not facts:
             shared = self._product_jsonld({**facts, "url": jsonld.BASE + product_path(sku)}, jsonld.BASE)
-            made = self._products.jsonld[key] = (facts, shared, jsonld.encode(shared))
-        return jsonld.for_shop(made[1], made[2], self.shop.base_url)
+            made = self._products.jsonld[key] = (facts, jsonld.share(shared))
+        return jsonld.for_shop(made[1], self.shop.base_url)
 
     def _product_jsonld(self, offer: View, base_url: str) -> View:
         availability = "https://schema.org/SoldOut" if offer["sold_out"] else "https://schema.org/InStock"
