@@ -39,6 +39,7 @@ from .i18n import speaking
 
 TEMPLATE = "partials/card.html"
 MACRO = "card"
+PRICE_TEMPLATE, PRICE = "partials/price.html", "price"  # the product page's price block
 NOTE = "note_text"  # the one key of an offer that is the owner's words, not the catalog's
 CAP = 50_000  # cards kept per process: about 1 KB each, a bound on the memory of the largest build
 _MARKER = f"\x00shopforest-note-{secrets.token_hex(8)}&\x00"  # the & tells an escaped marker from a raw one
@@ -56,27 +57,107 @@ class Reads:
     note_by_marker: bool
 
 
-def macro_reads(source: jinja2.nodes.Template, name: str = MACRO) -> Reads | None:
-    """What the macro ``name`` in a template's parsed source reads of its first argument;
-    None when the template has no such macro, or it takes no argument."""
+# what an imported macro reads of one of its arguments: (template, macro, argument's place)
+Resolve = Callable[[str, str, int], Reads | None]
+
+
+def macro_reads(source: jinja2.nodes.Template, name: str = MACRO, resolve: Resolve | None = None, arg: int = 0) -> Reads | None:
+    """What the macro ``name`` in a template's parsed source reads of its argument ``arg``
+    (the first: the offer); None when the template has no such macro, or it takes no such
+    argument. With ``resolve``, an offer passed on to a macro the template imports
+    (``{{ price(p) }}`` after ``{% from "partials/price.html" import price %}``) is followed
+    into that macro: what it reads is read."""
     macro = next((m for m in source.find_all(nodes.Macro) if m.name == name), None)
-    if macro is None or not macro.args:
+    if macro is None or len(macro.args) <= arg:
         return None
-    offer = macro.args[0].name
+    return _reads(macro, macro.args[arg], source, resolve)
+
+
+def template_reads(source: jinja2.nodes.Template, name: str, resolve: Resolve | None = None) -> Reads:
+    """What a whole template reads of the variable ``name`` its render is given (an include's
+    ``p``), following it into the macros it imports as ``macro_reads`` does."""
+    return _reads(source, nodes.Name(name, "load"), source, resolve)
+
+
+def _reads(scope: nodes.Node, offer: nodes.Name, source: nodes.Template, resolve: Resolve | None) -> Reads:
+    imported = _imported_macros(source)
     keys: dict[str, None] = {}
     whole = False
     note_plain = True
-    for node, parent in _walk(macro, None):
-        if not isinstance(node, nodes.Name) or node.name != offer or node is macro.args[0]:
+    for node, parent in _walk(scope, None):
+        if not isinstance(node, nodes.Name) or node.name != offer.name or node is offer:
             continue
         key = _key_read(node, parent)
-        if key is None:  # passed on, assigned, shadowed: anything may be read of it
-            whole = True
+        if key is None:
+            passed = _passed_to(node, parent, imported)
+            inner = resolve(*passed) if passed is not None and resolve is not None else None
+            if inner is None or inner.keys is None:  # passed on, assigned, shadowed: anything may be read of it
+                whole = True
+                continue
+            keys.update(dict.fromkeys(inner.keys))
+            if NOTE in inner.keys and not inner.note_by_marker:
+                note_plain = False
             continue
         keys[key] = None
-        if key == NOTE and not _printed_or_tested(parent, macro):
+        if key == NOTE and not _printed_or_tested(parent, scope):
             note_plain = False
     return Reads(None if whole else tuple(keys), note_plain and not whole and NOTE in keys)
+
+
+def _imported_macros(source: nodes.Template) -> dict[str, tuple[str, str]]:
+    """The names a template binds by ``{% from "x.html" import m %}`` (to x.html's ``m``), but
+    any it also binds otherwise: a name bound twice may be either."""
+    found: dict[str, tuple[str, str] | None] = {}
+    for node in source.find_all(nodes.FromImport):
+        for entry in node.names:
+            theirs, ours = entry if isinstance(entry, tuple) else (entry, entry)
+            made = (node.template.value, theirs) if isinstance(node.template, nodes.Const) and isinstance(node.template.value, str) else None
+            found[ours] = made if ours not in found else None
+    for bound in _bound_otherwise(source):
+        if bound in found:
+            found[bound] = None
+    return {name: made for name, made in found.items() if made is not None}
+
+
+def _bound_otherwise(source: nodes.Template) -> Iterator[str]:
+    """The names a template binds but by ``from ... import``: set, looped over, a macro's, its
+    arguments, a whole template imported."""
+    for node in source.find_all((nodes.Name, nodes.Macro, nodes.Import)):
+        if isinstance(node, nodes.Macro):
+            yield node.name
+        elif isinstance(node, nodes.Import):
+            yield node.target
+        elif isinstance(node, nodes.Name) and node.ctx != "load":
+            yield node.name
+
+
+def _passed_to(name: nodes.Name, parent: nodes.Node | None, imported: dict[str, tuple[str, str]]) -> tuple[str, str, int] | None:
+    """Where ``name`` goes when it is a plain argument of a call to an imported macro:
+    (template, macro, argument's place)."""
+    if not isinstance(parent, nodes.Call) or not isinstance(parent.node, nodes.Name) or parent.node.name not in imported:
+        return None
+    place = next((i for i, a in enumerate(parent.args) if a is name), None)
+    return None if place is None else (*imported[parent.node.name], place)
+
+
+def resolver(env: jinja2.Environment) -> Resolve:
+    """``Resolve`` for the templates of ``env``'s theme chain, each macro read once; a macro
+    that reaches itself again, or a template that cannot be read, reads anything."""
+    known: dict[tuple[str, str, int], Reads | None] = {}
+
+    def resolve(template: str, macro: str, arg: int) -> Reads | None:
+        key = (template, macro, arg)
+        if key not in known:
+            known[key] = None  # while it is read: a cycle reads anything
+            try:
+                assert env.loader is not None
+                source, filename, _ = env.loader.get_source(env, template)
+                known[key] = macro_reads(env.parse(source, template, filename), macro, resolve, arg)
+            except jinja2.TemplateError:
+                pass
+        return known[key]
+
+    return resolve
 
 
 def _walk(node: nodes.Node, parent: nodes.Node | None) -> Iterator[tuple[nodes.Node, nodes.Node | None]]:
@@ -96,7 +177,7 @@ def _key_read(name: nodes.Name, parent: nodes.Node | None) -> str | None:
     return None
 
 
-def _printed_or_tested(read: nodes.Node | None, macro: nodes.Macro) -> bool:
+def _printed_or_tested(read: nodes.Node | None, macro: nodes.Node) -> bool:
     """Whether the read ``p.note_text`` is printed as it is (``{{ p.note_text }}``) or only
     tested (``{% if p.note_text %}``, ``x if p.note_text``): the uses a marker stands in for."""
     for node, _ in _walk(macro, None):
@@ -114,59 +195,41 @@ class _Entry:
     held: tuple[Any, ...]  # the objects whose ids are in its key, kept alive with it
 
 
-class SharedCards:
-    """The ``card`` global of one theme: ``{{ card(p, root, lazy) }}`` prints the theme's card
-    macro, rendered once per distinct input in this process (a build loads its themes afresh,
-    so nothing outlives the build)."""
+class Sharing:
+    """HTML made once per distinct input in this process and given again for every later call
+    with the same input (a build loads its themes afresh, so nothing outlives the build): the
+    keying and the owner's note by marker, for a macro (``SharedMacro``) or a whole template
+    (pages/embeds.py)."""
 
-    def __init__(self, env: jinja2.Environment, loaded: contextvars.ContextVar[set[str] | None]) -> None:
-        self.env = env
+    def __init__(self, loaded: contextvars.ContextVar[set[str] | None]) -> None:
         self.loaded = loaded  # the templates the render under way loaded (theme.py's)
-        self._macro: Any = None
-        self._values: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None  # what the macro reads of an offer
+        self._values: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None  # what the render reads of an offer
         self._note: int | None = None  # where the note is among those values, when a marker may stand in for it
-        self._module_files: frozenset[str] = frozenset()
-        self._cards: dict[tuple[Any, ...], _Entry] = {}
-        self.rendered = 0  # cards the macro rendered (the rest were reused): for tests and the benchmark
+        self._made: dict[tuple[Any, ...], _Entry] = {}
+        self.rendered = 0  # renders made (the rest were reused): for tests and the benchmark
 
-    def _load(self) -> Any:
-        """The macro, and what it reads, from the theme chain's ``partials/card.html``."""
-        seen: set[str] = set()
-        token = self.loaded.set(seen)
-        try:
-            template = self.env.get_template(TEMPLATE)
-            macro = getattr(template.module, MACRO, None)
-        finally:
-            self.loaded.reset(token)
-        if not callable(macro):
-            raise jinja2.TemplateRuntimeError(f"{TEMPLATE} defines no macro '{MACRO}'")
-        assert self.env.loader is not None
-        source, filename, _ = self.env.loader.get_source(self.env, TEMPLATE)
-        reads = macro_reads(self.env.parse(source, TEMPLATE, filename))
-        if reads is not None:
-            keys = reads.keys
-            if keys is None:  # the offer itself
-                self._values = lambda p: (p,)
-            elif len(keys) == 1:
-                self._values = lambda p: (p[keys[0]],)
-            else:
-                self._values = operator.itemgetter(*keys)
-            self._note = keys.index(NOTE) if keys is not None and reads.note_by_marker else None
-        self._module_files = frozenset(seen)
-        self._macro = macro
-        return macro
+    def _use(self, reads: Reads | None) -> None:
+        """Key on what the render reads of its offer (None: nothing known to share)."""
+        if reads is None:
+            return
+        keys = reads.keys
+        if keys is None:  # the offer itself
+            self._values = lambda p: (p,)
+        elif len(keys) == 1:
+            self._values = lambda p: (p[keys[0]],)
+        else:
+            self._values = operator.itemgetter(*keys)
+        self._note = keys.index(NOTE) if keys is not None and reads.note_by_marker else None
 
-    def __call__(self, p: Any = None, *args: Any, **kwargs: Any) -> Markup:
-        macro = self._macro or self._load()
-        outer = self.loaded.get()
-        if outer is not None:
-            outer.update(self._module_files)
+    def _shared(self, p: Any, given: Any, held: tuple[Any, ...], render: Callable[[Any], Any]) -> Markup:
+        """``render(p)``, or what it gave for an earlier offer with the same values read and the
+        same ``given`` (the other arguments, by value; ``held``: the objects whose ids are in it)."""
         if self._values is None or type(p) is not dict:
-            return self._render(macro, p, args, kwargs)  # nothing known to share
+            return self._fresh(render, p)  # nothing known to share
         try:
             values = self._values(p)
         except KeyError:
-            return self._render(macro, p, args, kwargs)  # the macro's own error, as before
+            return self._fresh(render, p)  # the template's own error, as before
         # Every value by identity (the entry keeps them alive, so an id is never another
         # object's while its key is in the table), but the note: only whether there is one.
         ids: list[Any] = [*map(id, values)]
@@ -176,35 +239,77 @@ class SharedCards:
         else:
             note = None
         speech = speaking.get()
-        if kwargs or any(type(a) not in _SCALARS for a in args):
-            given, held = _by_identity(args, kwargs)
-        else:  # (their types too: True and 1 are equal keys, and a template may print either)
-            given, held = (args, tuple(map(type, args))), ()
         key = (id(speech), *ids, given)
-        found = self._cards.get(key)
+        found = self._made.get(key)
         if found is None:
             shown = {**p, NOTE: _MARKER} if note else p
             seen: set[str] = set()
             token = self.loaded.set(seen)
             try:
-                html = macro(shown, *args, **kwargs)
+                html = render(shown)
             finally:
                 self.loaded.reset(token)
             self.rendered += 1
             found = _Entry(html if type(html) is Markup else Markup(html), frozenset(seen), (speech, values, held))
-            if len(self._cards) >= CAP:  # the oldest goes: the cards of shops built long ago
-                del self._cards[next(iter(self._cards))]
-            self._cards[key] = found
+            if len(self._made) >= CAP:  # the oldest goes: the renders of shops built long ago
+                del self._made[next(iter(self._made))]
+            self._made[key] = found
+        outer = self.loaded.get()
         if outer is not None:
             outer.update(found.files)
         if note:  # (str's replace: Markup's would escape its arguments)
             return Markup(str.replace(str.replace(found.html, _ESCAPED_MARKER, escape(note)), _MARKER, note))
         return found.html
 
-    def _render(self, macro: Any, p: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Markup:
+    def _fresh(self, render: Callable[[Any], Any], p: Any) -> Markup:
         self.rendered += 1
-        html = macro(p, *args, **kwargs)
+        html = render(p)
         return html if isinstance(html, Markup) else Markup(html)
+
+
+class SharedMacro(Sharing):
+    """A global of one theme that prints one of its macros, ``{{ card(p, root, lazy) }}`` say:
+    the theme chain's own macro, rendered once per distinct input in this process."""
+
+    def __init__(self, env: jinja2.Environment, loaded: contextvars.ContextVar[set[str] | None], template: str = TEMPLATE, name: str = MACRO) -> None:
+        super().__init__(loaded)
+        self.env = env
+        self.template = template
+        self.name = name
+        self._macro: Any = None
+        self._module_files: frozenset[str] = frozenset()
+
+    def _load(self) -> Any:
+        """The macro, and what it reads, from the theme chain's template."""
+        seen: set[str] = set()
+        token = self.loaded.set(seen)
+        try:
+            template = self.env.get_template(self.template)
+            macro = getattr(template.module, self.name, None)
+        finally:
+            self.loaded.reset(token)
+        if not callable(macro):
+            raise jinja2.TemplateRuntimeError(f"{self.template} defines no macro '{self.name}'")
+        assert self.env.loader is not None
+        source, filename, _ = self.env.loader.get_source(self.env, self.template)
+        self._use(macro_reads(self.env.parse(source, self.template, filename), self.name, resolver(self.env)))
+        self._module_files = frozenset(seen)
+        self._macro = macro
+        return macro
+
+    def __call__(self, p: Any = None, *args: Any, **kwargs: Any) -> Markup:
+        macro = self._macro or self._load()
+        outer = self.loaded.get()
+        if outer is not None:
+            outer.update(self._module_files)
+        if kwargs or any(type(a) not in _SCALARS for a in args):
+            given, held = _by_identity(args, kwargs)
+        else:  # (their types too: True and 1 are equal keys, and a template may print either)
+            given, held = (args, tuple(map(type, args))), ()
+        return self._shared(p, given, held, lambda shown: macro(shown, *args, **kwargs))
+
+
+SharedCards = SharedMacro  # the ``card`` global's type
 
 
 def _by_identity(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
@@ -221,8 +326,10 @@ def _by_identity(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[A
     return tuple(key), tuple(held)
 
 
-def install(env: jinja2.Environment, loaded: contextvars.ContextVar[set[str] | None]) -> SharedCards:
-    """Give the theme's templates the ``card`` global; ``loaded`` is where a render records
-    the templates it loads."""
-    cards = env.globals["card"] = SharedCards(env, loaded)
+def install(env: jinja2.Environment, loaded: contextvars.ContextVar[set[str] | None]) -> SharedMacro:
+    """Give the theme's templates the ``card`` and ``price`` globals (``partials/card.html``'s
+    ``card``, ``partials/price.html``'s ``price``); ``loaded`` is where a render records the
+    templates it loads."""
+    env.globals["price"] = SharedMacro(env, loaded, PRICE_TEMPLATE, PRICE)
+    cards = env.globals["card"] = SharedMacro(env, loaded)
     return cards

@@ -32,6 +32,9 @@ class Products:
     keys: dict[str, str] = field(default_factory=dict)  # sku -> product_key
     facts: dict[tuple[str, str], View] = field(default_factory=dict)  # (sku, locale) -> views.product_facts
     items: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # sku -> views.item_pieces
+    # (sku, locale, currency) -> the facts, and the structured data made of them with a marker for
+    # a shop's base URL, with its JSON (views.product_jsonld, pages/jsonld.py)
+    jsonld: dict[tuple[str, str, str], tuple[View, Any]] = field(default_factory=dict)
     media: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # sku -> its image outputs (plan.Output)
     root: str = ""  # the project's folder, where the catalog's pictures are
     # the copies of a raster picture for places that want these widths (build/images.py)

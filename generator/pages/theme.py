@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import markupsafe
 import yaml
 
 from ..catalogs import LANGUAGES, Words, language_of
-from . import cards, i18n, markup, pictures
+from . import cards, embeds, i18n, jsonld, pictures
 
 ASSET_DIR = "assets/"
 
@@ -56,21 +55,6 @@ class TrackingEnvironment(jinja2.Environment):
             except KeyError:
                 pass
         return super().getattr(obj, attribute)
-
-
-@jinja2.pass_context
-def embed_products(context: jinja2.runtime.Context, html: str, cards: dict[str, Any]) -> markupsafe.Markup:
-    """Replace a post's product shortcodes by ``partials/product-embed.html`` for each offer in ``cards``."""
-    env = context.environment
-    card = env.get_template("partials/product-embed.html")
-
-    def one(sku: str) -> str:
-        offer = cards.get(sku)
-        if offer is None:
-            return ""
-        return card.render({"p": offer, "root": context["root"]})
-
-    return markupsafe.Markup(markup.embed_cards(html, one))
 
 
 @dataclass
@@ -162,12 +146,13 @@ def load_theme(root: Path, name: str, bytecode: Path | None = None) -> Theme:
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode), f"%s.{i18n.FOLD_TAG}.cache") if bytecode is not None else None,
     )
     i18n.install(env)
-    cards.install(env, loaded_templates)  # ``card``: the card macro rendered once per input, shared by the shops (pages/cards.py)
-    env.filters["embed_products"] = embed_products
+    cards.install(env, loaded_templates)  # ``card``, ``price``: macros rendered once per input, shared by the shops (pages/cards.py)
+    embeds.install(env, loaded_templates)  # ``embed_products``: a post's product embeds, shared the same way (pages/embeds.py)
     env.filters["srcset"] = pictures.srcset
     env.filters["under"] = pictures.under
     env.filters["absolute"] = pictures.absolute
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # tojson still escapes < > & '
+    env.policies["json.dumps_kwargs"] = dict(jsonld.KWARGS)  # sorted keys, words as they are; tojson still escapes < > & '
+    env.policies["json.dumps_function"] = jsonld.dumps  # structured data shops share is encoded once (pages/jsonld.py)
     theme = Theme(name, dirs, env, root=root)
     # A file hidden by a more specific theme's file of the same name says so in its entry: an
     # output that loaded it by that name loads the other file once it appears (a template added

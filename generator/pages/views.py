@@ -21,7 +21,7 @@ from ..catalogs import Words
 from ..content import marktext
 from ..content.media import Source, is_raster
 from ..content.model import Collection, Pick, Platform, Post, Product, Shop
-from . import headers, markup, pictures, sharecard
+from . import headers, jsonld, markup, pictures, sharecard
 from .i18n import contact_labels, html_lang
 from .money import as_text, format_money
 from .pictures import AVATAR_WIDTHS, PHOTO_WIDTHS, Picture
@@ -33,6 +33,8 @@ View = dict[str, Any]
 CATALOG_MEDIA = "media/catalog/"
 OWNER_MEDIA = "media/owner/"
 DESCRIPTION_MEDIA = "../../" + CATALOG_MEDIA  # descriptions show on product pages, two folders down
+# the facts a product's structured data shows: an offer holding these very objects is shown as shared
+_JSONLD_FACTS = ("sku", "title", "description_text", "brand", "card", "images", "remote_images", "price", "sold_out")
 ITEMS = "items"  # products.json's pieces of a product, in the shared product cache: (ITEMS, sku)
 
 
@@ -228,7 +230,20 @@ class ShopViews:
     # JSON-LD and data files ---------------------------------------------------------
 
     def product_jsonld(self, offer: View) -> View:
-        """schema.org Product data; the theme prints it with ``tojson`` (HTML-safe JSON)."""
+        """schema.org Product data; the theme prints it with ``tojson`` (HTML-safe JSON). Made
+        and encoded once per product and locale, then given this shop's URLs (pages/jsonld.py)."""
+        sku = offer["sku"]
+        facts = self._products.facts.get((sku, self.locale))
+        if facts is None or offer["url"] != self.shop.base_url + product_path(sku) or any(offer[k] is not facts[k] for k in _JSONLD_FACTS):
+            return self._product_jsonld(offer, self.shop.base_url)  # not the shared facts: nothing to share
+        key = (sku, self.locale, self.currency)
+        made = self._products.jsonld.get(key)
+        if made is None or made[0] is not facts:
+            shared = self._product_jsonld({**facts, "url": jsonld.BASE + product_path(sku)}, jsonld.BASE)
+            made = self._products.jsonld[key] = (facts, jsonld.share(shared))
+        return jsonld.for_shop(made[1], self.shop.base_url)
+
+    def _product_jsonld(self, offer: View, base_url: str) -> View:
         availability = "https://schema.org/SoldOut" if offer["sold_out"] else "https://schema.org/InStock"
         data = {
             "@context": "https://schema.org",
@@ -237,7 +252,7 @@ class ShopViews:
             "sku": offer["sku"],
             "description": offer["description_text"],
             "brand": {"@type": "Brand", "name": offer["brand"]} if offer["brand"] else None,
-            "image": self.images_jsonld(offer["card"], offer["images"] + offer["remote_images"]),
+            "image": self.images_jsonld(offer["card"], offer["images"] + offer["remote_images"], base_url),
             "offers": {
                 "@type": "Offer",
                 "url": offer["url"],
@@ -248,11 +263,12 @@ class ShopViews:
         }
         return {k: v for k, v in data.items() if v is not None}
 
-    def images_jsonld(self, card: View | None, images: Sequence[str] = ()) -> list[str]:
+    def images_jsonld(self, card: View | None, images: Sequence[str] = (), base_url: str | None = None) -> list[str]:
         """Absolute URLs of a page's pictures for schema.org: its share card first (a JPEG any
         reader can show), then the pictures themselves."""
         paths = ([card["path"]] if card else []) + list(images)
-        return [pictures.absolute(p, self.shop.base_url) for p in paths]
+        base = self.shop.base_url if base_url is None else base_url
+        return [pictures.absolute(p, base) for p in paths]
 
     def shop_jsonld(self) -> View:
         """schema.org data of the shop's home page: an online store and its owner's card."""
