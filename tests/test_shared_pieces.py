@@ -15,11 +15,13 @@ from jinja2 import Environment
 from generator.build.pipeline import build
 from generator.build.shop import ShopBuilder
 from generator.build.state import BuildState
+from generator.content.model import Project
 from generator.content.project import load_project
 from generator.pages import jsonld
 from generator.pages.cards import SharedMacro, template_reads
 from generator.pages.embeds import SharedEmbeds
 from generator.pages.plan import plan_shop
+from generator.pages.theme import Theme
 from generator.pages.views import ShopViews
 
 from .test_cards import three_shops
@@ -49,11 +51,16 @@ def page(site: Path, shop: str, path: str) -> str:
     return (site / shop / path / "index.html").read_text(encoding="utf-8")
 
 
-def test_embeds_are_rendered_once_and_the_same_in_every_shop(tmp_path: Path) -> None:
-    root = with_posts(tmp_path)
+def default_builder(root: Path) -> tuple[Project, ShopBuilder, Theme]:
+    """The project at ``root``, a builder of it with nothing recorded, and its default theme."""
     project = load_project(root)
     builder = ShopBuilder(project, root / "site", root / "staging", BuildState.empty(), dt.datetime.now(dt.UTC))
-    theme = builder.theme("default")
+    return project, builder, builder.theme("default")
+
+
+def test_embeds_are_rendered_once_and_the_same_in_every_shop(tmp_path: Path) -> None:
+    root = with_posts(tmp_path)
+    project, builder, theme = default_builder(root)
     made = []
     for shop in project.shops:
         for output in plan_shop(project, shop, theme, builder.products, builder.now):
@@ -102,9 +109,7 @@ def test_structured_data_has_each_shops_own_urls(tmp_path: Path) -> None:
 
 def test_structured_data_read_or_encoded_otherwise_is_her_own(tmp_path: Path) -> None:
     root = with_posts(tmp_path)
-    project = load_project(root)
-    builder = ShopBuilder(project, root / "site", root / "staging", BuildState.empty(), dt.datetime.now(dt.UTC))
-    theme = builder.theme("default")
+    project, builder, theme = default_builder(root)
     for shop in project.shops:
         views = ShopViews(shop, project.platform, builder.products, theme.words(shop.locale))
         offer = views.offer(shop.pick("BB-1001"))  # type: ignore[arg-type]
@@ -157,9 +162,7 @@ def test_a_hostile_note_is_only_in_her_own_pages(tmp_path: Path) -> None:
 
 def test_the_price_global_renders_once_per_price(tmp_path: Path) -> None:
     root = with_posts(tmp_path)
-    project = load_project(root)
-    builder = ShopBuilder(project, root / "site", root / "staging", BuildState.empty(), dt.datetime.now(dt.UTC))
-    theme = builder.theme("default")
+    project, builder, theme = default_builder(root)
     for shop in project.shops:
         for output in plan_shop(project, shop, theme, builder.products, builder.now):
             if output.template == "product.html":
