@@ -35,7 +35,7 @@ import workload
 
 def build(tree: Path, project: Path, what: str) -> tuple[float, float, float, str]:
     cmd = [sys.executable, "-m", "generator.cli", "build", "--project", str(project)]
-    env = {**os.environ, "PYTHONPATH": str(tree), "SOURCE_DATE_EPOCH": "1764000000"}
+    env = {**os.environ, "PYTHONPATH": str(run.compiled(tree)), "SOURCE_DATE_EPOCH": "1764000000"}
     return run.measure(cmd, env, what)
 
 

@@ -33,6 +33,7 @@ from babel.messages.pofile import read_po, write_po
 HERE = Path(__file__).parent
 LOCALE_DIR = HERE / "locale"
 LANGUAGES = ("zh_CN",)  # en_US is the message ids themselves
+_OWN_LANGUAGES = frozenset({*LANGUAGES, "en_US"})  # each the language it reads
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
 
 
@@ -175,8 +176,11 @@ def words_of(catalogs: Sequence[Catalog]) -> Words:
     return Words(messages, plurals, plural)
 
 
+@lru_cache(maxsize=256)
 def language_of(locale: str) -> str:
     """The catalog a locale reads: every Chinese locale reads zh_CN; every other, the English ids."""
+    if locale in _OWN_LANGUAGES:  # Babel's parse reads its locale data (a tenth of a second): only for others
+        return locale
     try:
         return "zh_CN" if Locale.parse(locale).language == "zh" else "en_US"
     except (ValueError, TypeError):

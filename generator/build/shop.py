@@ -98,6 +98,8 @@ class ShopBuilder(Staging):
         self.cards_policy = USE
         self.kept_copies: dict[Copy, Kept] = {}  # the kept copies this build compared a shop's files with
         self.kept_facts: tuple[KeptTable, dict[tuple[str, str], tuple[str, Product]]] | None = None  # (prepare's)
+        self.shown: dict[str, str] = {}  # sku -> digest of what a shop's shape holds of the product (shop_inputs)
+        self.common: dict[str, str] = {}  # theme -> digest of what every shop of that theme depends on alike
 
     def prepare(self, indexes: list[int], jobs: int, policy: CachePolicy = USE) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
@@ -114,6 +116,7 @@ class ShopBuilder(Staging):
             for pick in shop.picks:
                 if (pick.product.sku, shop.locale) not in wanted:
                     product_key = self.product_key(pick.product)
+                    self.shown_key(pick.product)
                     wanted[(pick.product.sku, shop.locale)] = (facts_key(product_key, shop.locale, currency, media_url), pick.product)
                     wanted[(pick.product.sku, ITEMS)] = (facts_key(product_key, ITEMS, ""), pick.product)
         self.make_pictures(indexes, jobs)
@@ -249,6 +252,21 @@ class ShopBuilder(Staging):
             files = self.product_files[product.sku] = catalog_files(product)
         return files
 
+    def shown_key(self, product: Product) -> str:
+        """A digest of what a shop's shape holds of a product it picks: which product, its image
+        paths and its tags (a tag is a page). Worked out once a build, not once per shop."""
+        key = self.shown.get(product.sku)
+        if key is None:
+            key = self.shown[product.sku] = sha(repr((product.sku, self.catalog_files(product), product.tags)).encode())
+        return key
+
+    def common_key(self, theme: Theme) -> str:
+        """A digest of what every shop of ``theme`` depends on alike: the code, the platform, the theme."""
+        key = self.common.get(theme.name)
+        if key is None:
+            key = self.common[theme.name] = sha(repr((self.code, self.project.platform, self.theme_key(theme))).encode())
+        return key
+
     def shop_inputs(self, shop: Shop, theme: Theme) -> ShopInputs:
         """Everything any output of ``shop`` can depend on, as a fingerprint (equal fingerprints
         mean equal outputs) made of its shape (all but the catalog's facts about the products it
@@ -260,19 +278,17 @@ class ShopBuilder(Staging):
             [(c.id, c.title, c.description, [p.product.sku for p in c.picks]) for c in shop.collections],
             shop.posts,
         )
+        shown, keys = self.shown, self.products.keys
         parts = (
-            self.code,
-            self.project.platform,
-            self.theme_key(theme),
+            self.common_key(theme),
             shop.chrome(),
             written,
-            # which products it shows, their image paths and tags (a tag is a page)
-            [(p.product.sku, self.catalog_files(p.product), p.product.tags) for p in shop.picks],
+            [shown.get(p.product.sku) or self.shown_key(p.product) for p in shop.picks],
             media,
             None if shop.posts else self.now.date(),  # the feed's <updated> of a shop without posts
         )
         shape = sha(repr(parts).encode())
-        products = {p.product.sku: self.product_key(p.product) for p in shop.picks}
+        products = {p.product.sku: keys.get(p.product.sku) or self.product_key(p.product) for p in shop.picks}
         return ShopInputs(sha(f"{shape}{products}".encode()), shape, products)
 
     def changed_products(self, shop: Shop, inputs: ShopInputs, before: dict[str, str]) -> frozenset[str] | None:

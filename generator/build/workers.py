@@ -50,5 +50,26 @@ def shop_results(builder: ShopBuilder, indexes: list[int], jobs: int) -> Iterato
             part = indexes[start : start + size]
             chunk = max(1, min(16, len(part) // (jobs * 8) or 1))
             with multiprocessing.get_context("fork").Pool(min(jobs, len(part))) as pool:
-                yield from pool.imap(_run_in_worker, part, chunksize=chunk)
+                yield from in_order([builder.project.shops[i].id for i in part], pool.imap(_run_in_worker, new_first(builder, part), chunksize=chunk))
     _WORKER = None
+
+
+def new_first(builder: ShopBuilder, indexes: list[int]) -> list[int]:
+    """``indexes`` with the shops the last build did not build first: each renders all its
+    pages, the others are mostly found unchanged, so started last it would keep one worker
+    busy alone after the others are done."""
+    recorded = builder.state.index
+    shops = builder.project.shops
+    return sorted(indexes, key=lambda i: shops[i].id in recorded)  # (stable: else as given)
+
+
+def in_order(ids: list[str], results: Iterator[ShopResult]) -> Iterator[ShopResult]:
+    """``results``, of the shops ``ids`` in any order, yielded in the order of ``ids`` (each
+    held only until those before it are done)."""
+    held: dict[str, ShopResult] = {}
+    at = 0
+    for result in results:
+        held[result.shop_id] = result
+        while at < len(ids) and ids[at] in held:
+            yield held.pop(ids[at])
+            at += 1

@@ -168,6 +168,16 @@ class KeptFile:
         index = self._read_index()
         return None if index is None else index[0] | self._pending.keys()
 
+    def holds(self, key: str) -> bool | None:
+        """Whether ``key`` is kept, from the keys file while the entries are not read yet;
+        None once they are, or when the keys file cannot vouch for the store."""
+        if self._entries is not None:
+            return None
+        if key in self._pending:
+            return True
+        index = self._read_index()
+        return None if index is None else key in index[0]
+
     def _write_keys(self, keys: Iterable[str]) -> None:
         """The keys of the store as just saved, with the stamp of its files."""
         assert self.path is not None
