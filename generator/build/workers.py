@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 
 SHOPS_PER_WORKER = 300  # shops one worker builds before fresh workers are forked (see shop_results)
+NEW_FIRST = 64  # up to this many shops the last build did not build are started first (new_first)
 ONE_ROUND = 500  # up to this many shops a worker, all are built in one round of workers
 
 
@@ -55,12 +56,17 @@ def shop_results(builder: ShopBuilder, indexes: list[int], jobs: int) -> Iterato
 
 
 def new_first(builder: ShopBuilder, indexes: list[int]) -> list[int]:
-    """``indexes`` with the shops the last build did not build first: each renders all its
+    """``indexes`` with the few shops the last build did not build first: each renders all its
     pages, the others are mostly found unchanged, so started last it would keep one worker
-    busy alone after the others are done."""
+    busy alone after the others are done. More than NEW_FIRST of them keep their order: the
+    results of those started early wait for the shops before them (in_order), and a build of
+    many new shops has them all through the run anyway."""
     recorded = builder.state.index
     shops = builder.project.shops
-    return sorted(indexes, key=lambda i: shops[i].id in recorded)  # (stable: else as given)
+    new = [i for i in indexes if shops[i].id not in recorded]
+    if not new or len(new) > NEW_FIRST:
+        return indexes
+    return new + [i for i in indexes if shops[i].id in recorded]
 
 
 def in_order(ids: list[str], results: Iterator[ShopResult]) -> Iterator[ShopResult]:
