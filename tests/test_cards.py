@@ -15,7 +15,6 @@ from generator.build.shop import ShopBuilder
 from generator.build.state import BuildState
 from generator.content.project import load_project
 from generator.errors import TemplateError
-from generator.pages import cards as cards_module
 from generator.pages.cards import SharedCards, macro_reads
 from generator.pages.plan import plan_shop
 
@@ -147,22 +146,3 @@ def test_a_card_template_without_the_macro_is_named(tmp_path: Path) -> None:
     (root / "themes" / "default" / "templates" / "partials" / "card.html").write_text("{# nothing #}\n", encoding="utf-8")
     with pytest.raises(TemplateError, match=re.escape("partials/card.html defines no macro 'card'")):
         build(root, root / "site")
-
-
-def test_a_price_change_renders_only_that_products_cards_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cards are kept between builds by what they show: the next build renders again only the
-    cards of the product whose price changed, and the others, read back, still carry each
-    shop's own note (verify mode: the same bytes as a render from nothing)."""
-    root = three_shops(tmp_path)
-    made: list[str] = []
-    kept_form = cards_module._kept_form
-    monkeypatch.setattr(cards_module, "_kept_form", lambda html: made.append(html) or kept_form(html))
-    build(root, root / "site")
-    assert any("FD-2001" in html for html in made) and any("BB-1001" in html for html in made)
-    made.clear()
-    catalog = root / "catalog.yaml"
-    catalog.write_text(catalog.read_text(encoding="utf-8").replace('price: "19.90"', 'price: "20.90"', 1), encoding="utf-8")
-    build(root, root / "site")
-    assert made and all("20.90" in html for html in made)  # its cards and price block, at the new price
-    amy = home_cards(root / "site", "amy")[0]
-    assert "BB-1001" in amy and "Amy&#39;s &lt;script&gt;" in amy

@@ -31,7 +31,7 @@ from ..content.resolved import open_kept
 from ..content.suggest import did_you_mean
 from ..errors import ContentError, UsageError
 from ..messages import msg
-from ..pages import cards, markup
+from ..pages import markup
 from ..pages.plan import plan_shop
 from ..pages.views import card_ref
 from . import verify
@@ -152,11 +152,6 @@ def build(
         builder.bytecode = folder.templates if policy.read else None
         builder.cards, builder.cards_policy = folder.cards, policy
         markdown = KeptTable(folder.markdown, code_tag(**MARKDOWN_TAG), read=policy.read) if policy.write or policy.read else None
-        card_store = KeptTable(folder.card_html, code_tag(), read=policy.read) if policy.write or policy.read else None
-        if card_store is not None:  # (each worker opens its own connection on first use)
-            builder.kept_cards = cards.KeptCards(card_store.get, str(root.resolve()))
-        kept_cards: dict[str, Any] = {}
-        cards_used: set[str] = set()
         markup.use_stored(markdown)
         reporter.start(len(indexes))  # before the shared work: on thousands of shops it takes seconds
         builder.prepare(indexes, jobs, policy)
@@ -176,9 +171,6 @@ def build(
             fresh, read = result.take_markdown()
             rendered.update(fresh)
             used |= read
-            fresh, read = result.take_cards()
-            kept_cards.update(fresh)
-            cards_used |= read
             results.append(result)
             reporter.shop_done(result.shop_id, result.written + result.unchanged + result.skipped)
         broken = [*project.broken, *rendered_errors(project, failed)]
@@ -200,7 +192,6 @@ def build(
             kept.save()
             prune_cards(folder.cards, 2 * card_pictures(project))
         keep_markdown(markdown, rendered, used, project)
-        keep_cards(card_store, kept_cards, cards_used, project)
     if verify.enabled():  # last: it renders with nothing kept, which must not reach the stores
         verify.verify_site(project, indexes, out, builder)
     images.close()
@@ -281,24 +272,6 @@ def keep_markdown(store: KeptTable | None, rendered: dict[str, str], used: set[s
     store.mark_used(used)
     texts = len(project.products) + sum(1 + len(shop.picks) + len(shop.posts) + len(shop.collections) for shop in project.shops)
     store.save(limit=2 * texts)
-
-
-CARD_FORMS = 8  # the forms of one product's card the default theme shows in one locale, about (pages/cards.py)
-
-
-def keep_cards(store: KeptTable | None, made: dict[str, Any], used: set[str], project: Project) -> None:
-    """Add the cards this build rendered to those kept between runs; once the store holds more
-    than about twice the cards the project can show (old prices pile up: a product's card
-    takes a few forms, by the page's depth, whether its picture is in the first screen and
-    whether her note is on it), only those this build read or rendered."""
-    if store is None:
-        return
-    for key, card in made.items():
-        store.put(key, card)
-    store.mark_used(used)
-    shown = {(pick.product.sku, shop.locale) for shop in project.shops for pick in shop.picks}
-    store.save(limit=CARD_FORMS * 2 * len(shown))
-    store.close()
 
 
 @dataclass

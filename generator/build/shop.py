@@ -29,7 +29,7 @@ from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
 from ..errors import UsageError
 from ..messages import msg
-from ..pages import cards, markup, sharecard
+from ..pages import markup, sharecard
 from ..pages.pictures import Copy
 from ..pages.plan import Output, plan_shop
 from ..pages.products import Products, catalog_files, catalog_uses, product_key
@@ -98,7 +98,6 @@ class ShopBuilder(Staging):
         self.cards_policy = USE
         self.kept_copies: dict[Copy, Kept] = {}  # the kept copies this build compared a shop's files with
         self.kept_facts: tuple[KeptTable, dict[tuple[str, str], tuple[str, Product]]] | None = None  # (prepare's)
-        self.kept_cards: cards.KeptCards | None = None  # cards kept between builds, given to each theme loaded (pages/cards.py)
 
     def prepare(self, indexes: list[int], jobs: int, policy: CachePolicy = USE) -> None:
         """Work shared by many shops, done once here, before workers fork and inherit it: the
@@ -230,9 +229,7 @@ class ShopBuilder(Staging):
 
     def theme(self, name: str) -> Theme:
         if name not in self.themes:
-            theme = self.themes[name] = load_theme(self.root, name, self.bytecode)
-            if self.kept_cards is not None:
-                cards.keep(theme.env, self.kept_cards, self.theme_key(theme))
+            self.themes[name] = load_theme(self.root, name, self.bytecode)
         return self.themes[name]
 
     def file_key(self, path: Path | str) -> str:
@@ -391,8 +388,6 @@ class ShopBuilder(Staging):
         result.markdown = markup.fresh_entries()
         result.markdown_used = markup.taken_from_store()
         result.failed = markup.take_failures()
-        if self.kept_cards is not None:
-            result.cards, result.cards_used = self.kept_cards.take()
         return result
 
     def kept_copy(self, copy: Copy) -> Kept:

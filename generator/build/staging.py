@@ -7,7 +7,6 @@ import hashlib
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..cache.folder import CachePolicy, atomic_write
 from ..content import media
@@ -39,8 +38,6 @@ class ShopResult:
     stamps: dict[str, Stamp | None] = field(default_factory=dict)  # its folders of pictures' copies as its worker found them (build/links.py)
     link_folders: list[str] = field(default_factory=list)  # where its copies are, when it was planned again
     planned: bool = False  # planned again (its row recorded), not skipped whole
-    cards: dict[str, Any] = field(default_factory=dict)  # cards its worker rendered, to keep (pages/cards.py)
-    cards_used: set[str] = field(default_factory=set)  # the kept cards its worker read
 
     @property
     def written(self) -> int:
@@ -51,11 +48,6 @@ class ShopResult:
         taken (the build keeps both)."""
         markdown, used, self.markdown, self.markdown_used = self.markdown, self.markdown_used, {}, set()
         return markdown, used
-
-    def take_cards(self) -> tuple[dict[str, Any], set[str]]:
-        """What the shop's worker rendered and read of the kept cards, given up once taken."""
-        cards, used, self.cards, self.cards_used = self.cards, self.cards_used, {}, set()
-        return cards, used
 
 
 class Staging:

@@ -99,11 +99,6 @@ class CacheFolder:
         """Rendered, sanitised Markdown by the hash of its text (pages/markup.py)."""
         return self.path / f"markdown-{sys.implementation.cache_tag}.sqlite"
 
-    @property
-    def card_html(self) -> Path:
-        """Rendered product cards and price blocks by a digest of what they show (pages/cards.py)."""
-        return self.path / f"card-html-{sys.implementation.cache_tag}.sqlite"
-
     def retired(self) -> list[Path]:
         """Files earlier versions kept that nothing reads any more: the facts and Markdown as
         whole marshal files (27 MB on the benchmark's medium size), removed by a build."""

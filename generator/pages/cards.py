@@ -25,12 +25,10 @@ incremental build sees a card's template change as before.
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import operator
-import re
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -46,10 +44,8 @@ NOTE = "note_text"  # the one key of an offer that is the owner's words, not the
 CAP = 50_000  # cards kept per process: about 1 KB each, a bound on the memory of the largest build
 _MARKER = f"\x00shopforest-note-{secrets.token_hex(8)}&\x00"  # the & tells an escaped marker from a raw one
 _ESCAPED_MARKER = str(escape(_MARKER))
-_MARKERS = re.compile(f"({re.escape(_MARKER)}|{re.escape(_ESCAPED_MARKER)})")  # (a kept card's: this process's marker is its own)
 # argument values compared by value in a key (the rest by identity, kept alive by the entry)
 _SCALARS = (str, int, float, bool, type(None))
-_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 @dataclass(frozen=True)
@@ -193,37 +189,6 @@ def _printed_or_tested(read: nodes.Node | None, macro: nodes.Node) -> bool:
 
 
 @dataclass
-class KeptCards:
-    """Cards kept between builds (the builder's store: a price change renders again only the
-    cards of the product whose price changed, not the thousands each worker would otherwise
-    render once). A kept card is keyed by the values themselves, not their identities: the
-    repr of what the macro reads of the offer (the note: only whether there is one), its other
-    arguments, the words' locale, and ``tag``. A render whose values have no faithful repr,
-    or an argument compared by identity, is not kept."""
-
-    get: Callable[[str], Any]  # a kept card by key: (segments, files), or None
-    tag: str  # what else every card is made of: the code, the theme chain's files, the project's folder
-    fresh: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # made by this process, to keep
-    used: set[str] = field(default_factory=set)  # read by this process, to keep
-
-    def take(self) -> tuple[dict[str, tuple[list[str], list[str]]], set[str]]:
-        """What this process made and read since the last call, given up once taken."""
-        fresh, used, self.fresh, self.used = self.fresh, self.used, {}, set()
-        return fresh, used
-
-
-def _kept_form(html: str) -> list[str]:
-    """A card's HTML as it is kept: the text between this process's note markers, and which
-    marker was between them ("r" raw, "e" escaped)."""
-    parts = _MARKERS.split(html)
-    return [part if i % 2 == 0 else ("r" if part == _MARKER else "e") for i, part in enumerate(parts)]
-
-
-def _from_kept(parts: list[str]) -> Markup:
-    return Markup("".join(part if i % 2 == 0 else (_MARKER if part == "r" else _ESCAPED_MARKER) for i, part in enumerate(parts)))
-
-
-@dataclass
 class _Entry:
     html: Markup  # with the marker where the note goes, when there is one
     files: frozenset[str]  # the templates rendering it loaded
@@ -242,8 +207,6 @@ class Sharing:
         self._note: int | None = None  # where the note is among those values, when a marker may stand in for it
         self._made: dict[tuple[Any, ...], _Entry] = {}
         self.rendered = 0  # renders made (the rest were reused): for tests and the benchmark
-        self.kept: KeptCards | None = None  # renders kept between builds (set by the builder)
-        self.kept_name = ""  # what is rendered, in a kept card's key
 
     def _use(self, reads: Reads | None) -> None:
         """Key on what the render reads of its offer (None: nothing known to share)."""
@@ -279,24 +242,15 @@ class Sharing:
         key = (id(speech), *ids, given)
         found = self._made.get(key)
         if found is None:
-            kept_key = self._kept_key(speech, values, given, held) if self.kept is not None else None
-            kept = self.kept.get(kept_key) if self.kept is not None and kept_key is not None else None
-            if kept is not None:
-                assert self.kept is not None and kept_key is not None
-                self.kept.used.add(kept_key)
-                found = _Entry(_from_kept(kept[0]), frozenset(kept[1]), (speech, values, held))
-            else:
-                shown = {**p, NOTE: _MARKER} if note else p
-                seen: set[str] = set()
-                token = self.loaded.set(seen)
-                try:
-                    html = render(shown)
-                finally:
-                    self.loaded.reset(token)
-                self.rendered += 1
-                found = _Entry(html if type(html) is Markup else Markup(html), frozenset(seen), (speech, values, held))
-                if self.kept is not None and kept_key is not None:
-                    self.kept.fresh[kept_key] = (_kept_form(str(found.html)), sorted(seen))
+            shown = {**p, NOTE: _MARKER} if note else p
+            seen: set[str] = set()
+            token = self.loaded.set(seen)
+            try:
+                html = render(shown)
+            finally:
+                self.loaded.reset(token)
+            self.rendered += 1
+            found = _Entry(html if type(html) is Markup else Markup(html), frozenset(seen), (speech, values, held))
             if len(self._made) >= CAP:  # the oldest goes: the renders of shops built long ago
                 del self._made[next(iter(self._made))]
             self._made[key] = found
@@ -306,21 +260,6 @@ class Sharing:
         if note:  # (str's replace: Markup's would escape its arguments)
             return Markup(str.replace(str.replace(found.html, _ESCAPED_MARKER, escape(note)), _MARKER, note))
         return found.html
-
-    def _kept_key(self, speech: Any, values: tuple[Any, ...], given: Any, held: tuple[Any, ...]) -> str | None:
-        """The key of a render kept between builds: a digest of the values it is made of; None
-        when one is compared by identity or has no repr that tells it from another."""
-        assert self.kept is not None
-        locale = getattr(speech, "locale", None)
-        if held or locale is None:
-            return None
-        shown: list[Any] = list(values)
-        if self._note is not None and type(shown[self._note]) is str:
-            shown[self._note] = bool(shown[self._note])  # (her note itself is put in by marker)
-        text = repr((self.kept.tag, self.kept_name, locale, shown, given))
-        if " at 0x" in text:  # an object's default repr: its identity, not its value
-            return None
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def _fresh(self, render: Callable[[Any], Any], p: Any) -> Markup:
         self.rendered += 1
@@ -339,8 +278,6 @@ class SharedMacro(Sharing):
         self.name = name
         self._macro: Any = None
         self._module_files: frozenset[str] = frozenset()
-        self._recorded_in: set[str] | None = None  # the render that last recorded the module's files
-        self.kept_name = f"{template}\0{name}"
 
     def _load(self) -> Any:
         """The macro, and what it reads, from the theme chain's template."""
@@ -363,10 +300,9 @@ class SharedMacro(Sharing):
     def __call__(self, p: Any = None, *args: Any, **kwargs: Any) -> Markup:
         macro = self._macro or self._load()
         outer = self.loaded.get()
-        if outer is not None and outer is not self._recorded_in:  # once per render (a page prints fifty cards)
+        if outer is not None:
             outer.update(self._module_files)
-            self._recorded_in = outer
-        if kwargs or not _SCALAR_TYPES.issuperset(map(type, args)):
+        if kwargs or any(type(a) not in _SCALARS for a in args):
             given, held = _by_identity(args, kwargs)
         else:  # (their types too: True and 1 are equal keys, and a template may print either)
             given, held = (args, tuple(map(type, args))), ()
@@ -388,16 +324,6 @@ def _by_identity(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[A
             held.append(arg)
             key.append(id(arg))
     return tuple(key), tuple(held)
-
-
-def keep(env: jinja2.Environment, kept: KeptCards, theme_tag: str) -> None:
-    """Keep the renders of the theme's ``card`` and ``price`` between builds in ``kept``;
-    ``theme_tag`` stands for every file of the theme chain (a card is made of any of them)."""
-    for name in ("price", "card"):
-        shared = env.globals.get(name)
-        if isinstance(shared, SharedMacro):
-            shared.kept = kept
-            shared.kept_name = f"{theme_tag}\0{shared.template}\0{shared.name}"
 
 
 def install(env: jinja2.Environment, loaded: contextvars.ContextVar[set[str] | None]) -> SharedMacro:

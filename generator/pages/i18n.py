@@ -39,12 +39,11 @@ class Speech(dict[str, str]):
     ``WORDS["Add to cart"]``: a lookup, where Jinja's call of a function costs several; and
     plain text, which the template escapes faster than markup it must check)."""
 
-    __slots__ = ("_escaped", "locale", "words")
+    __slots__ = ("_escaped", "words")
 
-    def __init__(self, words: Words, locale: str | None = None) -> None:
+    def __init__(self, words: Words) -> None:
         super().__init__()
         self.words = words
-        self.locale = locale  # the theme's words in this locale (None: no theme's, the ids)
         self._escaped: dict[str, Markup] = {}
 
     def __missing__(self, message: str) -> str:

@@ -88,7 +88,7 @@ class Theme:
         if found is None:
             language = language_of(locale)
             files = tuple(relative(i18n.catalog_file(d, language), self.root) for d in self.dirs) if language in LANGUAGES else ()
-            found = self._speech[locale] = (i18n.Speech(self.words(locale), locale), files)
+            found = self._speech[locale] = (i18n.Speech(self.words(locale)), files)
         return found
 
 
