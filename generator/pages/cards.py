@@ -46,6 +46,7 @@ _MARKER = f"\x00shopforest-note-{secrets.token_hex(8)}&\x00"  # the & tells an e
 _ESCAPED_MARKER = str(escape(_MARKER))
 # argument values compared by value in a key (the rest by identity, kept alive by the entry)
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,8 @@ class Sharing:
         self._values: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None  # what the render reads of an offer
         self._note: int | None = None  # where the note is among those values, when a marker may stand in for it
         self._made: dict[tuple[Any, ...], _Entry] = {}
+        self._files: dict[frozenset[str], frozenset[str]] = {}  # one object for each set of templates entries loaded
+        self._recorded: tuple[set[str] | None, frozenset[str] | None] = (None, None)  # the render and files last recorded in it
         self.rendered = 0  # renders made (the rest were reused): for tests and the benchmark
 
     def _use(self, reads: Reads | None) -> None:
@@ -232,14 +235,16 @@ class Sharing:
             return self._fresh(render, p)  # the template's own error, as before
         # Every value by identity (the entry keeps them alive, so an id is never another
         # object's while its key is in the table), but the note: only whether there is one.
-        ids: list[Any] = [*map(id, values)]
-        note = values[self._note] if self._note is not None else None
+        speech = speaking.get()
+        at = self._note
+        note = values[at] if at is not None else None
         if type(note) is str:
-            ids[self._note] = "note" if note else ""  # type: ignore[index]
+            ids: list[Any] = [*map(id, values)]
+            ids[at] = "note" if note else ""  # type: ignore[index]
+            key = (id(speech), *ids, given)
         else:
             note = None
-        speech = speaking.get()
-        key = (id(speech), *ids, given)
+            key = (id(speech), *map(id, values), given)
         found = self._made.get(key)
         if found is None:
             shown = {**p, NOTE: _MARKER} if note else p
@@ -250,13 +255,15 @@ class Sharing:
             finally:
                 self.loaded.reset(token)
             self.rendered += 1
-            found = _Entry(html if type(html) is Markup else Markup(html), frozenset(seen), (speech, values, held))
+            files = self._files.setdefault(frozenset(seen), frozenset(seen))
+            found = _Entry(html if type(html) is Markup else Markup(html), files, (speech, values, held))
             if len(self._made) >= CAP:  # the oldest goes: the renders of shops built long ago
                 del self._made[next(iter(self._made))]
             self._made[key] = found
         outer = self.loaded.get()
-        if outer is not None:
+        if outer is not None and (self._recorded[0] is not outer or self._recorded[1] is not found.files):  # (fifty cards, one set of templates)
             outer.update(found.files)
+            self._recorded = (outer, found.files)
         if note:  # (str's replace: Markup's would escape its arguments)
             return Markup(str.replace(str.replace(found.html, _ESCAPED_MARKER, escape(note)), _MARKER, note))
         return found.html
@@ -278,6 +285,7 @@ class SharedMacro(Sharing):
         self.name = name
         self._macro: Any = None
         self._module_files: frozenset[str] = frozenset()
+        self._module_recorded: set[str] | None = None  # the render the module's files were last recorded in
 
     def _load(self) -> Any:
         """The macro, and what it reads, from the theme chain's template."""
@@ -300,12 +308,14 @@ class SharedMacro(Sharing):
     def __call__(self, p: Any = None, *args: Any, **kwargs: Any) -> Markup:
         macro = self._macro or self._load()
         outer = self.loaded.get()
-        if outer is not None:
+        if outer is not None and outer is not self._module_recorded:  # once a render
             outer.update(self._module_files)
-        if kwargs or any(type(a) not in _SCALARS for a in args):
+            self._module_recorded = outer
+        types = tuple(map(type, args))
+        if kwargs or not _SCALAR_TYPES.issuperset(types):
             given, held = _by_identity(args, kwargs)
         else:  # (their types too: True and 1 are equal keys, and a template may print either)
-            given, held = (args, tuple(map(type, args))), ()
+            given, held = (args, types), ()
         return self._shared(p, given, held, lambda shown: macro(shown, *args, **kwargs))
 
 

@@ -70,8 +70,13 @@ def plan_shop(
     def shows(skus: Iterable[str]) -> bool:
         return only is None or not only.isdisjoint(skus)
 
+    keys: dict[int, tuple[str, str, str, bool]] = {}  # by the pick's id: a pick is in the home page's, its tags' and collections' inputs
+
     def pick_key(pick: Pick) -> tuple[str, str, str, bool]:
-        return (pick.product.sku, products.key(pick.product), pick.note, pick.featured)
+        key = keys.get(id(pick))
+        if key is None:
+            key = keys[id(pick)] = (pick.product.sku, products.key(pick.product), pick.note, pick.featured)
+        return key
 
     picks_digest = digest([pick_key(p) for p in shop.picks])  # what the home page and products.json show of the picks
 

@@ -8,9 +8,11 @@ which is the relative way back to the shop root from the page being rendered (""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -58,6 +60,13 @@ def depth_root(path: str) -> str:
 def card_ref(product: Product) -> str | None:
     """The picture a product's share card is made of: its first image in the project."""
     return next((ref for ref in product.images if not ref.startswith("https://")), None)
+
+
+@lru_cache(maxsize=4096)
+def long_date(date: dt.date, locale: str) -> str:
+    """A post's date as its shop's locale writes it: Babel parses the locale and the pattern on
+    every call, and a shop's posts show on its home, list, feed and post pages."""
+    return format_date(date, "long", locale=locale)
 
 
 def card_view(path: str, alt: str) -> View:
@@ -151,7 +160,7 @@ class ShopViews:
             "slug": post.slug,
             "title": post.title,
             "date": post.date.isoformat(),
-            "date_display": format_date(post.date, "long", locale=self.locale),
+            "date_display": long_date(post.date, self.locale),
             "summary": post.summary or markup.plain(post.body, media_prefix="../../" + OWNER_MEDIA),
             "tags": list(post.tags),
             "path": post_path(post.slug),
