@@ -20,13 +20,14 @@ overtakes an earlier one, whichever batch either came in. (That record is this p
 forwarder started anew does not know what the last one gave back.) The outcomes go to a writer thread
 (``OutcomeWriter``), which writes whatever has queued in one transaction while the next batches
 are claimed and sent: one fsync for many deliveries, and no delivery waits for one. When nothing
-is due the forwarder looks again after GATHER (50 ms). Leases are short (LEASE, 5 s) and renewed
-every LEASE / 3 until an event's outcome is written, so after a crash another forwarder takes the
-events over within LEASE seconds.
+is due the forwarder looks again after GATHER (50 ms). Leases are short (LEASE, 5 s); every
+LEASE / 3 those of which a sixth has gone are renewed, until an event's outcome is written, so
+after a crash another forwarder takes the events over within LEASE seconds.
 
 A circuit breaker guards the endpoint (closed → open → half-open, as Polly's and Resilience4j's
 users know it): after ``BREAK_AFTER`` endpoint failures in a row (no connection, a timeout, 429,
-5xx), or at once on a refused connection, nothing is sent until a cool-down has passed; then one event probes the endpoint. When it
+5xx), or at once on a refused connection, nothing is sent until a cool-down has passed (or, when
+nothing listened, until a bare connection is accepted: KNOCK); then one event probes the endpoint. When it
 is delivered the breaker closes and every event waiting for a retry is made due at once, so a
 backlog goes out in the order it came instead of at each event's own backoff. One log line per
 change of state, not per attempt.
