@@ -144,7 +144,7 @@ def test_a_receiver_back_where_nothing_listened_gets_its_probe_at_once(
     server.shutdown()
     server.server_close()
     assert [o["order_id"] for o in Receiver.accepted] == ids
-    assert took < 2.0, f"probed {took:.1f} s after the receiver was back"
+    assert took < 5.0, f"probed {took:.1f} s after the receiver was back (the cool-down alone: 30 s)"
     changes = [r.getMessage().split(": circuit ")[1].split(" ")[0] for r in caplog.records if ": circuit " in r.getMessage()]
     assert changes == ["open", "half-open", "closed"], "one line per change of state; a knock is none"
 
@@ -245,7 +245,7 @@ def test_a_lease_is_renewed_once_part_of_it_has_gone_not_every_round(storage: St
     forwarder._hold(["late"], time.time() + 6.0)
     time.sleep(2.0)  # the first round (at 2 s) and not the second (at 4 s)
     assert renewed[:1] == [{"early"}], "only the lease of which a sixth had gone"
-    time.sleep(1.0)
+    time.sleep(1.5)  # the second round (at 4 s), not the third (at 6 s)
     forwarder.close()
     assert renewed[1:2] == [{"early", "late"}], "the next round renews both: neither is ever left with less than half"
 
