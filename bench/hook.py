@@ -25,7 +25,8 @@ clock: both on this machine), reported as p50, p99 and max.
 
 ``--outage S`` (paced): fulfilment-dev is stopped 2 s into the run and started again S seconds
 later, and orders keep coming for ``--seconds`` after that; reported is how long after the
-receiver was back the last order acknowledged before it arrived.
+receiver was back the last order acknowledged before it arrived, and the CPU each group of
+processes spent per event from then until that order arrived (where a drain's time goes).
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ class Level:
     lag: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process group while the level ran
     load: float = 0.0  # the 1-minute load average when the level started
+    at_recovery: dict[str, float] = field(default_factory=dict)  # CPU seconds by group when fulfilment was back
+    drain_cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by group from then until the backlog was through
+    drained: int = 0  # events that arrived in that time
+    drain_load: float = 0.0  # the 1-minute load average when the backlog was through
+    pids: tuple[int, int, int | None] | None = None  # hook, receiver, database, once the receiver was started again
+    receiver_stopped: float = 0.0  # CPU seconds of the receiver that was stopped, when it was
 
     def row(self) -> str:
         n = len(self.latencies)
@@ -111,6 +118,10 @@ class Level:
             f" | {errors} | {lag50:.3f} | {lag99:.3f} | {max(lags, default=0.0):.3f} | {self.load:.1f} |"
         )
 
+    def drain_row(self) -> str:
+        per_event = {k: v / max(1, self.drained) * 1000 for k, v in self.drain_cpu.items()}
+        return f"| {self.drained} | " + " | ".join(f"{per_event.get(k, 0.0):.3f}" for k in CPU_GROUPS) + f" | {self.drain_load:.1f} |"
+
     def cpu_row(self) -> str:
         per_order = {k: v / max(1, len(self.created)) * 1000 for k, v in self.cpu.items()}
         return f"| {self.concurrency} | " + " | ".join(f"{per_order.get(k, 0.0):.2f}" for k in CPU_GROUPS) + " |"
@@ -125,6 +136,7 @@ PACED_HEADER = (
 )
 CPU_GROUPS = ("hook workers", "hook main (forwarder)", "database", "receiver", "load client", "rest of the machine")
 CPU_HEADER = "| clients | " + " | ".join(CPU_GROUPS) + " |\n|---|" + "---|" * len(CPU_GROUPS)
+DRAIN_HEADER = "| events | " + " | ".join(CPU_GROUPS) + " | load |\n|---|" + "---|" * (len(CPU_GROUPS) + 1)
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -283,10 +295,10 @@ async def customer(port: int, level: Level, stop: float) -> None:
         client.close()
 
 
-async def drive(port: int, level: Level, receiver: Receiver | None = None) -> None:
+async def drive(port: int, level: Level, receiver: Receiver | None = None, pids: tuple[int, int, int | None] | None = None) -> None:
     if level.rate:
         if level.outage and receiver is not None:
-            await asyncio.gather(drive_paced(port, level), outage(level, receiver))
+            await asyncio.gather(drive_paced(port, level), outage(level, receiver, pids))
         else:
             await drive_paced(port, level)
         return
@@ -294,12 +306,18 @@ async def drive(port: int, level: Level, receiver: Receiver | None = None) -> No
     await asyncio.gather(*(customer(port, level, stop) for _ in range(level.concurrency)))
 
 
-async def outage(level: Level, receiver: Receiver) -> None:
+async def outage(level: Level, receiver: Receiver, pids: tuple[int, int, int | None] | None) -> None:
     await asyncio.sleep(2.0)
+    if pids is not None:
+        level.receiver_stopped = (await asyncio.to_thread(cpu_snapshot, *pids))["receiver"]
     await asyncio.to_thread(receiver.stop)
     await asyncio.sleep(level.outage)
     await asyncio.to_thread(receiver.start)
     level.recovered = time.time()
+    if pids is not None:  # the receiver's process is a new one: the snapshots must name it
+        pids = (pids[0], receiver.proc.pid if receiver.proc else 0, pids[2])
+        level.pids = pids
+        level.at_recovery = await asyncio.to_thread(cpu_snapshot, *pids)
 
 
 class Receiver:
@@ -359,9 +377,11 @@ class Tail:
         self.jsonl = jsonl
         self.offset = 0
         self.arrived: dict[str, float] = {}
+        self.new: list[str] = []  # the orders the last read found
         self.repeated = 0  # orders that arrived more than once (as different events)
 
     def read(self) -> dict[str, float]:
+        self.new = []
         if self.jsonl.is_file():
             with self.jsonl.open("rb") as fh:
                 fh.seek(self.offset)
@@ -372,6 +392,7 @@ class Tail:
                 if line.strip():
                     record = json.loads(line)
                     order_id = record["event"]["data"]["order_id"]
+                    self.new.append(order_id)
                     self.repeated += order_id in self.arrived
                     self.arrived.setdefault(order_id, float(record.get("received_at", 0.0)))
         return self.arrived
@@ -386,12 +407,25 @@ def run_level(level: Level, hook_port: int, tail: Tail, pids: tuple[int, int, in
     """Drive one level, then wait for the forwarder to deliver all its 201s."""
     level.load = os.getloadavg()[0]
     before = cpu_snapshot(*pids)
-    asyncio.run(drive(hook_port, level, receiver))
-    after = cpu_snapshot(*pids)
+    asyncio.run(drive(hook_port, level, receiver, pids))
+    after = cpu_snapshot(*(level.pids or pids))
     level.cpu = {k: after[k] - before[k] for k in after}
+    if level.pids:  # the receiver was stopped and started again: both processes' shares
+        level.cpu["receiver"] = level.receiver_stopped - before["receiver"] + after["receiver"]
     last = time.perf_counter()
     wanted = set(level.created)
+    # The backlog: orders acknowledged before the receiver was back. When the last of them has
+    # arrived, the CPU each group spent on the drain since then is taken (per event delivered).
+    backlog = {o for o, at in level.acked.items() if at < level.recovered} if level.at_recovery else set()
+    backlog -= tail.read().keys()
     while not wanted <= tail.read().keys() and time.perf_counter() - last < 600:
+        if backlog:
+            backlog.difference_update(tail.new)
+            if not backlog:
+                through = cpu_snapshot(*(level.pids or pids))
+                level.drain_cpu = {k: through[k] - level.at_recovery[k] for k in through}
+                level.drained = sum(1 for t in tail.arrived.values() if t >= level.recovered)
+                level.drain_load = os.getloadavg()[0]
         time.sleep(0.05)
     level.lag = time.perf_counter() - last
     arrived = tail.read()
@@ -491,6 +525,11 @@ def main() -> None:
         print(CPU_HEADER)
         for level in levels:
             print(level.cpu_row())
+        for level in levels:
+            if level.drain_cpu:
+                print("\nCPU ms per event that arrived from the receiver's return until the backlog was through:\n")
+                print(DRAIN_HEADER)
+                print(level.drain_row())
         print(f"\n201s: {len(everything)}; stored: {len(stored)}; delivered: {len(got)}")
         print(f"every 201 stored: {everything <= stored}; every 201 delivered: {everything <= got}")
         print(

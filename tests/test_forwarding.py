@@ -117,6 +117,38 @@ def test_a_refused_connection_opens_the_circuit_at_once(storage: Store) -> None:
     assert sum(e.attempts for order in storage.orders(100) for e in storage.events(order["order_id"])) == 1
 
 
+def test_a_receiver_back_where_nothing_listened_gets_its_probe_at_once(
+    storage: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refused connection opened the circuit; the forwarder knocks (a bare connection, no
+    event, no log line) and probes as soon as one is accepted, not when the cool-down is over."""
+    monkeypatch.setattr(forwarder_module, "COOL_DOWN", (30.0, 30.0))  # the cool-down alone: no probe within the test
+    Receiver.accepted, Receiver.attempts, Receiver.answer = [], 0, staticmethod(lambda order: 204)
+    port = free_port()
+    ids = add_orders(storage, ["amy"] * 20)
+    forwarder = Forwarder(storage, f"http://127.0.0.1:{port}/", SECRET, RetryPolicy(base=30.0), timeout=1.0)
+    with caplog.at_level(logging.INFO, logger="shopforest.forwarder"):
+        thread = forwarder.start()
+        opened = time.monotonic()
+        while forwarder.breaker.state != "open" and time.monotonic() - opened < 5:
+            time.sleep(0.01)
+        time.sleep(1.0)  # knocks at a port where nothing listens
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Receiver)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        back = time.monotonic()
+        while len(Receiver.accepted) < len(ids) and time.monotonic() - back < 10:
+            time.sleep(0.01)
+        took = time.monotonic() - back
+        forwarder.stop()
+        thread.join(timeout=30)
+    server.shutdown()
+    server.server_close()
+    assert [o["order_id"] for o in Receiver.accepted] == ids
+    assert took < 5.0, f"probed {took:.1f} s after the receiver was back (the cool-down alone: 30 s)"
+    changes = [r.getMessage().split(": circuit ")[1].split(" ")[0] for r in caplog.records if ": circuit " in r.getMessage()]
+    assert changes == ["open", "half-open", "closed"], "one line per change of state; a knock is none"
+
+
 def test_after_an_outage_the_backlog_goes_out_at_once_and_in_order(storage: Store, receiver: str) -> None:
     down = True
     Receiver.answer = staticmethod(lambda order: 503 if down else 204)
@@ -198,6 +230,24 @@ def test_a_long_delivery_keeps_its_lease(storage: Store, receiver: str, monkeypa
         thief.append(len(storage.claim_due(time.time(), lease=0.6)))  # another forwarder looking
     worker.join()
     assert thief == [0] * 6 and len(Receiver.accepted) == 1
+
+
+def test_a_lease_is_renewed_once_part_of_it_has_gone_not_every_round(storage: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drain's events are settled within a second of their claim: renewing every event in hand
+    each round wrote each row again for nothing. One claimed just before a round keeps its lease
+    until the next; one held longer is renewed, and both stay leased."""
+    monkeypatch.setattr(forwarder_module, "LEASE", 6.0)  # rounds every 2 s; renewed once 1 s has gone
+    renewed: list[set[str]] = []
+    monkeypatch.setattr(storage, "renew", lambda ids, until: renewed.append(set(ids)))
+    forwarder = Forwarder(storage, f"http://127.0.0.1:{free_port()}/", SECRET)
+    forwarder._hold(["early"], time.time() + 6.0)  # starts the renewer: its first round 2 s from now
+    time.sleep(1.5)
+    forwarder._hold(["late"], time.time() + 6.0)
+    time.sleep(2.0)  # the first round (at 2 s) and not the second (at 4 s)
+    assert renewed[:1] == [{"early"}], "only the lease of which a sixth had gone"
+    time.sleep(1.5)  # the second round (at 4 s), not the third (at 6 s)
+    forwarder.close()
+    assert renewed[1:2] == [{"early", "late"}], "the next round renews both: neither is ever left with less than half"
 
 
 class InFlight:

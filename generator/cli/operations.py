@@ -383,4 +383,7 @@ def fulfilment_dev(host: str, port: int, out: Path) -> None:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     tell(msg("fulfilment-dev on http://{host}:{port}/ appending to {path}", host=host, port=port, path=out), err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # No access log and no forwarded-for rewriting: a development receiver on this machine has
+    # no proxy in front and nobody reading a line per event, and both cost CPU on every event a
+    # backlog's round trips wait for (bench/hook.py runs it on the same cores as the hook).
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)

@@ -29,7 +29,7 @@ MAX_BODY = 1 << 20  # an order event is a few kB
 
 
 def create_receiver(secret: str, out: Path) -> App:
-    webhooks.secret_key(secret)
+    signer = webhooks.Signer(secret)  # the key made once, not once per event checked
     out.parent.mkdir(parents=True, exist_ok=True)
     seen: set[str] = set()
     if out.is_file():
@@ -89,7 +89,7 @@ def create_receiver(secret: str, out: Path) -> App:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         msg_id = headers.get("webhook-id", "")
         try:
-            webhooks.verify(secret, msg_id, headers.get("webhook-timestamp", ""), headers.get("webhook-signature", ""), body)
+            webhooks.verify(signer, msg_id, headers.get("webhook-timestamp", ""), headers.get("webhook-signature", ""), body)
         except webhooks.SignatureError as exc:
             await answer(send, 401, json.dumps({"error": "bad_signature", "message": str(exc)}).encode())
             return
