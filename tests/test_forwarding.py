@@ -90,6 +90,14 @@ def run_for(forwarder: Forwarder, seconds: float, until: Callable[[], bool] = la
     return time.monotonic() - start
 
 
+def seconds_until_accepted(count: int, limit: float) -> float:
+    """How long the receiver took to accept ``count`` orders, from now (at most ``limit``)."""
+    start = time.monotonic()
+    while len(Receiver.accepted) < count and time.monotonic() - start < limit:
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -135,10 +143,7 @@ def test_a_receiver_back_where_nothing_listened_gets_its_probe_at_once(
         time.sleep(1.0)  # knocks at a port where nothing listens
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Receiver)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        back = time.monotonic()
-        while len(Receiver.accepted) < len(ids) and time.monotonic() - back < 10:
-            time.sleep(0.01)
-        took = time.monotonic() - back
+        took = seconds_until_accepted(len(ids), 10)
         forwarder.stop()
         thread.join(timeout=30)
     server.shutdown()
@@ -159,10 +164,7 @@ def test_after_an_outage_the_backlog_goes_out_at_once_and_in_order(storage: Stor
     time.sleep(2.0)
     assert Receiver.accepted == []
     down = False
-    back = time.monotonic()
-    while len(Receiver.accepted) < len(ids) and time.monotonic() - back < 15:
-        time.sleep(0.05)
-    took = time.monotonic() - back
+    took = seconds_until_accepted(len(ids), 15)
     forwarder.stop()
     thread.join(timeout=30)
     assert sorted(o["order_id"] for o in Receiver.accepted) == sorted(ids)
