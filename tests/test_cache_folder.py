@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -71,6 +72,25 @@ def test_kept_markdown_is_pruned_once_old_texts_pile_up(tmp_path: Path) -> None:
     texts = len(project.products) + sum(1 + len(s.picks) + len(s.posts) + len(s.collections) for s in project.shops)
     assert len(entries) <= 2 * texts < 30
     assert any("day 29.<" in html for html in entries.values())
+
+
+def test_a_one_shop_build_keeps_the_other_shops_markdown(tmp_path: Path) -> None:
+    """Building her shop alone (--shop) after an edit leaves the rendered notes of every other
+    shop kept: a later theme edit does not render their Markdown again."""
+    root = make_case("_base", tmp_path / "p")
+    amy = root / "content" / "amy"
+    for i in range(8):
+        other = shutil.copytree(amy, root / "content" / f"mum{i}")
+        shop_yaml = other / "shop.yaml"
+        shop_yaml.write_text(shop_yaml.read_text(encoding="utf-8").replace("note: We love it.", f"note: Mum {i} **loves** it."), encoding="utf-8")
+    assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
+    shop_yaml = amy / "shop.yaml"
+    shop_yaml.write_text(shop_yaml.read_text(encoding="utf-8").replace("note: We love it.", "note: We **really** love it."), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--shop", "amy", "--project", str(root)])
+    assert result.exit_code == 0, result.output
+    kept = KeptTable(CacheFolder(root).markdown, code_tag(**MARKDOWN_TAG)).entries().values()
+    assert all(any(f"Mum {i} <strong>loves</strong> it." in html for html in kept) for i in range(8))
+    assert any("We <strong>really</strong> love it." in html for html in kept)
 
 
 def test_a_build_removes_the_stores_earlier_versions_kept(tmp_path: Path) -> None:

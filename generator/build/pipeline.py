@@ -191,7 +191,7 @@ def build(
         if only is None:
             kept.save()
             prune_cards(folder.cards, 2 * card_pictures(project))
-        keep_markdown(markdown, rendered, used, project)
+        keep_markdown(markdown, rendered, used, project, prune=full)
     if verify.enabled():  # last: it renders with nothing kept, which must not reach the stores
         verify.verify_site(project, indexes, out, builder)
     images.close()
@@ -261,17 +261,18 @@ def open_state(folder: CacheFolder, out: Path, policy: CachePolicy) -> BuildStat
     return state
 
 
-def keep_markdown(store: KeptTable | None, rendered: dict[str, str], used: set[str], project: Project) -> None:
+def keep_markdown(store: KeptTable | None, rendered: dict[str, str], used: set[str], project: Project, *, prune: bool = True) -> None:
     """Add what this build rendered to the Markdown kept between runs; once the store holds
     more than twice as many texts as the project can show (old descriptions and notes pile
-    up), only those this build read or rendered."""
+    up), only those this build read or rendered. A build of some shops (``prune`` False)
+    prunes nothing: it neither loaded nor read the other shops' texts, which are still shown."""
     if store is None:
         return
     for key, html in rendered.items():
         store.put(key, html)
     store.mark_used(used)
     texts = len(project.products) + sum(1 + len(shop.picks) + len(shop.posts) + len(shop.collections) for shop in project.shops)
-    store.save(limit=2 * texts)
+    store.save(limit=2 * texts if prune else None)
 
 
 @dataclass
