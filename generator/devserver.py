@@ -25,8 +25,8 @@ from starlette.routing import Mount, Route
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .build.pipeline import build
 from .build.reporter import BuildStats, Reporter
+from .build.resident import ResidentBuild
 from .build.writer import safe_join
 from .cache.folder import CacheFolder
 from .content.model import Project
@@ -54,6 +54,10 @@ class DevSite:
         self.changed = threading.Condition()
         self._pending = threading.Event()
         self._stop = threading.Event()
+        self._touched: set[str] | None = set()  # the paths changed since the last build; None: unknown
+        self._touched_lock = threading.Lock()
+        # the project stays loaded: an edit in one owner's folder rebuilds her shop alone
+        self.resident = ResidentBuild(root, self.out, jobs=jobs, adjust=self.adjust, commit_lock=self.lock)
 
     def adjust(self, project: Project) -> Project:
         """Every shop lives at <origin>/<shop>/ and checks out through <origin>/hook on this server."""
@@ -61,10 +65,11 @@ class DevSite:
         shops = tuple(dataclasses.replace(s, base_url=f"{self.origin}/{s.id}/") for s in project.shops)
         return dataclasses.replace(project, platform=platform, shops=shops)
 
-    def rebuild(self) -> BuildStats | None:
+    def rebuild(self, changed: set[str] | None = None) -> BuildStats | None:
+        """Build what ``changed`` (paths) calls for; everything when None."""
         try:
             readers = Readers(self.root)
-            stats = build(self.root, self.out, reporter=_LogReporter(self.log, readers), jobs=self.jobs, adjust=self.adjust, commit_lock=self.lock)
+            stats = self.resident.build(changed, reporter=_LogReporter(self.log, readers))
         except ContentError as exc:
             # the overlay in her browser and the log: each mistake in the language of who fixes it
             self._publish([d.render(readers.of(d.path)) for d in exc.diagnostics])
@@ -90,8 +95,19 @@ class DevSite:
 
     # watching -------------------------------------------------------------------
 
-    def request_rebuild(self) -> None:
+    def request_rebuild(self, paths: list[str] | None = None) -> None:
+        """A build soon, for ``paths`` (None: for changes not known path by path)."""
+        with self._touched_lock:
+            if paths is None or self._touched is None:
+                self._touched = None
+            else:
+                self._touched.update(paths)
         self._pending.set()
+
+    def _take_touched(self) -> set[str] | None:
+        with self._touched_lock:
+            touched, self._touched = self._touched, set()
+        return touched
 
     def rebuild_loop(self, debounce: float = 0.25) -> None:
         """Coalesce bursts of file events into one build; never two builds at once."""
@@ -102,7 +118,7 @@ class DevSite:
                 self._pending.clear()
                 if self._stop.wait(debounce):
                     return
-            self.rebuild()
+            self.rebuild(self._take_touched())
 
     def stop(self) -> None:
         self._stop.set()
@@ -139,9 +155,11 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        if any(p and self.site.relevant(str(p)) for p in paths):
-            self.site.request_rebuild()
+        if event.is_directory and event.event_type == "modified":
+            return  # a folder's listing changed: what changed in it has an event of its own
+        paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        if any(self.site.relevant(p) for p in paths):
+            self.site.request_rebuild(paths)
 
 
 class _LogReporter(Reporter):

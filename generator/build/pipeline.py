@@ -105,6 +105,16 @@ def load(
     return project
 
 
+def loaded_for(project: Project, only: str | None, reporter: Reporter) -> Project:
+    """A project already loaded, as ``load`` would give it for building ``only`` (or all)."""
+    if only is not None and only in project.broken_shops:
+        raise ContentError([d for d in project.broken if shop_of(d.path) == only])
+    for warning in project.warnings:
+        if only is None or shop_of(warning.path) == only:
+            reporter.warning(warning)
+    return project
+
+
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
@@ -122,6 +132,7 @@ def build(
     cache: CachePolicy | None = None,
     adjust: Callable[[Project], Project] | None = None,
     commit_lock: AbstractContextManager[Any] | None = None,
+    loaded: Project | None = None,
 ) -> BuildStats:
     """``shopforest build``: build what changed, write only bytes that differ, prune the rest.
 
@@ -130,7 +141,8 @@ def build(
     ``force`` works everything out again (the cache is written, not read); ``cache`` says
     otherwise (``folder.NONE``: neither read nor written). ``adjust`` may rewrite the loaded
     project (the dev server points base URLs at itself); ``commit_lock`` is held while files
-    move into place, so a server never shows half a build.
+    move into place, so a server never shows half a build. ``loaded``: the project as a build
+    that stays running holds it (build/resident.py), used instead of loading it again.
     """
     reporter = reporter or Reporter()
     policy = cache or (FORCE if force else USE)
@@ -140,7 +152,7 @@ def build(
     if policy.write:
         for path in folder.retired():
             path.unlink(missing_ok=True)
-    project = load(root, only, reporter, kept=kept, policy=policy, partial=not strict)
+    project = load(root, only, reporter, kept=kept, policy=policy, partial=not strict) if loaded is None else loaded_for(loaded, only, reporter)
     full = only is None and shard is None
     with frozen(), ExitStack() as stack:  # the project lives as long as the build and holds no garbage
         if adjust is not None:

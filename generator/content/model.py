@@ -184,6 +184,7 @@ class Project:
     # The mistakes of shops left out because of them (a partial load): each owner's mistakes
     # stay hers, the other shops are built; the catalog's and the themes' stop everything.
     broken: tuple[Diagnostic, ...] = field(default=())
+    invalid_skus: frozenset[str] = field(default=frozenset())  # the catalog's items that failed their checks
 
     @property
     def broken_shops(self) -> frozenset[str]:

@@ -7,6 +7,7 @@ finds every error a build would hit.
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from pathlib import Path
 
 from ..cache.folder import NONE, CacheFolder, CachePolicy, code_tag
@@ -15,7 +16,7 @@ from ..errors import ContentError, Diagnostic, with_excerpts
 from ..messages import msg
 from . import media
 from .catalog import CatalogLoader
-from .model import Project, Shop, shop_of
+from .model import Platform, Product, Project, Shop, shop_of
 from .resolved import catalog_context, open_kept
 from .shops import ShopLoader
 from .sources import ParseCache
@@ -71,14 +72,7 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
         for folder in sorted(p for p in content.iterdir() if p.is_dir()):
             if only is not None and folder.name != only:
                 continue
-            link = media.link_in(str(content), f"{folder.name}/shop.yaml")
-            if link is not None:
-                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, media.link_message(f"content/{link}"), whole_file=True)
-                continue
-            if not (folder / "shop.yaml").is_file():
-                loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, msg("shop.yaml not found"), whole_file=True)
-                continue
-            shop = loader.shop(folder, platform, products, themes)
+            shop = _shop_in(loader, folder, platform, products, themes)
             if shop is not None:
                 shops.append(shop)
     broken: list[Diagnostic] = []
@@ -91,4 +85,45 @@ def _load(root: Path, only: str | None, parse_cache: ParseCache | None, kept: Ke
     if parse_cache is not None and only is None:
         parse_cache.save()
     platform, categories, products = catalog
-    return Project(root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)), tuple(broken))
+    return Project(
+        root, platform, categories, products, tuple(shops), themes, tuple(sorted(loader.warnings)), tuple(broken), frozenset(loader.invalid_skus)
+    )
+
+
+def _shop_in(loader: _Loader, folder: Path, platform: Platform, products: dict[str, Product], themes: tuple[str, ...]) -> Shop | None:
+    """The shop in ``folder`` of content/, or None with the mistake added to the loader's."""
+    link = media.link_in(str(folder.parent), f"{folder.name}/shop.yaml")
+    if link is not None:
+        loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, media.link_message(f"content/{link}"), whole_file=True)
+        return None
+    if not (folder / "shop.yaml").is_file():
+        loader.diags.add(f"content/{folder.name}/shop.yaml", 1, 1, msg("shop.yaml not found"), whole_file=True)
+        return None
+    return loader.shop(folder, platform, products, themes)
+
+
+def reload_shops(project: Project, ids: set[str], *, policy: CachePolicy = NONE, kept: KeptFile | None = None) -> Project:
+    """``project`` with the shops ``ids`` loaded again from their folders and everything else
+    as it was: what a build that stays running does when only those folders changed (the
+    catalog, the themes and the other shops are not read again). A shop with mistakes is left
+    out with them (``Project.broken``), as a partial load leaves it; a folder that is gone
+    takes its shop away."""
+    gc.disable()  # (as load_project)
+    try:
+        parse_cache = ParseCache(CacheFolder(project.root).parsed, code_tag(), read=policy.read) if policy != NONE else None
+        loader = _Loader(project.root, parse_cache, kept if policy != NONE else None)
+        loader.context = catalog_context(project.platform, project.themes, project.products, set(project.invalid_skus))
+        loader.invalid_skus = set(project.invalid_skus)
+        fresh: list[Shop] = []
+        for shop_id in sorted(ids):
+            folder = project.root / "content" / shop_id
+            if folder.is_dir():
+                shop = _shop_in(loader, folder, project.platform, project.products, project.themes)
+                if shop is not None and not any(shop_of(d.path) == shop_id for d in loader.diags.items):
+                    fresh.append(shop)
+        shops = sorted([*(s for s in project.shops if s.id not in ids), *fresh], key=lambda s: s.id)
+        warnings = [w for w in project.warnings if shop_of(w.path) not in ids] + loader.warnings
+        broken = [d for d in project.broken if shop_of(d.path) not in ids] + with_excerpts(loader.diags.sorted(), project.root)
+        return replace(project, shops=tuple(shops), warnings=tuple(sorted(warnings)), broken=tuple(sorted(broken)))
+    finally:
+        gc.enable()
