@@ -22,11 +22,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 
 from .build.reporter import BuildStats, Reporter
 from .build.resident import ResidentBuild
+from .build.watch import Changes
 from .build.writer import safe_join
 from .cache.folder import CacheFolder
 from .content.model import Project
@@ -35,7 +34,6 @@ from .messages import Readers, cli_locale, msg, tr
 from .pages import headers
 
 STATIC = Path(__file__).resolve().parent / "devserver_static"
-WATCHED = ("catalog.yaml", "content", "themes", "images")
 INJECT = b'<link rel="stylesheet" href="/__shopforest/overlay.css"><script src="/__shopforest/livereload.js" defer></script>'
 
 
@@ -52,10 +50,8 @@ class DevSite:
         self.generation = 0
         self.errors: list[str] = []
         self.changed = threading.Condition()
-        self._pending = threading.Event()
         self._stop = threading.Event()
-        self._touched: set[str] | None = set()  # the paths changed since the last build; None: unknown
-        self._touched_lock = threading.Lock()
+        self.changes = Changes(root)  # what the watcher saw change since the last build
         # the project stays loaded: an edit in one owner's folder rebuilds her shop alone
         self.resident = ResidentBuild(root, self.out, jobs=jobs, adjust=self.adjust, commit_lock=self.lock)
 
@@ -97,28 +93,12 @@ class DevSite:
 
     def request_rebuild(self, paths: list[str] | None = None) -> None:
         """A build soon, for ``paths`` (None: for changes not known path by path)."""
-        with self._touched_lock:
-            if paths is None or self._touched is None:
-                self._touched = None
-            else:
-                self._touched.update(paths)
-        self._pending.set()
-
-    def _take_touched(self) -> set[str] | None:
-        with self._touched_lock:
-            touched, self._touched = self._touched, set()
-        return touched
+        self.changes.add(paths)
 
     def rebuild_loop(self, debounce: float = 0.25) -> None:
         """Coalesce bursts of file events into one build; never two builds at once."""
-        while not self._stop.is_set():
-            if not self._pending.wait(timeout=0.5):
-                continue
-            while self._pending.is_set():  # wait until the burst is over
-                self._pending.clear()
-                if self._stop.wait(debounce):
-                    return
-            self.rebuild(self._take_touched())
+        while self.changes.wait(self._stop, debounce):
+            self.rebuild(self.changes.take())
 
     def stop(self) -> None:
         self._stop.set()
@@ -126,40 +106,12 @@ class DevSite:
             self.changed.notify_all()
 
     def watch(self) -> Any:
-        handler = _Handler(self)
-        observer = Observer()
-        observer.schedule(handler, str(self.root), recursive=False)
-        for name in WATCHED[1:]:
-            if (self.root / name).is_dir():
-                observer.schedule(handler, str(self.root / name), recursive=True)
-        observer.daemon = True
-        observer.start()
+        observer = self.changes.observe()
         threading.Thread(target=self.rebuild_loop, name="shopforest-rebuild", daemon=True).start()
         return observer
 
     def relevant(self, path: str) -> bool:
-        try:
-            rel = Path(path).resolve().relative_to(self.root.resolve())
-        except ValueError:
-            return False
-        parts = rel.parts
-        if not parts or parts[0] not in WATCHED:
-            return False
-        return not any(p.startswith(".") or p.endswith("~") for p in parts)
-
-
-class _Handler(FileSystemEventHandler):
-    def __init__(self, site: DevSite) -> None:
-        self.site = site
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
-            return
-        if event.is_directory and event.event_type == "modified":
-            return  # a folder's listing changed: what changed in it has an event of its own
-        paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
-        if any(self.site.relevant(p) for p in paths):
-            self.site.request_rebuild(paths)
+        return self.changes.relevant(path)
 
 
 class _LogReporter(Reporter):

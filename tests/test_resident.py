@@ -3,7 +3,14 @@ with the same bytes a full build writes; anything else is a full build."""
 
 from __future__ import annotations
 
+import os
+import queue
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -95,3 +102,46 @@ def test_only_changes_inside_shop_folders_build_shops_alone(tmp_path: Path) -> N
     assert resident.shops_alone([str(root / "content" / "mum1")]) == {"mum1"}
     for elsewhere in ("catalog.yaml", "themes/default/templates/base.html", "images/a.jpg", "content", "content/gone", str(tmp_path / "x")):
         assert resident.shops_alone(["content/mum1/shop.yaml", elsewhere]) is None
+
+
+def lines_of(stream: object, into: queue.Queue[str]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        into.put(line)
+
+
+def wait_for(lines: queue.Queue[str], seen: list[str], wanted: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not any(wanted in line for line in seen):
+        try:
+            seen.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
+        except queue.Empty:
+            raise AssertionError(f"no {wanted!r} in {seen}") from None
+
+
+def test_build_watch_builds_her_shop_when_she_saves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    root = mums(tmp_path)
+    env = {**os.environ, "LANG": "C.UTF-8", "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": ""}
+    cmd = [sys.executable, "-m", "generator.cli", "build", "--watch", "--project", str(root)]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
+        lines: queue.Queue[str] = queue.Queue()
+        reader = threading.Thread(target=lines_of, args=(proc.stdout, lines), daemon=True)
+        reader.start()
+        seen: list[str] = []
+        try:
+            wait_for(lines, seen, "watching")
+            assert any(line.startswith("5 shops,") for line in seen)
+            shop_yaml = root / "content" / "mum3" / "shop.yaml"
+            shop_yaml.write_text(shop_yaml.read_text(encoding="utf-8").replace("**loves** it.", "**adores** it."), encoding="utf-8")
+            wait_for(lines, seen, "1 shop,")
+            page = root / "site" / "mum3" / "p" / "BB-1001" / "index.html"
+            assert "<strong>adores</strong>" in page.read_text(encoding="utf-8")
+            shop_yaml.write_text("picks: [", encoding="utf-8")  # a save halfway through her edit
+            wait_for(lines, seen, "content/mum3/shop.yaml:")
+            assert "<strong>adores</strong>" in page.read_text(encoding="utf-8")  # her shop as it was
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
+            reader.join(timeout=5)
+    while not lines.empty():
+        seen.append(lines.get())
+    assert proc.returncode == 0 and "Traceback" not in "".join(seen)

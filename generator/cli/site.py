@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,8 @@ from ..build.pipeline import build as run_build
 from ..build.pipeline import check as run_check
 from ..build.pipeline import check_shop_arg, default_jobs, parse_shard
 from ..cache.folder import FORCE, NONE, USE
-from ..errors import UsageError
-from ..messages import msg
+from ..errors import ContentError, TemplateError, UsageError
+from ..messages import Readers, cli_locale, msg, tr
 
 if TYPE_CHECKING:
     pass
@@ -37,10 +38,30 @@ from .options import CliReporter, csv_text, fail_on_user_errors, format_option, 
 )
 @click.option("--strict", is_flag=True, help=msg("Build nothing if any shop has a mistake (for CI); by default the others are built."))
 @click.option("-q", "--quiet", is_flag=True, help=msg("Print nothing but warnings and errors."))
+@click.option(
+    "--watch",
+    is_flag=True,
+    help=msg("Keep running: build again whenever the project's files change (an edit in one owner's folder builds her shop alone)."),
+)
 @fail_on_user_errors
 def build(
-    project: Path, shop: str | None, out: Path | None, jobs: int | None, shard: str | None, force: bool, no_cache: bool, strict: bool, quiet: bool
+    project: Path,
+    shop: str | None,
+    out: Path | None,
+    jobs: int | None,
+    shard: str | None,
+    force: bool,
+    no_cache: bool,
+    strict: bool,
+    quiet: bool,
+    watch: bool,
 ) -> None:
+    if watch:
+        for name, given in (("--shop", shop), ("--shard", shard), ("--force", force), ("--no-cache", no_cache), ("--strict", strict)):
+            if given:
+                raise UsageError(msg("--watch builds every shop with the kept results: it cannot be used with {option}", option=name))
+        keep_building(project, out or project / "site", jobs or default_jobs(), quiet)
+        return
     run_build(
         project,
         out or project / "site",
@@ -52,6 +73,37 @@ def build(
         strict=strict,
     )
     gc.freeze()  # about to exit: the interpreter's last collection would walk the whole loaded project for nothing
+
+
+def keep_building(project: Path, out: Path, jobs: int, quiet: bool) -> None:
+    """Build, then build again after each burst of changes until Ctrl-C. A mistake is printed
+    (in the language of whoever fixes it) and the watching goes on: the next save may fix it."""
+    from ..build.resident import ResidentBuild
+    from ..build.watch import Changes
+
+    resident = ResidentBuild(project, out, jobs=jobs)
+    changes = Changes(project)
+    observer = changes.observe()  # before the first build: an edit made during it is built next
+    stop = threading.Event()
+    changed: set[str] | None = None
+    try:
+        while True:
+            try:
+                resident.build(changed, reporter=CliReporter(quiet, project))
+            except ContentError as exc:
+                click.echo(exc.render(Readers(project)), err=True)
+            except (TemplateError, UsageError) as exc:
+                click.echo(tr(exc.args[0], cli_locale()), err=True)
+            if changed is None:
+                say(msg("watching {project} for changes (Ctrl-C to stop)", project=str(project)), err=True)
+            if not changes.wait(stop):
+                return
+            changed = changes.take()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how one stops watching: not an error
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
 
 
 @click.command(help=msg("Check for mistakes. Reads the catalog, every shop and every template, and writes nothing."))
