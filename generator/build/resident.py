@@ -48,11 +48,10 @@ class ResidentBuild:
     def build(self, changed: Iterable[str] | None = None, reporter: Reporter | None = None) -> BuildStats:
         """Build what ``changed`` (paths, absolute or relative to the project) calls for;
         everything, as ``shopforest build`` does, when ``changed`` is None."""
-        held = self.project
-        shops = None if changed is None or held is None else self.shops_alone(changed)
-        if shops is None or held is None:
-            return self.build_all(reporter)
-        project = reload_shops(held, shops, policy=USE)
+        shops = None if changed is None or self.project is None else self.shops_alone(changed)
+        if shops is None or self.project is None:
+            return self.build_all(reporter)  # (no reference to the project left: it is let go before the new one loads)
+        project = reload_shops(self.project, shops, policy=USE)
         self.project = None  # until these builds are done: a failure leaves the next one a full build
         stats = BuildStats()
         for shop_id in sorted(shops):
