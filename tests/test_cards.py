@@ -66,14 +66,17 @@ def test_three_shops_show_one_card_each_with_her_own_note(tmp_path: Path) -> Non
 
 
 def test_the_shared_card_is_what_the_macro_itself_prints(tmp_path: Path) -> None:
-    """A copy of the theme whose pages import the card macro themselves, as before cards were
-    shared, builds the very same bytes."""
+    """A copy of the theme whose pages import the card macro themselves and loop over their
+    grids, as before cards were shared, builds the very same bytes."""
     root = three_shops(tmp_path)
     build(root, root / "site")
     templates = root / "themes" / "default" / "templates"
+    grid = re.compile(r"\{\{ cards\(([^,]+), root(?:, ([^)]+))?\) \}\}")
     for page in ("home.html", "collection.html", "tag.html"):
         text = (templates / page).read_text(encoding="utf-8")
-        imported = text.replace("{% block main %}", '{% from "partials/card.html" import card %}{% block main %}', 1)
+        looped, grids = grid.subn(lambda m: f"{{% for p in {m[1]} %}}{{{{ card(p, root, loop.index > ({m[2] or 0})) }}}}{{% endfor %}}", text)
+        assert grids, page
+        imported = looped.replace("{% block main %}", '{% from "partials/card.html" import card %}{% block main %}', 1)
         (templates / page).write_text(imported, encoding="utf-8")
     build(root, root / "own")
     assert files(root / "site") == files(root / "own")
