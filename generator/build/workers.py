@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
 
-SHOPS_PER_WORKER = 300  # shops one worker builds before fresh workers are forked (see shop_results)
+SHOPS_PER_WORKER = 100  # shops one worker builds before fresh workers are forked (see shop_results)
 NEW_FIRST = 64  # up to this many shops the last build did not build are started first (new_first)
 ONE_ROUND = 500  # up to this many shops a worker, all are built in one round of workers
 
