@@ -13,6 +13,7 @@ import pytest
 
 from generator.build import commit, pipeline, shop, workers, writer
 from generator.build.pipeline import build
+from generator.build.staging import ShopResult
 from generator.cache.folder import NONE, USE, CacheFolder, code_tag
 from generator.cache.keptfile import KeptFile
 from generator.cache.kepttable import KeptTable
@@ -260,3 +261,17 @@ def test_spares_go_with_the_files_and_shops_they_belong_to(tmp_path: Path) -> No
     shutil.rmtree(root / "content" / "bea")
     build(root, root / "site")
     assert not (root / ".shopforest" / "spares" / "bea").exists() and not (root / "site" / "bea").exists()
+
+
+def test_result_spool_gives_every_result_back_in_order_each_time_it_is_read(tmp_path: Path) -> None:
+    """The build reads its spooled results three times (commit, stamps of folders of copies,
+    the Markdown kept): each time all of them, in the order they came, Markdown included."""
+    with commit.ResultSpool(tmp_path / "staging" / "results.pickle") as spool:
+        assert list(spool) == []
+        for n in range(3):
+            spool.add(ShopResult(f"shop-{n}", None, [f"p/{n}.html"], 0, 0, markdown={f"k{n}": f"<p>{n}</p>"}))
+        for _ in range(2):
+            read = list(spool)
+            assert [r.shop_id for r in read] == spool.ids == ["shop-0", "shop-1", "shop-2"]
+            assert [r.staged for r in read] == [["p/0.html"], ["p/1.html"], ["p/2.html"]]
+            assert read[2].take_markdown() == ({"k2": "<p>2</p>"}, set())

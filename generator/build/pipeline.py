@@ -14,7 +14,7 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +35,7 @@ from ..pages import markup
 from ..pages.plan import plan_shop
 from ..pages.views import card_ref
 from . import verify
-from .commit import EntrySpool, commit_all, spares_folder
+from .commit import EntrySpool, ResultSpool, commit_all, spares_folder
 from .gcfreeze import frozen
 from .images import ImageWork
 from .links import Stamp, stamps_after_commit
@@ -174,16 +174,14 @@ def build(
         staging = stack.enter_context(staging_folder(builder.staging))
         spool = stack.enter_context(EntrySpool(staging / "entries.pickle"))
         spares = builder.spares = stack.enter_context(spares_folder(folder.spares, out) if policy.write else nullcontext())
-        results, failed = [], {}
+        results = stack.enter_context(ResultSpool(staging / "results.pickle"))
+        failed: dict[str, str] = {}
         for result in shop_results(builder, indexes, jobs):
             if result.failed:  # a text of hers Markdown could not render: her shop stays as it was
                 failed.update(result.failed)
                 continue
             spool.add(result)  # its state kept on disk, not in memory: memory stays flat with the site's size
-            fresh, read = result.take_markdown()
-            rendered.update(fresh)
-            used |= read
-            results.append(result)
+            results.add(result)  # (the same, for the rest of the result and its rendered Markdown)
             reporter.shop_done(result.shop_id, result.written + result.unchanged + result.skipped)
         broken = [*project.broken, *rendered_errors(project, failed)]
         left_as_before = project.broken_shops | {shop_of(d.path) or "" for d in broken}
@@ -196,9 +194,13 @@ def build(
                 stats.written += builder.publish_shared(prune=full)
         if policy.write:
             stamps = link_stamps(out, results)  # after the commit: what it wrote changed them
-            record_state(folder.state(out), builder.state, spool, ({r.shop_id for r in results} | left_as_before) if full else None, stamps)
+            record_state(folder.state(out), builder.state, spool, (set(results.ids) | left_as_before) if full else None, stamps)
             if full and not project.broken_shops:  # every shop's pictures seen: the others' copies can go
                 images.prune()
+        for result in results:  # read back before the staging folder (and the spool in it) goes; the workers are gone
+            fresh, read = result.take_markdown()
+            rendered.update(fresh)
+            used |= read
     if policy.write:
         if only is None:
             kept.save()
@@ -245,7 +247,7 @@ def staging_folder(path: Path) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def link_stamps(out: Path, results: list[ShopResult]) -> dict[str, dict[str, Stamp | None]]:
+def link_stamps(out: Path, results: Iterable[ShopResult]) -> dict[str, dict[str, Stamp | None]]:
     """The stamps of the folders of pictures' copies to record (build/links.py): every folder of
     a shop planned again, and those a skipped shop's worker checked file by file."""
     stamps: dict[str, dict[str, Stamp | None]] = {}
