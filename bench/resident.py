@@ -21,9 +21,9 @@ import os
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -45,24 +45,29 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+SAMPLER = """
+import os, select, sys
+sys.path.insert(0, sys.argv[2])
+import run
+watched, peak = int(sys.argv[1]), 0
+while not select.select([sys.stdin], [], [], 0.05)[0]:  # until told to stop (a line, or end of input)
+    peak = max(peak, run.tree_rss_kb(watched) - run._memory_kb(os.getpid()))
+print(peak)
+"""
+
+
 class Peak:
-    """The largest PSS of this process and its workers while it runs."""
+    """The largest PSS of this process and its workers while it runs, sampled every 50 ms by a
+    process of its own: sampling from a thread here would add its CPU to what is measured."""
 
     def __init__(self) -> None:
-        self.kb = 0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._done.is_set():
-            self.kb = max(self.kb, run.tree_rss_kb(os.getpid()))
-            self._done.wait(0.05)
+        here = str(Path(__file__).resolve().parent)
+        cmd = [sys.executable, "-c", SAMPLER, str(os.getpid()), here]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def stop(self) -> float:
-        self._done.set()
-        self._thread.join()
-        return self.kb / 1024
+        out, _ = self._proc.communicate("stop\n", timeout=30)
+        return int(out.strip() or 0) / 1024
 
 
 def timed(step: Callable[[], BuildStats]) -> tuple[float, float, int]:
