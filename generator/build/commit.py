@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 try:
     import fcntl
@@ -35,35 +35,32 @@ from .writer import (
     spare_name,
 )
 
+T = TypeVar("T")
 
-class EntrySpool:
-    """The build state of every shop that was planned again, written to a file as each shop's
-    result arrives and read back once, when the state is saved: a build of 5,000 shops holds
-    one shop's entries in memory at a time, not 400,000."""
+
+class Spool(Generic[T]):
+    """Objects written to a file one by one as they come, and read back in that order, one at
+    a time, as often as asked: what a build gathers from thousands of shops, out of memory."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.count = 0
         self._fh: Any = None
 
-    def __enter__(self) -> EntrySpool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def add(self, result: ShopResult) -> None:
-        """Spool the state of ``result`` (a shop planned again) and drop it from the result."""
-        row, result.row = result.row, None
-        if row is None:
-            return
+    def put(self, item: T) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = self.path.open("w+b")
-        pickle.dump(row, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(item, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += 1
 
-    def rows(self) -> Iterator[ShopRow]:
+    def items(self) -> Iterator[T]:
         if self._fh is None:
             return
         self._fh.flush()
@@ -77,7 +74,22 @@ class EntrySpool:
             self._fh = None
 
 
-class ResultSpool:
+class EntrySpool(Spool[ShopRow]):
+    """The build state of every shop that was planned again, written to a file as each shop's
+    result arrives and read back once, when the state is saved: a build of 5,000 shops holds
+    one shop's entries in memory at a time, not 400,000."""
+
+    def add(self, result: ShopResult) -> None:
+        """Spool the state of ``result`` (a shop planned again) and drop it from the result."""
+        row, result.row = result.row, None
+        if row is not None:
+            self.put(row)
+
+    def rows(self) -> Iterator[ShopRow]:
+        return self.items()
+
+
+class ResultSpool(Spool[ShopResult]):
     """Every shop's result, written to a file as it arrives and read back, one at a time, for
     the commit and after it. Held in memory, the results of 5,000 shops (half a million staged
     paths, and the rendered Markdown of their notes) grew the build process by a hundred MB
@@ -85,36 +97,16 @@ class ResultSpool:
     copied what it touched): the peak of the whole build rose round by round."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        super().__init__(path)
         self.ids: list[str] = []
-        self._fh: Any = None
-
-    def __enter__(self) -> ResultSpool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def add(self, result: ShopResult) -> None:
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("w+b")
-        pickle.dump(result, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.put(result)
         self.ids.append(result.shop_id)
 
     def __iter__(self) -> Iterator[ShopResult]:
         """The results in the order they were added (read from the file each time)."""
-        if self._fh is None:
-            return
-        self._fh.flush()
-        self._fh.seek(0)
-        for _ in self.ids:
-            yield pickle.load(self._fh)
-
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        return self.items()
 
 
 def commit_all(results: Iterable[ShopResult], staging: Path, out: Path, stats: BuildStats, spares: Path | None, keep: set[str] | None) -> None:
