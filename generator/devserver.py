@@ -91,10 +91,6 @@ class DevSite:
 
     # watching -------------------------------------------------------------------
 
-    def request_rebuild(self, paths: list[str] | None = None) -> None:
-        """A build soon, for ``paths`` (None: for changes not known path by path)."""
-        self.changes.add(paths)
-
     def rebuild_loop(self, debounce: float = 0.25) -> None:
         """Coalesce bursts of file events into one build; never two builds at once."""
         while self.changes.wait(self._stop, debounce):
@@ -109,9 +105,6 @@ class DevSite:
         observer = self.changes.observe()
         threading.Thread(target=self.rebuild_loop, name="shopforest-rebuild", daemon=True).start()
         return observer
-
-    def relevant(self, path: str) -> bool:
-        return self.changes.relevant(path)
 
 
 class _LogReporter(Reporter):
