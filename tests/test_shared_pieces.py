@@ -72,9 +72,9 @@ def test_embeds_are_rendered_once_and_the_same_in_every_shop(tmp_path: Path) -> 
     # the embed's templates are each post's dependencies, reused or not
     assert all(
         any(f.endswith("partials/product-embed.html") for f in loaded) and any(f.endswith("partials/price.html") for f in loaded)
-        for _, loaded in made
+        for _, loaded, _ in made
     )
-    shown = {EMBED.search(html.decode()).group(0) for html, _ in made}  # type: ignore[union-attr]
+    shown = {EMBED.search(html.decode()).group(0) for html, _, _ in made}  # type: ignore[union-attr]
     assert len(shown) == 1 and 'href="../../p/BB-1001/"' in shown.pop()
 
 

@@ -183,6 +183,7 @@ def build(
             spool.add(result)  # its state kept on disk, not in memory: memory stays flat with the site's size
             results.add(result)  # (the same, for the rest of the result and its rendered Markdown)
             reporter.shop_done(result.shop_id, result.written + result.unchanged + result.skipped)
+            stats.spliced += result.spliced
         broken = [*project.broken, *rendered_errors(project, failed)]
         left_as_before = project.broken_shops | {shop_of(d.path) or "" for d in broken}
         if failed and strict:

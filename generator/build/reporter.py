@@ -21,6 +21,7 @@ class BuildStats:
     broken: int = 0  # shops left as they were because of mistakes in their folders
     images: int = 0  # pictures made into resized copies (build/images.py); 0 when all were kept
     image_seconds: float = 0.0
+    spliced: int = 0  # of those written, the grid pages made from their last bytes (pages/splice.py)
 
     @property
     def pages_per_second(self) -> float:

@@ -17,6 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
@@ -29,13 +31,14 @@ from ..content.model import Product, Project, Shop
 from ..content.rendered import check_rendered
 from ..errors import UsageError
 from ..messages import msg
-from ..pages import markup, sharecard
+from ..pages import markup, sharecard, splice
+from ..pages.i18n import speaking
 from ..pages.pictures import Copy
 from ..pages.plan import Output, plan_shop
 from ..pages.products import Products, catalog_files, catalog_uses, product_key
 from ..pages.render import recording_render
-from ..pages.theme import Theme, compile_all, load_theme
-from ..pages.views import DESCRIPTION_MEDIA, ITEMS, item_pieces, kept_texts, owner_uses, product_facts
+from ..pages.theme import Theme, compile_all, load_theme, loaded_templates, relative
+from ..pages.views import DESCRIPTION_MEDIA, ITEMS, depth_root, item_pieces, kept_texts, owner_uses, product_facts
 from .gcfreeze import frozen
 from .images import SHARED_MEDIA, ImageWork
 from .links import Kept, Recorded, check_links, kept_file, links_of
@@ -50,6 +53,8 @@ from .writer import (
     same_bytes,
     scan_sizes,
 )
+
+Made = tuple[bytes, dict[str, str], tuple[splice.Card, ...] | None]  # bytes, templates loaded, where a grid page's cards are
 
 PARALLEL_MARKDOWN = 200  # fewer descriptions than this to render: not worth starting processes
 PARALLEL_FACTS = 500  # the same for products' facts (a tenth of the time of a description each)
@@ -372,8 +377,12 @@ class ShopBuilder(Staging):
                 result.unchanged += 1
                 result.skipped += 1
                 continue
-            data, deps = self.make(output, theme, shop.locale)
-            new = entry.files[output.path] = FileEntry(key, sha(data), len(data), deps)
+            made = None
+            if only is not None and old is not None and old.cards is not None and sizes.get(output.path) == old.size:
+                made = self.splice(output, old, theme, shop.locale, folder / output.path, only)
+                result.spliced += made is not None
+            data, deps, cards = made or self.make(output, theme, shop.locale)
+            new = entry.files[output.path] = FileEntry(key, sha(data), len(data), deps, cards)
             check_relative(output.path)
             size = sizes.get(output.path)
             if size == new.size and (new.sha == old.sha if old is not None and old.size == size else same_bytes(folder / output.path, data)):
@@ -425,17 +434,70 @@ class ShopBuilder(Staging):
         view = output.view() if callable(output.view) else output.view
         return sha(f"{output.template}\0".encode() + canonical(view))
 
-    def make(self, output: Output, theme: Theme, locale: str) -> tuple[bytes, dict[str, str]]:
+    def make(self, output: Output, theme: Theme, locale: str) -> Made:
+        """The output's bytes, the templates its render loaded (by their hashes), and where a
+        grid page's cards are in its bytes, when it may be made again from them (pages/splice.py)."""
         if output.data is not None:
-            return (output.data() if callable(output.data) else output.data), {}
+            return (output.data() if callable(output.data) else output.data), {}, None
         if output.source is not None:
-            return media.published_bytes(output.source), {}
+            return media.published_bytes(output.source), {}, None
         if output.card is not None:
-            return self.card(output.card), {}
+            return self.card(output.card), {}, None
         if output.copy is not None:
             with open(self.images.copy_path(*output.copy), "rb") as fh:
-                return fh.read(), {}
+                return fh.read(), {}, None
         assert output.template is not None and output.view is not None
         view = output.view() if callable(output.view) else output.view
-        text, loaded = recording_render(theme, output.template, view, self.root, locale)
-        return text.encode("utf-8"), {f: theme.file_hashes.get(f, "") for f in sorted(loaded)}
+        if output.grid is not None and theme.facts_only_in_grids(output.template, output.grid.kinds):
+            marks: list[tuple[str, bool]] = []
+            token = splice.recording.set(marks)
+            try:
+                text, loaded = recording_render(theme, output.template, view, self.root, locale)
+            finally:
+                splice.recording.reset(token)
+            unmarked = splice.unmark(text, marks)
+            if unmarked is not None:
+                return unmarked[0], self.deps(theme, loaded), unmarked[1]
+        text, loaded = recording_render(theme, output.template, view, self.root, locale)  # (again, when the markers were not found each once)
+        return text.encode("utf-8"), self.deps(theme, loaded), None
+
+    @staticmethod
+    def deps(theme: Theme, loaded: set[str]) -> dict[str, str]:
+        return {f: theme.file_hashes.get(f, "") for f in sorted(loaded)}
+
+    def splice(self, output: Output, old: FileEntry, theme: Theme, locale: str, path: Path, only: frozenset[str]) -> Made | None:
+        """A grid page as its last bytes with the cards of the products in ``only`` made again,
+        when only the catalog's facts about those changed (a price), the page's templates show
+        them only in its grids, and the file is still the one the last build wrote; None
+        otherwise (it is rendered whole)."""
+        grid = output.grid
+        if grid is None or old.cards is None or output.template is None or not theme.facts_only_in_grids(output.template, grid.kinds):
+            return None
+        try:
+            before = path.read_bytes()
+        except OSError:
+            return None
+        if len(before) != old.size or sha(before) != old.sha:
+            return None
+        root = depth_root(output.path)
+        fresh: dict[tuple[str, bool], bytes] = {}
+        loaded: set[str] = set()
+        heard, seen = speaking.set(theme.speech(locale)[0]), loaded_templates.set(loaded)
+        try:
+            for sku, lazy, _, _ in old.cards:
+                if sku in only and (sku, lazy) not in fresh:
+                    offer = grid.offer(sku)
+                    if offer is None:
+                        return None
+                    grid_of = theme.env.globals[splice.GRID]
+                    assert callable(grid_of)
+                    fresh[(sku, lazy)] = str(grid_of([offer], root, 0 if lazy else 1)).encode("utf-8")
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError):
+            return None  # the whole render reports it, with the template's name and line
+        finally:
+            loaded_templates.reset(seen)
+            speaking.reset(heard)
+        data, cards = splice.splice(before, old.cards, fresh)
+        deps = dict(old.deps)
+        deps.update(self.deps(theme, {relative(f, self.root) for f in loaded}))  # (a card that loads another template now)
+        return data, deps, cards

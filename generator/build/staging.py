@@ -38,6 +38,7 @@ class ShopResult:
     stamps: dict[str, Stamp | None] = field(default_factory=dict)  # its folders of pictures' copies as its worker found them (build/links.py)
     link_folders: list[str] = field(default_factory=list)  # where its copies are, when it was planned again
     planned: bool = False  # planned again (its row recorded), not skipped whole
+    spliced: int = 0  # grid pages made from their last bytes with changed cards (pages/splice.py)
 
     @property
     def written(self) -> int:

@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..pages.splice import Card
 from .links import Links, Stamp
 
-FORMAT = 7  # 7: pictures' copies recorded by folder (build/links.py), not file by file
+FORMAT = 8  # 8: where a grid page's cards are (pages/splice.py)
 
 
 @dataclass(slots=True)
@@ -38,6 +39,7 @@ class FileEntry:
     sha: str  # hash of the bytes written
     size: int
     deps: dict[str, str] = field(default_factory=dict)  # template file -> its sha256 when rendered
+    cards: tuple[Card, ...] | None = None  # a grid page's cards: where each is in its bytes (pages/splice.py)
 
 
 @dataclass
@@ -56,7 +58,7 @@ class ShopEntry:
         sizes = {}
         for path, e in sorted(self.files.items()):
             deps = shared.setdefault(tuple(e.deps.items()), e.deps)  # one object: marshal writes it once
-            files[path] = (e.key, e.sha, e.size, deps)
+            files[path] = (e.key, e.sha, e.size, deps) if e.cards is None else (e.key, e.sha, e.size, deps, e.cards)
             sizes[path] = e.size
         count = len(files) + sum(len(names) for names in self.links.values())
         # (a price change leaves a shop's ~800 copies as they were: their column stays as written)

@@ -44,7 +44,7 @@ def verify_site(project: Project, indexes: list[int], out: Path, now_builder: Sh
         theme = fresh.theme(shop.theme)
         folder = out / shop.id
         for output in plan_shop(project, shop, theme, fresh.products, fresh.now):
-            data, _ = fresh.make(output, theme, shop.locale)
+            data, *_ = fresh.make(output, theme, shop.locale)
             try:
                 same = (folder / output.path).read_bytes() == data
             except FileNotFoundError:

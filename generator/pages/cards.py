@@ -36,6 +36,7 @@ import jinja2
 from jinja2 import nodes
 from markupsafe import Markup, escape
 
+from . import splice
 from .i18n import speaking
 
 TEMPLATE = "partials/card.html"
@@ -339,12 +340,28 @@ class SharedGrid:
         if outer is not None and outer is not card._module_recorded:  # once a render, as card() does
             outer.update(card._module_files)
             card._module_recorded = outer
+        marks = splice.recording.get()
         if type(root) not in _SCALAR_TYPES:  # (a page's root is a string: any other is keyed as card() keys it)
+            if marks is not None:
+                marks.append(("", False))  # a card without its markers: the page keeps no places
             return Markup("".join([card(p, root, i >= eager) for i, p in enumerate(offers)]))
         shared = card._shared
         keys = {lazy: ((root, lazy), (type(root), bool)) for lazy in (False, True)}
         renders = {lazy: partial(_call_macro, macro, root, lazy) for lazy in (False, True)}
-        return Markup("".join([shared(p, keys[i >= eager], (), renders[i >= eager]) for i, p in enumerate(offers)]))
+        made = [shared(p, keys[i >= eager], (), renders[i >= eager]) for i, p in enumerate(offers)]
+        if marks is None:
+            return Markup("".join(made))
+        return Markup("".join([self._marked(marks, p, i >= eager, html) for i, (p, html) in enumerate(zip(offers, made, strict=True))]))
+
+    @staticmethod
+    def _marked(marks: list[tuple[str, bool]], p: Any, lazy: bool, html: str) -> str:
+        """A card between the markers of its place in the page (pages/splice.py)."""
+        sku = p.get("sku") if type(p) is dict else None
+        if type(sku) is not str:
+            marks.append(("", lazy))  # not an offer: the page keeps no places
+            return html
+        marks.append((sku, lazy))
+        return splice.mark(len(marks) - 1, html)
 
 
 def _call_macro(macro: Any, root: Any, lazy: bool, p: Any) -> Any:

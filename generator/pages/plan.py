@@ -14,9 +14,23 @@ from ..content.model import Collection, Pick, Post, Product, Project, Shop
 from . import headers, links, markup, sharecard
 from .pictures import Copy, Picture
 from .products import Products, catalog_files
+from .splice import Kinds
 from .tags import Tag, shop_tags, tag_file, tag_path
 from .theme import Theme
-from .views import CATALOG_MEDIA, OWNER_MEDIA, ShopViews, View, card_ref, collection_path, origin, post_path, product_path
+from .views import (
+    CATALOG_MEDIA,
+    COLLECTION_OFFERS,
+    HOME_OFFERS,
+    OWNER_MEDIA,
+    TAG_OFFERS,
+    ShopViews,
+    View,
+    card_ref,
+    collection_path,
+    origin,
+    post_path,
+    product_path,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,16 @@ class Output:
     copy: Copy | None = None  # a kept copy of a raster picture (build/images.py)
     inputs: str | None = None
     card: media.Source | None = None
+    grid: Grid | None = None  # a page whose grids of cards may be made again alone (pages/splice.py)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """What a page's view holds offers in (``kinds``), and the shop's offer of a SKU (None: it
+    picks no such product), for making one of its cards again."""
+
+    kinds: Kinds
+    offer: Callable[[str], View | None]
 
 
 def digest(*parts: Any) -> str:
@@ -54,8 +78,12 @@ def plan_shop(
     assets = theme.assets
     out: list[Output] = []
 
-    def lazy_page(path: str, template: str, inputs: str, make: Callable[[], View]) -> None:
-        out.append(page_output(path, template, inputs, make))
+    def lazy_page(path: str, template: str, inputs: str, make: Callable[[], View], kinds: Kinds | None = None) -> None:
+        out.append(page_output(path, template, inputs, make, Grid(kinds, offer) if kinds is not None else None))
+
+    def offer(sku: str) -> View | None:
+        pick = shop.pick(sku)
+        return views.offer(pick) if pick is not None else None
 
     # What the chrome of every page shows: the shop, its collections list, the theme's assets.
     chrome = digest(
@@ -106,6 +134,7 @@ def plan_shop(
                 shop.posts[:3],
             ),
             home,
+            HOME_OFFERS,
         )
 
     def product_page(pick: Pick) -> View:
@@ -129,7 +158,7 @@ def plan_shop(
         if not shows(p.product.sku for p in c.picks):
             continue
         inputs = digest(chrome, c.id, c.title, c.description, [pick_key(p) for p in c.picks])
-        lazy_page(collection_path(c.id), "collection.html", inputs, partial(collection_page, c))
+        lazy_page(collection_path(c.id), "collection.html", inputs, partial(collection_page, c), COLLECTION_OFFERS)
 
     def post_page(post: Post) -> View:
         summary = views.post_summary(post)
@@ -147,7 +176,7 @@ def plan_shop(
     for tag in shop_tags(shop):
         if shows(p.product.sku for p in tag.picks):
             inputs = digest(chrome, tag.slug, tag.title, [pick_key(p) for p in tag.picks])
-            lazy_page(tag_file(tag.slug), "tag.html", inputs, partial(tag_page, tag))
+            lazy_page(tag_file(tag.slug), "tag.html", inputs, partial(tag_page, tag), TAG_OFFERS)
 
     for post in shop.posts:
         cards = [pick for pick in shop.picks if "{{<" in post.body and pick.product.sku in post.body]
@@ -172,10 +201,10 @@ def headers_output(project: Project, outputs: list[Output]) -> Output:
     return Output(headers.FILE, data=headers.render(rules))
 
 
-def page_output(path: str, template: str, inputs: str, make: Callable[[], View]) -> Output:
+def page_output(path: str, template: str, inputs: str, make: Callable[[], View], grid: Grid | None = None) -> Output:
     """A page whose view is built only if ``inputs`` changed since the last build."""
     dest = path + "index.html" if path.endswith("/") or not path else path
-    return Output(dest, template, make, inputs=inputs)
+    return Output(dest, template, make, inputs=inputs, grid=grid)
 
 
 def shop_wide(shop: Shop, theme: Theme, views: ShopViews, chrome: str, now: dt.datetime) -> list[Output]:

@@ -21,7 +21,7 @@ import jinja2
 import yaml
 
 from ..catalogs import LANGUAGES, Words, language_of
-from . import cards, embeds, i18n, jsonld, pictures
+from . import cards, embeds, i18n, jsonld, pictures, splice
 
 ASSET_DIR = "assets/"
 
@@ -71,6 +71,15 @@ class Theme:
     root: Path = Path()
     _words: dict[str, Words] = field(default_factory=dict)  # by language
     _speech: dict[str, tuple[i18n.Speech, tuple[str, ...]]] = field(default_factory=dict)  # by locale
+    _grids: dict[tuple[str, splice.Kinds], bool] = field(default_factory=dict)
+
+    def facts_only_in_grids(self, template: str, kinds: splice.Kinds) -> bool:
+        """Whether ``template``, given a view holding offers as ``kinds`` says, shows them only
+        through its grids of cards (pages/splice.py); read once per build from the source."""
+        found = self._grids.get((template, kinds))
+        if found is None:
+            found = self._grids[(template, kinds)] = splice.shows_facts_only_in_grids(self.env, template, kinds)
+        return found
 
     def words(self, locale: str) -> Words:
         """The theme's words in ``locale``'s language, read once per build."""

@@ -28,6 +28,7 @@ from .i18n import contact_labels, html_lang
 from .money import as_text, format_money
 from .pictures import AVATAR_WIDTHS, PHOTO_WIDTHS, Picture
 from .products import Products
+from .splice import LIST, Holder, Kinds, ListOf
 from .tags import Tag, tag_links, tag_path
 
 View = dict[str, Any]
@@ -38,6 +39,12 @@ DESCRIPTION_MEDIA = "../../" + CATALOG_MEDIA  # descriptions show on product pag
 # the facts a product's structured data shows: an offer holding these very objects is shown as shared
 _JSONLD_FACTS = ("sku", "title", "description_text", "brand", "card", "images", "remote_images", "price", "sold_out")
 ITEMS = "items"  # products.json's pieces of a product, in the shared product cache: (ITEMS, sku)
+# Where the views of pages with grids of cards hold offers (the catalog's facts): nowhere else
+# (pages/splice.py makes such a page again from its last bytes when only those facts changed).
+_PICKS = Holder((("picks", LIST),))  # a collection's or a tag's view
+HOME_OFFERS: Kinds = (("offers", LIST), ("featured", LIST), ("collections", ListOf(_PICKS)))
+TAG_OFFERS: Kinds = (("tag", _PICKS),)
+COLLECTION_OFFERS: Kinds = (("collection", _PICKS),)
 
 
 def product_path(sku: str) -> str:
