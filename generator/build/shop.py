@@ -38,7 +38,7 @@ from ..pages.plan import Output, plan_shop
 from ..pages.products import Products, catalog_files, catalog_uses, product_key
 from ..pages.render import recording_render
 from ..pages.theme import Theme, compile_all, load_theme, loaded_templates, relative
-from ..pages.views import DESCRIPTION_MEDIA, ITEMS, depth_root, item_pieces, kept_texts, owner_uses, product_facts
+from ..pages.views import DESCRIPTION_MEDIA, GRID_PAGES, ITEMS, depth_root, item_pieces, kept_texts, owner_uses, product_facts
 from .gcfreeze import frozen
 from .images import SHARED_MEDIA, ImageWork
 from .links import Kept, Recorded, check_links, kept_file, links_of
@@ -113,7 +113,10 @@ class ShopBuilder(Staging):
         (across processes when there are many). Whether a shop changed is for its worker to
         find out, in parallel."""
         for name in sorted({self.project.shops[i].theme for i in indexes}):
-            compile_all(self.theme(name))  # once here, not once per worker
+            theme = self.theme(name)
+            compile_all(theme)  # once here, not once per worker
+            for template, kinds in GRID_PAGES:  # (and what their sources allow: pages/splice.py)
+                theme.facts_only_in_grids(template, kinds)
         currency, media_url = self.project.platform.currency, self.project.platform.media_url
         wanted: dict[tuple[str, str], tuple[str, Product]] = {}  # (sku, locale or ITEMS) -> (key in the store, product)
         for i in indexes:
@@ -167,10 +170,12 @@ class ShopBuilder(Staging):
         entry = wanted.get((sku, kind))
         return None if entry is None else store.get(entry[0])
 
-    def read_facts(self, shop: Shop) -> None:
+    def read_facts(self, shop: Shop, only: frozenset[str] | None = None) -> None:
         """The kept facts of the products ``shop`` shows that this process has not read yet,
         in one lookup (fifty one-row lookups cost a shop more than rendering its home page's
-        cards); what is not kept is worked out by the views, as before."""
+        cards); what is not kept is worked out by the views, as before. With ``only`` (the
+        products whose facts alone changed), the facts of those: its other pages stand or are
+        made from their last bytes; its products.json wants every product's items."""
         if self.kept_facts is None:
             return
         store, wanted = self.kept_facts
@@ -178,7 +183,9 @@ class ShopBuilder(Staging):
         need: dict[str, tuple[str, str]] = {}
         for pick in shop.picks:
             sku = pick.product.sku
-            if (sku, shop.locale) not in facts and (entry := wanted.get((sku, shop.locale))) is not None:
+            if only is not None and sku not in only:
+                pass  # (read on first use, should a page be rendered whole)
+            elif (sku, shop.locale) not in facts and (entry := wanted.get((sku, shop.locale))) is not None:
                 need[entry[0]] = (sku, shop.locale)
             if sku not in items and (entry := wanted.get((sku, ITEMS))) is not None:
                 need[entry[0]] = (sku, ITEMS)
@@ -312,7 +319,12 @@ class ShopBuilder(Staging):
         folder = safe_join(self.out, shop.id)
         # what is on disk of what the last build wrote: one stat per recorded page, no listing,
         # and one per folder of pictures' copies whose stamp is unchanged (build/links.py)
-        recorded_sizes = self.state.sizes(shop.id) if recorded is not None else {}
+        read: tuple[dict[str, FileEntry], dict[str, str]] | None = None  # its recorded files and products, read with its sizes
+        if recorded is not None and recorded.fingerprint != inputs.fingerprint:  # (it is planned again: one read for all three)
+            recorded_sizes, recorded_files, recorded_products = self.state.sizes_files_and_products(shop.id)
+            read = (recorded_files, recorded_products)
+        else:
+            recorded_sizes = self.state.sizes(shop.id) if recorded is not None else {}
         present = present_sizes(folder, recorded_sizes)
         linked = check_links(str(folder), recorded.stamps if recorded is not None else {}, partial(self.state.links, shop.id), self.kept_copy)
         intact = bool(recorded_sizes) and present == recorded_sizes and linked.intact  # its folder still holds what we wrote
@@ -321,12 +333,12 @@ class ShopBuilder(Staging):
             if linked.restamped:  # folders checked file by file and found right: trusted next time
                 skipped.stamps = linked.stamps
             return skipped
-        old_files, before = self.state.files_and_products(shop.id) if recorded is not None else ({}, {})
+        old_files, before = read or (self.state.files_and_products(shop.id) if recorded is not None else ({}, {}))
         old_links = (linked.links if linked.links is not None else self.state.links(shop.id)) if recorded is not None else {}
         linked_before = Recorded(old_links, linked.bad)
         only = self.changed_products(shop, inputs, before) if intact and old_files else None
-        self.read_facts(shop)
-        markup.read_kept(kept_texts(shop))
+        self.read_facts(shop, only)
+        markup.read_kept(kept_texts(shop, only))
         outputs = plan_shop(self.project, shop, theme, self.products, self.now, only=only)
         if only is not None:  # the same files as last time; what is not planned again stands
             sizes = present

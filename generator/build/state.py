@@ -141,6 +141,16 @@ class BuildState:
                 pass
         return {}, {}
 
+    def sizes_files_and_products(self, shop_id: str) -> tuple[dict[str, int], dict[str, FileEntry], dict[str, str]]:
+        """``sizes`` and ``files_and_products`` in one read, for a shop that is planned again."""
+        sizes, files, products = self._columns(shop_id, "sizes", "files", "products") or ({}, {}, {})
+        if isinstance(sizes, dict) and isinstance(files, dict) and isinstance(products, dict):
+            try:
+                return sizes, {str(p): FileEntry(*e) for p, e in files.items()}, products
+            except TypeError:
+                pass
+        return {}, {}, {}
+
     def forget(self) -> None:
         self.index.clear()
 

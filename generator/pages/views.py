@@ -45,6 +45,8 @@ _PICKS = Holder((("picks", LIST),))  # a collection's or a tag's view
 HOME_OFFERS: Kinds = (("offers", LIST), ("featured", LIST), ("collections", ListOf(_PICKS)))
 TAG_OFFERS: Kinds = (("tag", _PICKS),)
 COLLECTION_OFFERS: Kinds = (("collection", _PICKS),)
+# the grid pages' templates, and where their views hold offers
+GRID_PAGES = (("home.html", HOME_OFFERS), ("tag.html", TAG_OFFERS), ("collection.html", COLLECTION_OFFERS))
 
 
 def product_path(sku: str) -> str:
@@ -359,11 +361,17 @@ def item_pieces(product: Product) -> list[tuple[str, str]]:
     return pieces
 
 
-def kept_texts(shop: Shop) -> list[tuple[str, str]]:
+def kept_texts(shop: Shop, only: frozenset[str] | None = None) -> list[tuple[str, str]]:
     """The owner's texts most of her pages render, with the media prefix they are rendered
-    with (the offers' notes, the collections' descriptions): read ahead from the kept renders."""
+    with (the offers' notes, the collections' descriptions, her bio): read ahead from the kept
+    renders. With ``only`` (the products whose facts alone changed), her bio and the notes of
+    those picks: their pages are rendered, her others stand or are spliced (pages/splice.py)."""
     prefix = "../../" + OWNER_MEDIA
-    return [(p.note, prefix) for p in shop.picks if p.note] + [(c.description, prefix) for c in shop.collections if c.description]
+    # her bio: on every page, rendered for the page's depth; as plain text, for the shop root
+    bio = [(shop.bio, prefix), (shop.bio, OWNER_MEDIA)] + ([(shop.bio, "../" + OWNER_MEDIA)] if only is None else [])
+    if only is not None:  # (a product's page, two folders down)
+        return [(p.note, prefix) for p in shop.picks if p.note and p.product.sku in only] + bio
+    return [(p.note, prefix) for p in shop.picks if p.note] + [(c.description, prefix) for c in shop.collections if c.description] + bio
 
 
 def owner_uses(shop: Shop) -> list[tuple[str, tuple[int, ...]]]:
