@@ -218,7 +218,8 @@ class ShopBuilder(Staging):
                         source = media.Source(root, ref, owner=False)
                         wanted[(source.path, widths)] = (source, widths)
                         self.catalog_sources.append((source, widths))
-            for ref, widths in owner_uses(shop):
+            uses = self.products.owner_uses[shop.id] = owner_uses(shop)
+            for ref, widths in uses:
                 source = media.Source(str(shop.source_dir), ref, owner=True)
                 wanted[(source.path, widths)] = (source, widths)
         self.images.make_all(wanted.values(), jobs)

@@ -36,6 +36,9 @@ class Products:
     # a shop's base URL, with its JSON (views.product_jsonld, pages/jsonld.py)
     jsonld: dict[tuple[str, str, str], tuple[View, Any]] = field(default_factory=dict)
     media: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # sku -> its image outputs (plan.Output)
+    # shop id -> the owner's raster pictures her pages show, at their widths (views.owner_uses):
+    # found once before the workers fork, not once more by each shop's worker
+    owner_uses: dict[str, list[tuple[str, tuple[int, ...]]]] = field(default_factory=dict)
     root: str = ""  # the project's folder, where the catalog's pictures are
     # the copies of a raster picture for places that want these widths (build/images.py)
     make_picture: Callable[[Source, tuple[int, ...]], Picture] | None = None

@@ -107,7 +107,8 @@ class ShopViews:
         """Every raster picture of hers that her pages show: her avatar at an avatar's widths,
         each picture her texts show at a photo's."""
         if self._owner_pictures is None:
-            found = (self.owner_picture(ref, widths) for ref, widths in owner_uses(self.shop))
+            uses = self._products.owner_uses.get(self.shop.id)
+            found = (self.owner_picture(ref, widths) for ref, widths in (owner_uses(self.shop) if uses is None else uses))
             self._owner_pictures = [p for p in found if p is not None]
         return self._owner_pictures
 
