@@ -85,9 +85,6 @@ class EntrySpool(Spool[ShopRow]):
         if row is not None:
             self.put(row)
 
-    def rows(self) -> Iterator[ShopRow]:
-        return self.items()
-
 
 class ResultSpool(Spool[ShopResult]):
     """Every shop's result, written to a file as it arrives and read back, one at a time, for

@@ -265,7 +265,7 @@ def record_state(path: Path, state: BuildState, spool: EntrySpool, built: set[st
     """Record the shops planned again and the stamps of folders of copies; ``built`` (a build
     of every shop) forgets the other shops."""
     if spool.count or stamps or (built is not None and state.index.keys() - built):
-        save_state(path, spool.rows(), built, stamps)
+        save_state(path, spool.items(), built, stamps)
 
 
 def open_state(folder: CacheFolder, out: Path, policy: CachePolicy) -> BuildState:

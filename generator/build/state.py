@@ -133,26 +133,26 @@ class BuildState:
     def files_and_products(self, shop_id: str) -> tuple[dict[str, FileEntry], dict[str, str]]:
         """The recorded outputs of one shop, and SKU → key of the catalog's facts for every
         product it showed (both empty when unknown or unreadable)."""
-        files, products = self._columns(shop_id, "files", "products") or ({}, {})
-        if isinstance(files, dict) and isinstance(products, dict):
-            try:
-                return {str(p): FileEntry(*e) for p, e in files.items()}, products
-            except TypeError:
-                pass
-        return {}, {}
+        return _entries(*(self._columns(shop_id, "files", "products") or ({}, {})))
 
     def sizes_files_and_products(self, shop_id: str) -> tuple[dict[str, int], dict[str, FileEntry], dict[str, str]]:
         """``sizes`` and ``files_and_products`` in one read, for a shop that is planned again."""
         sizes, files, products = self._columns(shop_id, "sizes", "files", "products") or ({}, {}, {})
-        if isinstance(sizes, dict) and isinstance(files, dict) and isinstance(products, dict):
-            try:
-                return sizes, {str(p): FileEntry(*e) for p, e in files.items()}, products
-            except TypeError:
-                pass
-        return {}, {}, {}
+        entries, keys = _entries(files, products)
+        return (sizes, entries, keys) if isinstance(sizes, dict) and entries else ({}, {}, {})
 
     def forget(self) -> None:
         self.index.clear()
+
+
+def _entries(files: Any, products: Any) -> tuple[dict[str, FileEntry], dict[str, str]]:
+    """The decoded ``files`` and ``products`` columns of a shop's row (both empty when unreadable)."""
+    if isinstance(files, dict) and isinstance(products, dict):
+        try:
+            return {str(p): FileEntry(*e) for p, e in files.items()}, products
+        except TypeError:
+            pass
+    return {}, {}
 
 
 def settings_key() -> str:

@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 
 from . import splice
 from .i18n import speaking
+from .splice import key_read, walk
 
 TEMPLATE = "partials/card.html"
 MACRO = "card"
@@ -87,7 +88,7 @@ def _reads(scope: nodes.Node, offer: nodes.Name, source: nodes.Template, resolve
     keys: dict[str, None] = {}
     whole = False
     note_plain = True
-    for node, parent in _walk(scope, None):
+    for node, parent in walk(scope):
         if not isinstance(node, nodes.Name) or node.name != offer.name or node is offer:
             continue
         key = _key_read(node, parent)
@@ -163,27 +164,15 @@ def resolver(env: jinja2.Environment) -> Resolve:
     return resolve
 
 
-def _walk(node: nodes.Node, parent: nodes.Node | None) -> Iterator[tuple[nodes.Node, nodes.Node | None]]:
-    yield node, parent
-    for child in node.iter_child_nodes():
-        yield from _walk(child, node)
-
-
 def _key_read(name: nodes.Name, parent: nodes.Node | None) -> str | None:
     """The key ``p.key`` or ``p["key"]`` reads, where ``name`` is that ``p``; None otherwise."""
-    if name.ctx != "load":
-        return None
-    if isinstance(parent, nodes.Getattr) and parent.node is name:
-        return parent.attr
-    if isinstance(parent, nodes.Getitem) and parent.node is name and isinstance(parent.arg, nodes.Const) and isinstance(parent.arg.value, str):
-        return parent.arg.value
-    return None
+    return key_read(name, parent) if name.ctx == "load" else None
 
 
 def _printed_or_tested(read: nodes.Node | None, macro: nodes.Node) -> bool:
     """Whether the read ``p.note_text`` is printed as it is (``{{ p.note_text }}``) or only
     tested (``{% if p.note_text %}``, ``x if p.note_text``): the uses a marker stands in for."""
-    for node, _ in _walk(macro, None):
+    for node, _ in walk(macro):
         if isinstance(node, nodes.Output) and any(child is read for child in node.nodes):
             return True
         if isinstance(node, (nodes.If, nodes.CondExpr)) and node.test is read:

@@ -121,7 +121,7 @@ def shows_facts_only_in_grids(env: jinja2.Environment, template: str, kinds: Kin
     names: list[nodes.Name] = []
     grids: list[nodes.Call] = []
     for tree in sources.values():
-        for node, parent in _walk(tree, None):
+        for node, parent in walk(tree):
             if parent is not None:
                 parents[id(node)] = parent
             if isinstance(node, nodes.Name):
@@ -173,10 +173,11 @@ def _gather(env: jinja2.Environment, name: str, sources: dict[str, nodes.Templat
     return True
 
 
-def _walk(node: nodes.Node, parent: nodes.Node | None) -> Iterator[tuple[nodes.Node, nodes.Node | None]]:
+def walk(node: nodes.Node, parent: nodes.Node | None = None) -> Iterator[tuple[nodes.Node, nodes.Node | None]]:
+    """Every node of a parsed template under ``node``, with its parent."""
     yield node, parent
     for child in node.iter_child_nodes():
-        yield from _walk(child, node)
+        yield from walk(child, node)
 
 
 def _printed_as_it_is(call: nodes.Call, parents: dict[int, nodes.Node]) -> bool:
@@ -201,7 +202,7 @@ def _use_allowed(node: nodes.Node, kind: Kind, parents: dict[int, nodes.Node], b
         grid = isinstance(parent, nodes.Call) and _called(parent.node, parents) and parent.node.name == GRID  # type: ignore[attr-defined]
         return grid and bool(parent.args) and parent.args[0] is node  # type: ignore[union-attr]
     if isinstance(kind, Holder):
-        field = _field(node, parent)
+        field = key_read(node, parent)
         if field is None:
             return False
         inner = dict(kind.fields).get(field)
@@ -220,7 +221,7 @@ def _tested(node: nodes.Node, parents: dict[int, nodes.Node]) -> bool:
     return isinstance(parent, nodes.If | nodes.CondExpr) and parent.test is node
 
 
-def _field(node: nodes.Node, parent: nodes.Node | None) -> str | None:
+def key_read(node: nodes.Node, parent: nodes.Node | None) -> str | None:
     """The key ``x.key`` or ``x["key"]`` reads, where ``node`` is that ``x``."""
     if isinstance(parent, nodes.Getattr) and parent.node is node:
         return parent.attr
